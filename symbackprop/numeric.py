@@ -1,0 +1,124 @@
+"""Float64 evaluation of the layer-level equations, for checking them at full width.
+
+The layer-level (matrix) forms δ^l = ((W^{l+1})^T δ^{l+1}) ⊙ σ'(z^l) and
+∂C/∂W^l = δ^l (a^{l−1})^T, and their batched versions (mean over m samples), are evaluated
+with NumPy and compared with central differences of the cost, which uses only the forward
+definitions.  This is the independent check used where per-weight expansion is too large.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from .derivation import E, N_OUT, LayerDerivation
+from .registry import A, Y, Z
+from .spec import Spec
+
+
+def _sigmoid(x):
+    return np.exp(-np.logaddexp(0.0, -x))
+
+
+#: NumPy implementations of our SymPy functions, for lambdify.
+NUMPY_FUNCTIONS = {
+    "sigmoid": _sigmoid,
+    "softplus": lambda x: np.logaddexp(0.0, x),
+    "relu": lambda x: np.maximum(x, 0.0),
+    "leaky_relu": lambda x, slope: np.where(x > 0, x, slope * x),
+    "Heaviside": lambda x, h0=0.0: np.heaviside(x, h0),
+}
+
+
+def _compile(expr: sp.Expr, symbols: tuple[sp.Symbol, ...]):
+    return sp.lambdify(symbols, expr, modules=[NUMPY_FUNCTIONS, "numpy"])
+
+
+@dataclass
+class LayerLevelEvaluator:
+    """Forward pass, cost and layer-level backward pass of a spec in float64."""
+
+    derivation: LayerDerivation
+
+    def __post_init__(self) -> None:
+        spec = self.derivation.spec
+        self.activations = [_compile(act.expr, (Z,)) if act.elementwise else None for act in spec.activations]
+        self.unit_cost = _compile(spec.cost.expr, (A, Y))
+        self.deltas = []
+        for equations in self.derivation.layers:
+            extra = tuple(row.symbol for row in equations.row_sums)
+            delta = equations.delta.xreplace({N_OUT: spec.sizes[-1]})
+            self.deltas.append((_compile(delta, (A, Y, Z, E, *extra)),
+                                [_compile(row.summand, (A, Y, Z)) for row in equations.row_sums]))
+
+    @property
+    def spec(self) -> Spec:
+        return self.derivation.spec
+
+    def forward(self, params: dict[str, np.ndarray], X: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """[(z^l, a^l)] for l = 0..L with one sample per row (z^0 is unused)."""
+        layers = [(X, X)]
+        for layer, activation in enumerate(self.activations, start=1):
+            Z_l = layers[-1][1] @ params[f"W{layer}"].T
+            if self.spec.bias:
+                Z_l = Z_l + params[f"b{layer}"]
+            if activation is None:
+                shifted = np.exp(Z_l - Z_l.max(axis=1, keepdims=True))
+                A_l = shifted / shifted.sum(axis=1, keepdims=True)
+            else:
+                A_l = np.broadcast_to(activation(Z_l), Z_l.shape).astype(float)
+            layers.append((Z_l, A_l))
+        return layers
+
+    def cost(self, params: dict[str, np.ndarray], X: np.ndarray, Y_: np.ndarray) -> float:
+        """Mean over samples of Σ_j c(a^L_j, y_j)."""
+        output = self.forward(params, X)[-1][1]
+        per_unit = np.broadcast_to(self.unit_cost(output, Y_), output.shape)
+        return float(per_unit.sum(axis=1).mean())
+
+    def gradients(self, params: dict[str, np.ndarray], X: np.ndarray, Y_: np.ndarray) -> dict[str, np.ndarray]:
+        """∂C/∂W^l = (1/m) Δ^l^T A^{l−1} and ∂C/∂b^l = mean of Δ^l, from the layer-level forms."""
+        layers = self.forward(params, X)
+        m = X.shape[0]
+        grads: dict[str, np.ndarray] = {}
+        error = np.zeros(0)
+        for layer in range(self.spec.depth, 0, -1):
+            Z_l, A_l = layers[layer]
+            delta_fn, summands = self.deltas[layer - 1]
+            sums = [np.broadcast_to(fn(A_l, Y_, Z_l), A_l.shape).sum(axis=1, keepdims=True) for fn in summands]
+            delta = np.broadcast_to(delta_fn(A_l, Y_, Z_l, error, *sums), A_l.shape).astype(float)
+            grads[f"W{layer}"] = delta.T @ layers[layer - 1][1] / m
+            if self.spec.bias:
+                grads[f"b{layer}"] = delta.mean(axis=0)
+            error = delta @ params[f"W{layer}"]
+        return grads
+
+
+def random_problem(spec: Spec, samples: int, seed: int) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Random parameters, inputs and targets (probability vectors for a softmax output)."""
+    rng = np.random.default_rng(seed)
+    params: dict[str, np.ndarray] = {}
+    for layer in range(1, spec.depth + 1):
+        fan_in = spec.sizes[layer - 1]
+        params[f"W{layer}"] = rng.normal(0.0, 1.5 / np.sqrt(fan_in), (spec.sizes[layer], fan_in))
+        if spec.bias:
+            params[f"b{layer}"] = rng.normal(0.0, 0.5, spec.sizes[layer])
+    X = rng.uniform(-1.5, 1.5, (samples, spec.sizes[0]))
+    Y_ = rng.uniform(0.05, 0.95, (samples, spec.sizes[-1]))
+    if not spec.output.elementwise:
+        Y_ = Y_ / Y_.sum(axis=1, keepdims=True)
+    return params, X, Y_
+
+
+def central_difference(evaluator: LayerLevelEvaluator, params: dict[str, np.ndarray], X: np.ndarray,
+                       Y_: np.ndarray, key: str, index: tuple[int, ...], step: float = 1e-6) -> float:
+    """∂C/∂p by a central difference in float64."""
+    original = params[key][index]
+    params[key][index] = original + step
+    upper = evaluator.cost(params, X, Y_)
+    params[key][index] = original - step
+    lower = evaluator.cost(params, X, Y_)
+    params[key][index] = original
+    return (upper - lower) / (2 * step)

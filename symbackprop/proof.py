@@ -1,0 +1,181 @@
+"""The proof that the factored backprop equations equal the brute-force partials.
+
+For every weight and bias the difference brute − factored is reduced to zero symbolically
+where SymPy can decide it within a time budget (expand, then cancel, then simplify);
+otherwise both sides are evaluated at many random points in 50-digit arithmetic (mpmath
+through ``evalf``).  Each :class:`Verdict` says which of the two it was, or gives the first
+counterexample.
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from .passes import random_real
+
+PROVED = "proved symbolically"
+VERIFIED = "verified numerically"
+FAILED = "FAILED"
+
+DIGITS = 50
+TOLERANCE = sp.Float(10) ** -30
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome for one statement (one partial, or one layer-level form)."""
+
+    subject: str
+    equation: str  # "BP1".."BP4", "layer-level", "batched"
+    status: str  # PROVED, VERIFIED or FAILED
+    how: str = ""
+    counterexample: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def holds(self) -> bool:
+        return self.status != FAILED
+
+    def line(self) -> str:
+        text = f"{self.subject}: {self.status}"
+        return f"{text} ({self.how})" if self.how else text
+
+
+@dataclass(frozen=True)
+class Proof:
+    """All verdicts of a derivation."""
+
+    verdicts: tuple[Verdict, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def holds(self) -> bool:
+        return all(verdict.holds for verdict in self.verdicts)
+
+    def for_equation(self, equation: str) -> tuple[Verdict, ...]:
+        return tuple(verdict for verdict in self.verdicts if verdict.equation == equation)
+
+    def first_failure(self) -> Verdict | None:
+        return next((verdict for verdict in self.verdicts if not verdict.holds), None)
+
+    def summary(self, equation: str) -> str:
+        """One verdict line for an equation across all its instances."""
+        verdicts = self.for_equation(equation)
+        if not verdicts:
+            return "not checked"
+        failure = next((verdict for verdict in verdicts if not verdict.holds), None)
+        if failure is not None:
+            return f"{FAILED} at {failure.subject} ({failure.how})"
+        proved = sum(verdict.status == PROVED for verdict in verdicts)
+        numeric = [verdict for verdict in verdicts if verdict.status == VERIFIED]
+        parts = []
+        if proved:
+            parts.append(f"{PROVED} ({proved} of {len(verdicts)})" if numeric else PROVED
+                         + (f" for all {len(verdicts)}" if len(verdicts) > 1 else ""))
+        if numeric:
+            parts.append(f"{VERIFIED} ({len(numeric)} of {len(verdicts)}: {numeric[0].how})")
+        return "; ".join(parts)
+
+
+@contextmanager
+def time_budget(seconds: float | None) -> Iterator[None]:
+    """Raise TimeoutError in the block after ``seconds`` (main thread only; elsewhere no limit)."""
+    usable = seconds and threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGALRM")
+    if not usable:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise TimeoutError
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def symbolically_zero(difference: sp.Expr, budget: float | None = 5.0) -> bool:
+    """Whether SymPy reduces ``difference`` to 0 within the budget (False means undecided)."""
+    steps: tuple[Callable[[sp.Expr], sp.Expr], ...] = (
+        sp.expand, lambda expr: sp.cancel(sp.expand(expr)), sp.simplify)
+    try:
+        with time_budget(budget):
+            return any(step(difference) == 0 for step in steps)
+    except (TimeoutError, RecursionError, NotImplementedError, TypeError, ValueError):
+        return False
+
+
+@dataclass(frozen=True)
+class Sampler:
+    """Draws random values for the free symbols of a comparison, reproducibly."""
+
+    symbols: Sequence[sp.Symbol]
+    positive: Sequence[sp.Symbol] = ()
+    seed: int = 0
+
+    def points(self, count: int) -> Iterator[dict[sp.Symbol, sp.Float]]:
+        generator = random.Random(self.seed)
+        for _ in range(count):
+            point = {symbol: random_real(generator) for symbol in self.symbols}
+            point.update({symbol: random_real(generator, 0.05, 0.95) for symbol in self.positive})
+            yield point
+
+
+def numerically_equal(left: sp.Expr, right: sp.Expr, sampler: Sampler,
+                      count: int = 12) -> tuple[bool, dict[sp.Symbol, sp.Float], sp.Float, sp.Float]:
+    """Compare at ``count`` random points; returns (equal, point, left, right) of the worst point."""
+    worst = (True, {}, sp.Float(0), sp.Float(0))
+    worst_gap = sp.Float(-1)
+    for point in sampler.points(count):
+        value_left = left.evalf(DIGITS, subs=point)
+        value_right = right.evalf(DIGITS, subs=point)
+        gap = abs(value_left - value_right)
+        if not gap.is_number:
+            return False, point, value_left, value_right
+        scale = 1 + abs(value_right)
+        if gap > TOLERANCE * scale:
+            return False, point, value_left, value_right
+        if gap > worst_gap:
+            worst, worst_gap = (True, point, value_left, value_right), gap
+    return worst
+
+
+def compare(subject: str, equation: str, in_nodes: sp.Expr, full: tuple[sp.Expr, sp.Expr],
+            node_sampler: Sampler, full_sampler: Sampler, *, budget: float | None = 2.0,
+            points: int = 12) -> Verdict:
+    """Prove brute == factored, or verify it numerically, or report a counterexample.
+
+    ``in_nodes`` is brute − factored written in node symbols (z free, a = σ(z)): it is small,
+    and its vanishing for *all* node values implies the identity on the network.  Only when
+    it does not vanish are the full expressions ``full = (brute, factored)`` evaluated, so
+    a counterexample is always a real point of the network.
+    """
+    if symbolically_zero(in_nodes, budget):
+        return Verdict(subject, equation, PROVED)
+    equal, *_ = numerically_equal(in_nodes, sp.Integer(0), node_sampler, points)
+    if equal:
+        return Verdict(subject, equation, VERIFIED,
+                       f"{points} random points, {DIGITS}-digit arithmetic")
+    equal, point, left, right = numerically_equal(*full, full_sampler, points)
+    if equal:
+        return Verdict(subject, equation, VERIFIED,
+                       f"{points} random points of the network, {DIGITS}-digit arithmetic")
+    example = {str(symbol): float(value) for symbol, value in point.items()}
+    how = f"brute force {_short(left)} but factored form {_short(right)}"
+    return Verdict(subject, equation, FAILED, how, example)
+
+
+def _short(value: sp.Expr) -> str:
+    try:
+        return f"{complex(value).real:.10g}" if sp.im(value) == 0 else f"{complex(value):.6g}"
+    except TypeError:
+        return sp.sstr(value)

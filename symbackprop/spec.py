@@ -1,0 +1,314 @@
+"""Network specifications: parse and validate a TOML file or the CLI shorthand.
+
+Both forms describe the same :class:`Spec`::
+
+    symbackprop derive 784-100-10 --activation sigmoid --output-activation softmax \\
+        --cost cross_entropy
+    symbackprop derive examples/mnist.toml
+
+The TOML keys (``name``, ``cost``, ``bias``, ``[[layers]]`` with ``size`` and
+``activation``) are a contract shared with other tools.  Every mistake raises a
+:class:`~symbackprop.errors.SpecError` naming the file, the key and the reason.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sympy as sp
+
+from .errors import SpecError
+from .registry import (
+    Activation,
+    Cost,
+    builtin_activation,
+    builtin_cost,
+    custom_activation,
+    custom_cost,
+)
+
+MAX_WIDTH = 1_000_000
+MAX_LAYERS = 64
+_TOP_KEYS = {"name", "cost", "bias", "layers"}
+_SHORTHAND = re.compile(r"^\d+(-\d+)*$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A validated feed-forward network: widths, one activation per weight layer, a cost."""
+
+    sizes: tuple[int, ...]
+    activations: tuple[Activation, ...]
+    cost: Cost
+    bias: bool = True
+    name: str = "network"
+
+    @property
+    def depth(self) -> int:
+        """L, the number of weight layers (the input is layer 0)."""
+        return len(self.sizes) - 1
+
+    @property
+    def output(self) -> Activation:
+        return self.activations[-1]
+
+    @property
+    def weight_count(self) -> int:
+        return sum(n * m for m, n in zip(self.sizes, self.sizes[1:], strict=False))
+
+    @property
+    def bias_count(self) -> int:
+        return sum(self.sizes[1:]) if self.bias else 0
+
+    @property
+    def parameter_count(self) -> int:
+        return self.weight_count + self.bias_count
+
+    def shorthand(self) -> str:
+        return "-".join(map(str, self.sizes))
+
+    @classmethod
+    def parse(cls, text: str, **options: Any) -> Spec:
+        """A spec from a TOML path or a shorthand such as ``"3-4-2"`` with keyword options."""
+        if _SHORTHAND.match(text.strip()):
+            return from_shorthand(text, **options)
+        path = Path(text)
+        if path.suffix == ".toml" or path.exists():
+            if options:
+                given = ", ".join(f"--{key.replace('_', '-')}" for key in sorted(options))
+                raise SpecError(f"options {given} apply to the shorthand only; "
+                                "the TOML file says everything", text)
+            return load_toml(path)
+        raise SpecError("expected widths joined by '-' (e.g. 3-4-2) or a .toml spec file", text)
+
+    def to_toml(self) -> str:
+        """The canonical TOML text of this spec (embedded in generated files)."""
+        lines = [f'name = "{self.name}"', f"cost = {_toml_cost(self.cost)}",
+                 f"bias = {'true' if self.bias else 'false'}", ""]
+        for index, size in enumerate(self.sizes):
+            lines += ["[[layers]]", f"size = {size}"]
+            if index:
+                lines.append(f"activation = {_toml_activation(self.activations[index - 1])}")
+            lines.append("")
+        return "\n".join(lines)
+
+    def _repr_latex_(self) -> str:
+        hidden = ", ".join(activation.label() for activation in self.activations)
+        return (rf"$\text{{{self.name}}}: {self.shorthand()}\ \ "
+                rf"(\text{{{_latex_text(hidden)}}};\ \text{{cost}}\ {_latex_text(self.cost.label())})$")
+
+
+def _latex_text(text: str) -> str:
+    return re.sub(r"([_#%&$])", r"\\\1", text)
+
+
+def _toml_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _toml_activation(activation: Activation) -> str:
+    if activation.source is not None:
+        return f"{{ name = {_toml_string(activation.name)}, expr = {_toml_string(activation.source)} }}"
+    if activation.parameters:
+        inner = ", ".join(f"{key} = {float(value)!r}" for key, value in activation.parameters)
+        return f"{{ name = {_toml_string(activation.name)}, {inner} }}"
+    return _toml_string(activation.name)
+
+
+def _toml_cost(cost: Cost) -> str:
+    if cost.source is not None:
+        return f"{{ name = {_toml_string(cost.name)}, expr = {_toml_string(cost.source)} }}"
+    return _toml_string(cost.name)
+
+
+# ---------------------------------------------------------------------------------------
+# The shorthand
+
+
+def from_shorthand(widths: str, *, activation: str = "sigmoid", output_activation: str | None = None,
+                   cost: str = "quadratic", bias: bool = True, name: str | None = None) -> Spec:
+    """``3-4-2`` with ``--activation`` for hidden layers and ``--output-activation`` (default: same)."""
+    place = widths.strip()
+    if not _SHORTHAND.match(place):
+        raise SpecError("expected widths joined by '-', e.g. 3-4-2", place)
+    sizes = tuple(_size(int(part), f"{place}: layer {index}") for index, part in enumerate(place.split("-")))
+    _check_depth(sizes, place)
+    hidden = _activation_option(activation, "--activation")
+    output = _activation_option(output_activation or activation, "--output-activation")
+    return _build(sizes, (hidden,) * (len(sizes) - 2) + (output,), _cost_option(cost), bias,
+                  _name(name or "network", "--name"), place)
+
+
+def _activation_option(text: str, option: str) -> Activation:
+    """``sigmoid``, ``leaky_relu:0.2`` or ``swish=z*sigmoid(z)``."""
+    name, sep, rest = text.partition("=")
+    try:
+        if sep:
+            return custom_activation(_name(name.strip(), option), rest)
+        base, colon, slope = text.partition(":")
+        return builtin_activation(base.strip(), _slope(slope, "slope") if colon else None)
+    except SpecError as error:
+        raise error.at(option) from None
+
+
+def _cost_option(text: str) -> Cost:
+    name, sep, rest = text.partition("=")
+    try:
+        if sep:
+            return custom_cost(_name(name.strip(), "--cost"), rest)
+        return builtin_cost(text.strip())
+    except SpecError as error:
+        raise error.at("--cost") from None
+
+
+# ---------------------------------------------------------------------------------------
+# The TOML file
+
+
+def load_toml(path: str | Path) -> Spec:
+    """Read and validate a TOML spec file."""
+    place = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError("no such file", place) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise SpecError(f"cannot read: {error}", place) from None
+    return parse_toml(text, place)
+
+
+def parse_toml(text: str, place: str = "<spec>") -> Spec:
+    """Validate TOML text; ``place`` names it in error messages."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise SpecError(f"malformed TOML: {error}", place) from None
+    unknown = sorted(set(data) - _TOP_KEYS)
+    if unknown:
+        raise SpecError(f"unknown key (allowed: {', '.join(sorted(_TOP_KEYS))})", f"{place}: {unknown[0]}")
+    layers = data.get("layers")
+    if not isinstance(layers, list) or not all(isinstance(layer, dict) for layer in layers):
+        raise SpecError("missing or not an array of tables [[layers]]", f"{place}: layers")
+    sizes, activations = _toml_layers(layers, place)
+    if "cost" not in data:
+        raise SpecError("missing (e.g. cost = \"quadratic\")", f"{place}: cost")
+    cost = _toml_cost_value(data["cost"], f"{place}: cost")
+    bias = data.get("bias", True)
+    if not isinstance(bias, bool):
+        raise SpecError("must be true or false", f"{place}: bias")
+    return _build(sizes, activations, cost, bias, _name(data.get("name", "network"), f"{place}: name"), place)
+
+
+def _toml_layers(layers: list[dict], place: str) -> tuple[tuple[int, ...], tuple[Activation, ...]]:
+    sizes, activations = [], []
+    for index, layer in enumerate(layers):
+        where = f"{place}: layers[{index}]"
+        allowed = {"size"} if index == 0 else {"size", "activation"}
+        unknown = sorted(set(layer) - allowed)
+        if unknown:
+            reason = ("the input layer takes only size" if index == 0
+                      else "unknown key (allowed: size, activation)")
+            raise SpecError(reason, f"{where}.{unknown[0]}")
+        if "size" not in layer:
+            raise SpecError("missing", f"{where}.size")
+        size = layer["size"]
+        if not isinstance(size, int) or isinstance(size, bool):
+            raise SpecError(f"must be a whole number, got {size!r}", f"{where}.size")
+        sizes.append(_size(size, f"{where}.size"))
+        if index:
+            if "activation" not in layer:
+                raise SpecError("missing (e.g. activation = \"sigmoid\")", f"{where}.activation")
+            activations.append(_toml_activation_value(layer["activation"], f"{where}.activation"))
+    _check_depth(tuple(sizes), f"{place}: layers")
+    return tuple(sizes), tuple(activations)
+
+
+def _toml_activation_value(value: Any, where: str) -> Activation:
+    try:
+        if isinstance(value, str):
+            return builtin_activation(value)
+        if isinstance(value, dict):
+            return _activation_table(value, where)
+    except SpecError as error:
+        raise error.at(where) from None
+    raise SpecError("must be a name or a table { name = ..., expr = ... }", where)
+
+
+def _activation_table(value: dict, where: str) -> Activation:
+    unknown = sorted(set(value) - {"name", "expr", "slope"})
+    if unknown:
+        raise SpecError(f"unknown key {unknown[0]!r} (allowed: name, expr, slope)")
+    name = _name(value.get("name"), "name")
+    if "expr" in value:
+        if "slope" in value or not isinstance(value["expr"], str):
+            raise SpecError("expr must be a string and cannot be combined with slope")
+        return custom_activation(name, value["expr"])
+    slope = value.get("slope")
+    return builtin_activation(name, None if slope is None else _slope(slope, "slope"))
+
+
+def _toml_cost_value(value: Any, where: str) -> Cost:
+    try:
+        if isinstance(value, str):
+            return builtin_cost(value)
+        if isinstance(value, dict):
+            unknown = sorted(set(value) - {"name", "expr"})
+            if unknown or not isinstance(value.get("expr"), str):
+                raise SpecError("a custom cost is a table { name = ..., expr = \"...\" } in a and y")
+            return custom_cost(_name(value.get("name"), "name"), value["expr"])
+    except SpecError as error:
+        raise error.at(where) from None
+    raise SpecError("must be a name or a table { name = ..., expr = ... }", where)
+
+
+# ---------------------------------------------------------------------------------------
+# Shared checks
+
+
+def _size(size: int, where: str) -> int:
+    if size <= 0:
+        raise SpecError(f"width must be positive, got {size}", where)
+    if size > MAX_WIDTH:
+        raise SpecError(f"width {size} is larger than {MAX_WIDTH}", where)
+    return size
+
+
+def _check_depth(sizes: tuple[int, ...], where: str) -> None:
+    if len(sizes) < 2:
+        raise SpecError("a network needs an input layer and at least one more layer", where)
+    if len(sizes) > MAX_LAYERS + 1:
+        raise SpecError(f"at most {MAX_LAYERS} weight layers", where)
+
+
+def _name(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not _IDENTIFIER.match(value) or keyword.iskeyword(value):
+        raise SpecError(f"must be a valid identifier (letters, digits, _), got {value!r}", where)
+    return value
+
+
+def _slope(value: Any, where: str) -> sp.Rational:
+    text = str(value).strip()
+    if isinstance(value, bool) or not re.fullmatch(r"[0-9]*\.?[0-9]+([eE]-?[0-9]{1,2})?", text):
+        raise SpecError(f"slope must be a number, got {value!r}", where)
+    slope = sp.Rational(text)
+    if not 0 <= slope < 1:
+        raise SpecError(f"slope must be in [0, 1), got {text}", where)
+    return slope
+
+
+def _build(sizes: tuple[int, ...], activations: tuple[Activation, ...], cost: Cost, bias: bool,
+           name: str, place: str) -> Spec:
+    """Checks that need the whole network: softmax placement and the output width."""
+    for layer, activation in enumerate(activations[:-1], start=1):
+        if not activation.elementwise:
+            raise SpecError(f"{activation.name} is not elementwise and is allowed in the output layer only",
+                            f"{place}: layer {layer} activation")
+    if not activations[-1].elementwise and sizes[-1] < 2:
+        raise SpecError("softmax needs at least 2 output units", f"{place}: output layer")
+    return Spec(sizes=sizes, activations=activations, cost=cost, bias=bias, name=name)

@@ -1,0 +1,1 @@
+"""Jinja2 templates for symbackprop (installed as the package ``symbackprop.templates``)."""
