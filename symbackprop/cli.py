@@ -1,0 +1,184 @@
+"""The command line: a thin layer over the Python API.
+
+``symbackprop derive|codegen|latex|check|regenerate|demo``.  Every user mistake becomes one
+line on stderr and exit code 2; ``check`` exits 1 when an equation is incorrect.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import UserError
+from .spec import Spec
+
+DEMO_SPEC = "3-4-2"
+
+
+def _spec_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("spec", help="widths joined by '-' (e.g. 784-100-10) or a TOML spec file")
+    parser.add_argument("--activation", help="hidden-layer activation: a built-in name, "
+                        "leaky_relu:SLOPE, or NAME=EXPR in z (default: sigmoid)")
+    parser.add_argument("--output-activation", help="output-layer activation (default: --activation)")
+    parser.add_argument("--cost", help="quadratic, binary_cross_entropy, cross_entropy, or NAME=EXPR in a "
+                        "and y (default: quadratic)")
+    parser.add_argument("--no-bias", dest="bias", action="store_false", default=None, help="no bias terms")
+    parser.add_argument("--name", help="network name (an identifier)")
+
+
+def spec_from_arguments(arguments: argparse.Namespace) -> Spec:
+    """The spec named on the command line, with only the options the user gave."""
+    options = {key: getattr(arguments, key) for key in ("activation", "output_activation", "cost", "bias", "name")
+               if getattr(arguments, key) is not None}
+    return Spec.parse(arguments.spec, **options)
+
+
+def _derive(arguments: argparse.Namespace) -> int:
+    from .driver import derive
+    from .report import derivation_summary
+
+    derivation = derive(spec_from_arguments(arguments), max_parameters=arguments.max_weights)
+    print(derivation_summary(derivation))
+    return 0 if derivation.proof.holds else 1
+
+
+def _demo(arguments: argparse.Namespace) -> int:
+    arguments.spec = DEMO_SPEC
+    for key in ("activation", "output_activation", "cost", "bias", "name"):
+        setattr(arguments, key, None)
+    print(f"symbackprop demo: deriving the built-in example {DEMO_SPEC} (sigmoid, quadratic cost)\n")
+    return _derive(arguments)
+
+
+def _codegen(arguments: argparse.Namespace) -> int:
+    from .codegen import check_module, generate_module
+    from .driver import derive
+    from .fileio import write_atomic
+
+    spec = spec_from_arguments(arguments)
+    source = generate_module(derive(spec, max_parameters=0), dtype=arguments.dtype, backend=arguments.backend)
+    if arguments.check:
+        if arguments.output is None:
+            raise UserError("--check needs -o FILE, the module to compare", "codegen")
+        fresh = check_module(arguments.output, source)
+        print(f"{arguments.output}: {'up to date' if fresh else 'STALE (regenerate it)'}")
+        return 0 if fresh else 1
+    if arguments.output is None:
+        sys.stdout.write(source)
+        return 0
+    write_atomic(arguments.output, source, force=arguments.force)
+    print(f"wrote {arguments.output}")
+    return 0
+
+
+def _latex(arguments: argparse.Namespace) -> int:
+    from .document import build_document
+    from .fileio import write_atomic
+
+    spec = spec_from_arguments(arguments)
+    output = Path(arguments.output) if arguments.output else None
+    pdf = arguments.pdf or (output is not None and output.suffix == ".pdf")
+    data = build_document(spec, notation=arguments.notation, highlight=arguments.highlight,
+                          expand=arguments.expand, weights=arguments.weights, pdf=pdf,
+                          max_parameters=arguments.max_weights)
+    if output is None:
+        if pdf:
+            raise UserError("a PDF needs -o FILE.pdf", "latex")
+        sys.stdout.write(data)
+        return 0
+    write_atomic(output, data, force=arguments.force)
+    print(f"wrote {output}")
+    return 0
+
+
+def _check(arguments: argparse.Namespace) -> int:
+    from .checker import check_equations, equations_from_file
+
+    spec = spec_from_arguments(arguments)
+    equations = list(arguments.equation or [])
+    if arguments.file:
+        equations += equations_from_file(arguments.file)
+    if not equations:
+        raise UserError("nothing to check: give --equation '...' or --file FILE.tex", "check")
+    report = check_equations(spec, equations, notation=arguments.notation)
+    print(report.text())
+    return report.exit_code
+
+
+def _regenerate(arguments: argparse.Namespace) -> int:
+    from .examples import regenerate
+
+    stale = regenerate(Path(arguments.directory), check=arguments.check)
+    for path in stale:
+        print(f"{'STALE' if arguments.check else 'wrote'} {path}")
+    return 1 if arguments.check and stale else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="symbackprop", description="Derive backpropagation for your network "
+                                     "symbolically: proof, LaTeX, NumPy training code, and a checker.")
+    parser.add_argument("--version", action="version", version=f"symbackprop {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, handler: Callable[[argparse.Namespace], int], help_text: str,
+                spec: bool = True) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        if spec:
+            _spec_arguments(sub)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    derive_parser = command("derive", _derive, "derive and prove the backprop equations of a network")
+    derive_parser.add_argument("--max-weights", type=int, default=120, metavar="N",
+                               help="list and prove partials per weight up to N parameters (default 120)")
+    demo = command("demo", _demo, f"derive the built-in example {DEMO_SPEC}", spec=False)
+    demo.add_argument("--max-weights", type=int, default=120, help=argparse.SUPPRESS)
+
+    codegen = command("codegen", _codegen, "generate a standalone NumPy training module")
+    codegen.add_argument("-o", "--output", help="the .py file to write (default: stdout)")
+    codegen.add_argument("--dtype", choices=("float32", "float64"), default="float64")
+    codegen.add_argument("--backend", choices=("numpy", "cupy"), default="numpy")
+    codegen.add_argument("--check", action="store_true", help="only say whether -o FILE is up to date")
+    codegen.add_argument("--force", action="store_true", help="overwrite a file not generated by symbackprop")
+
+    latex = command("latex", _latex, "write the derivation as a LaTeX document (or PDF)")
+    latex.add_argument("-o", "--output", help="the .tex or .pdf file to write (default: .tex on stdout)")
+    latex.add_argument("--pdf", action="store_true", help="compile to PDF with a TeX engine")
+    latex.add_argument("--notation", choices=("nielsen", "ng", "higham"), default="nielsen")
+    latex.add_argument("--highlight", help="a weight whose paths to the cost are drawn, e.g. w^2_{11}")
+    latex.add_argument("--no-expand", dest="expand", action="store_false",
+                       help="do not list the expanded chain-rule form of each partial")
+    latex.add_argument("--weights", help="which partials to list: all, none, or a comma list like w^2_{11},b^1_2")
+    latex.add_argument("--max-weights", type=int, default=60, metavar="N",
+                       help="list partials per weight only up to N parameters (default 60)")
+    latex.add_argument("--force", action="store_true", help="overwrite a file not generated by symbackprop")
+
+    check = command("check", _check, "check hand-derived backprop equations")
+    check.add_argument("--equation", action="append", help="an equation in LaTeX or plain form (repeatable)")
+    check.add_argument("--file", help="a .tex/.txt file; every equation found in it is checked")
+    check.add_argument("--notation", choices=("nielsen", "ng", "higham"), default="nielsen")
+
+    regenerate = command("regenerate", _regenerate, "rewrite the committed examples in generated/", spec=False)
+    regenerate.add_argument("directory", nargs="?", default="generated")
+    regenerate.add_argument("--check", action="store_true", help="only list stale files (exit 1 if any)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    arguments = parser.parse_args(argv)
+    try:
+        return arguments.handler(arguments)
+    except UserError as error:
+        print(f"symbackprop: error: {error.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("symbackprop: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""Rendering: the only module that imports Jinja2.
+
+One :class:`jinja2.Environment` per kind of output, set up once: ``trim_blocks``,
+``lstrip_blocks``, ``keep_trailing_newline`` and ``StrictUndefined`` (a missing value is an
+error, never an empty string).  LaTeX templates use ``<< >>`` / ``<% %>`` / ``<# #>``
+delimiters so they do not fight with TeX braces.  Templates receive view-models whose
+formulas are already printed strings; they hold layout only.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jinja2
+
+_LATEX_DELIMITERS = {
+    "block_start_string": "<%", "block_end_string": "%>",
+    "variable_start_string": "<<", "variable_end_string": ">>",
+    "comment_start_string": "<#", "comment_end_string": "#>",
+    "line_statement_prefix": None, "line_comment_prefix": "%#",
+}
+
+
+class _PackageLoader(jinja2.BaseLoader):
+    """Loads templates from the installed ``symbackprop.templates`` package (wheel or source)."""
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        resource = resources.files("symbackprop.templates").joinpath(template)
+        if not resource.is_file():
+            raise jinja2.TemplateNotFound(template)
+        source = resource.read_text(encoding="utf-8")
+        return source, None, lambda: True
+
+
+@cache
+def environment(kind: str) -> jinja2.Environment:
+    """The Jinja environment for ``"code"`` (default delimiters) or ``"latex"``."""
+    options: dict[str, Any] = dict(loader=_PackageLoader(), undefined=jinja2.StrictUndefined,
+                                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                                   autoescape=False)
+    if kind == "latex":
+        options.update(_LATEX_DELIMITERS)
+    elif kind != "code":
+        raise ValueError(f"unknown template kind {kind!r}")
+    return jinja2.Environment(**options)
+
+
+def render(template: str, view: dict[str, Any]) -> str:
+    """Render ``template`` (``*.tex.j2`` → LaTeX delimiters, anything else → code) with ``view``."""
+    kind = "latex" if template.endswith(".tex.j2") else "code"
+    return environment(kind).get_template(template).render(**view)
