@@ -117,8 +117,15 @@ def _regenerate(arguments: argparse.Namespace) -> int:
     return 1 if arguments.check and stale else 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with usage errors as one line (exit 2), like every other user error."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="symbackprop", description="Derive backpropagation for your network "
+    parser = _Parser(prog="symbackprop", description="Derive backpropagation for your network "
                                      "symbolically: proof, LaTeX, NumPy training code, and a checker.")
     parser.add_argument("--version", action="version", version=f"symbackprop {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

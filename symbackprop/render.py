@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -23,11 +24,20 @@ _LATEX_DELIMITERS = {
 }
 
 
+def _templates():
+    """The templates folder: the installed ``symbackprop.templates`` package, or ``templates/``
+    beside the package when running from a source checkout without installing."""
+    try:
+        return resources.files("symbackprop.templates")
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "templates"
+
+
 class _PackageLoader(jinja2.BaseLoader):
     """Loads templates from the installed ``symbackprop.templates`` package (wheel or source)."""
 
     def get_source(self, environment: jinja2.Environment, template: str):
-        resource = resources.files("symbackprop.templates").joinpath(template)
+        resource = _templates().joinpath(template)
         if not resource.is_file():
             raise jinja2.TemplateNotFound(template)
         source = resource.read_text(encoding="utf-8")
