@@ -68,6 +68,42 @@ class Notation:
     def target(self, j: int | str) -> str:
         return f"y_{{{j}}}"
 
+    # -- generic layers (added for documents: statements about "layer l" in this profile) --
+    def generic_layer(self, shift: int = 0, name: str = "l") -> str:
+        """Layer ``name`` + ``shift`` in this profile's brackets: ``l+1``, ``(l)``, ``[L-1]``."""
+        open_, close = self.bracket
+        return f"{open_}{_shifted(name, shift)}{close}"
+
+    def generic_node(self, letter: str, shift: int = 0, index: str | None = None, name: str = "l") -> str:
+        """a, z or \\delta of the generic layer ``name`` + ``shift`` (one neuron when ``index``)."""
+        text = f"{letter}^{{{self.generic_layer(shift, name)}}}"
+        return text if index is None else f"{text}_{{{index}}}"
+
+    def generic_weight_layer(self, shift: int = 0, name: str = "l") -> str:
+        """The weight index of the matrix that feeds generic layer ``name`` + ``shift``."""
+        open_, close = self.bracket
+        return f"{open_}{_shifted(name, shift + self.weight_offset - self.layer_offset)}{close}"
+
+    def generic_weight(self, shift: int, j: str, k: str, name: str = "l") -> str:
+        return f"{self.weight_letter}^{{{self.generic_weight_layer(shift, name)}}}_{{{self.indices(j, k)}}}"
+
+    def generic_weight_matrix(self, shift: int = 0, name: str = "l") -> str:
+        return f"{self.weight_matrix_letter}^{{{self.generic_weight_layer(shift, name)}}}"
+
+    def generic_bias(self, shift: int = 0, index: str | None = None, name: str = "l") -> str:
+        text = f"b^{{{self.generic_weight_layer(shift, name)}}}"
+        return text if index is None else f"{text}_{{{index}}}"
+
+    @property
+    def activation_letter(self) -> str:
+        """The letter for a generic activation function: g in Ng's course, σ elsewhere."""
+        return "g" if self.name == "ng" else r"\sigma"
+
+    @property
+    def diagonal_form(self) -> bool:
+        """Whether the profile writes σ'(z) ⊙ v as D v with D = diag(σ'(z)) (Higham & Higham)."""
+        return self.name == "higham"
+
     def layer_numbering(self, depth: int) -> str:
         """A sentence stating the convention, for documents and checker reports."""
         first = self.layer_offset
@@ -85,6 +121,10 @@ PROFILES: dict[str, Notation] = {
                        "C. F. Higham and D. J. Higham, Deep Learning: An Introduction for Applied "
                        "Mathematicians, SIAM Review 61(4), 2019"),
 }
+
+
+def _shifted(name: str, shift: int) -> str:
+    return name if shift == 0 else f"{name}{shift:+d}"
 
 
 def notation(name: str) -> Notation:
