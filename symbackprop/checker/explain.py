@@ -1,0 +1,213 @@
+"""Explain a failed check: the true right-hand side, the point where the sides differ, a diagnosis.
+
+The true right-hand side is printed in the chosen notation from the derivation's own
+δ's (one level deep, so it reads like BP1–BP4); the point lists the parameters, inputs and
+targets; the diagnoses come from :mod:`.diagnose`.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..errors import EquationError
+from ..model import Parameter
+from ..notation import Notation
+from .compare import SCREEN_POINTS, Outcome, close, values
+from .diagnose import diagnose, variants
+from .lhs import Instance, components, shape_of
+from .parser import Node
+from .report import Failure
+from .resolve import Evaluator, Resolved, ShapeMismatchError
+from .truth import Truth
+
+DIAGNOSIS_POINTS = 5
+
+
+def printer_for(truth: Truth, profile: Notation):
+    from ..printing.latex import LatexPrintError, printer
+
+    latex_printer = printer(profile)
+
+    def show(expr: sp.Expr) -> str:
+        try:
+            return latex_printer.doprint(expr)
+        except (LatexPrintError, ValueError, TypeError, AttributeError):  # printing must not hide a verdict
+            return sp.latex(expr)
+
+    return show
+
+
+def _true_rhs(truth: Truth, kind: str, core: int, indices: tuple[int, ...], where) -> sp.Expr:
+    model = truth.model
+    deltas = truth.partials.deltas
+    if kind == "W":
+        j, k = where[0] + 1, where[1] + 1
+        return model.a(core - 1, k) * deltas[model.delta(core, j)]
+    if kind == "w":
+        j, k = indices
+        return model.a(core - 1, k) * deltas[model.delta(core, j)]
+    j = indices[0] if indices else where[0] + 1
+    return deltas[model.delta(core, j)]
+
+
+def _component_name(where, matrix: bool) -> str:
+    if where is None:
+        return ""
+    row, column = where
+    return f", entry ({row + 1},{column + 1})" if matrix else f", component {row + 1}"
+
+
+def explain_failure(evaluator: Evaluator, target: Resolved, instance: Instance, where, rhs: Node,
+                    true: sp.Expr, mine: sp.Expr, outcome: Outcome) -> Failure:
+    """The first failing entry of an instance: true right side, the point, both values, diagnoses."""
+    truth, profile = evaluator.truth, evaluator.notation
+    show = printer_for(truth, profile)
+    true_rhs = show(_true_rhs(truth, target.kind, instance.core, instance.indices, where))
+    shown = set(truth.sampler.symbols) | set(truth.model.targets)
+    point = ", ".join(f"{show(symbol)} = {float(value):.10g}"
+                      for symbol, value in sorted(outcome.point.items(), key=lambda item: str(item[0]))
+                      if symbol in shown)
+    shown_values = (f"the left side (true value) is {_number(outcome.true)} but the right side is "
+                    f"{_number(outcome.person)}")
+    diagnoses = _diagnoses(evaluator, target, instance, where, rhs, true, mine)
+    matrix = isinstance(instance.true, sp.MatrixBase) and instance.true.shape[1] > 1
+    return Failure(instance.label + _component_name(where, matrix), true_rhs, point, shown_values, tuple(diagnoses))
+
+
+def _number(value) -> str:
+    try:
+        return f"{complex(value).real:.10g}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _diagnoses(evaluator: Evaluator, target: Resolved, instance: Instance, where, rhs: Node, true: sp.Expr,
+               mine: sp.Expr) -> list[str]:
+    truth = evaluator.truth
+    points = truth.points(DIAGNOSIS_POINTS, seed=7)
+    true_values, mine_values = values(true, points), values(mine, points)
+    if true_values is None or mine_values is None:
+        return []
+
+    def at(node: Node, env: dict[str, int]) -> list[complex] | None:
+        try:
+            value = evaluator.value(node, env)
+        except (EquationError, ShapeMismatchError):
+            return None
+        if shape_of(value) != shape_of(instance.true):
+            return None
+        component = dict(components(value))[where]
+        return values(truth.expand(component), points)
+
+    extras = []
+    index_vars = [v for v in instance.env if v != "l" and v in "ijkmnpq"]
+    if len(index_vars) == 2:
+        first, second = index_vars
+        swapped = {**instance.env, first: instance.env[second], second: instance.env[first]}
+        if swapped != instance.env:
+            extras.append((f"swapped indices: the right side is right for {first} and {second} exchanged",
+                           at(rhs, swapped)))
+    if isinstance(instance.true, sp.MatrixBase) and instance.true.shape[0] == instance.true.shape[1] > 1:
+        try:
+            flipped = evaluator.value(rhs, instance.env).T
+            extras.append(("a transpose on the wrong side: the right side is the transpose of the true matrix",
+                           values(truth.expand(dict(components(flipped))[where]), points)))
+        except (EquationError, ShapeMismatchError, AttributeError):
+            pass
+    extras += _derivative_factor(truth, instance, where, mine_values, points)
+    extras += _transposed_weight(truth, instance, mine_values, true_values, points)
+    terms, layer_name = _terms(truth, evaluator.notation, target.kind, instance, where)
+    return diagnose(mine_values, true_values, points, lambda node: at(node, instance.env), rhs, extras, terms,
+                    layer_name)
+
+
+def _transposed_weight(truth: Truth, instance: Instance, mine: list[complex], true: list[complex], points):
+    """∂C/∂w^l_{jk} answered with the value of ∂C/∂w^l_{kj} (a fixed weight, indices swapped)."""
+    if instance.kind != "w":
+        return []
+    j, k = instance.indices
+    model = truth.model
+    if j == k or k not in model.units(instance.core) or j not in model.units(instance.core - 1):
+        return []
+    other = values(truth.parameter(Parameter("w", instance.core, k, j)), points)
+    if other is None:
+        return []
+    return [(f"swapped indices: the right side is ∂C/∂w_{{{k}{j}}}, not ∂C/∂w_{{{j}{k}}} (the first index of a "
+             "weight is the destination neuron)", [m + t - o for m, t, o in zip(mine, true, other, strict=True)])]
+
+
+def _derivative_factor(truth: Truth, instance: Instance, where, mine: list[complex], points):
+    """A right side that lacks, or has one too many, factor σ'(z^l_j) of the neuron on the left."""
+    core = instance.core
+    if not truth.activation(core).elementwise:
+        return []
+    j = instance.indices[0] if instance.indices else where[0] + 1
+    factor = values(truth.derivative(core, truth.model.z(core, j)), points)
+    if factor is None or any(abs(f) < 1e-12 for f in factor):
+        return []
+    return [("a missing factor σ'(z) of the neuron on the left (the activation's derivative)",
+             [m * f for m, f in zip(mine, factor, strict=True)]),
+            ("an extra factor σ'(z): the activation's derivative is applied twice",
+             [m / f for m, f in zip(mine, factor, strict=True)])]
+
+
+def _terms(truth: Truth, profile: Notation, kind: str, instance: Instance, where):
+    model = truth.model
+    core = instance.core
+    if kind in ("w", "W"):
+        j, k = instance.indices if kind == "w" else (where[0] + 1, where[1] + 1)
+        factor = model.a(core - 1, k)
+    else:
+        j = instance.indices[0] if instance.indices else where[0] + 1
+        factor = sp.Integer(1)
+    terms = [(i, factor * term) for i, term in truth.chain_terms(core, j)]
+    name = f"layer {profile.layer(core + 1)}" if core < model.L else "the output layer (softmax Jacobian)"
+    return terms, name
+
+
+def explain_shape(evaluator: Evaluator, instance: Instance, rhs: Node, reason: str) -> Failure:
+    """Shapes that do not fit: say so, and find the transpose that makes them fit, if one does."""
+    truth = evaluator.truth
+    diagnoses = [f"the shapes do not fit: {reason}"]
+    for text, variant in variants(rhs):
+        if "transpose" not in text:
+            continue
+        try:
+            value = evaluator.value(variant, instance.env)
+        except (EquationError, ShapeMismatchError):
+            continue
+        if shape_of(value) == shape_of(instance.true) and all(
+                _equal(truth, t, v)
+                for (_, t), (_, v) in zip(components(instance.true), components(value), strict=True)):
+            diagnoses.append(text)
+            break
+    else:
+        if isinstance(instance.true, sp.MatrixBase):
+            try:
+                value = evaluator.value(rhs, instance.env)
+                if shape_of(value) == shape_of(instance.true.T) and all(
+                        _equal(truth, t, v)
+                        for (_, t), (_, v) in zip(components(instance.true.T), components(value), strict=True)):
+                    diagnoses.append("a transpose on the wrong side: the right side is the transpose of the "
+                                     "true matrix")
+            except (EquationError, ShapeMismatchError):
+                pass
+    show = printer_for(truth, evaluator.notation)
+    return Failure(instance.label, true_side_text(evaluator, instance, show), diagnoses=tuple(diagnoses))
+
+
+def _equal(truth: Truth, true: sp.Expr, person: sp.Expr) -> bool:
+    points = truth.points(SCREEN_POINTS, seed=3)
+    found = values(truth.expand(person), points)
+    expected = values(true, points)
+    return found is not None and expected is not None and close(found, expected, 1e-9)
+
+
+def true_side_text(evaluator: Evaluator, instance: Instance, show) -> str:
+    truth = evaluator.truth
+    if isinstance(instance.true, sp.MatrixBase):
+        rows, columns = instance.true.shape
+        entries = sp.Matrix(rows, columns, lambda r, c: _true_rhs(truth, instance.kind, instance.core,
+                                                                   instance.indices, (r, c)))
+        return show(entries)
+    return show(_true_rhs(truth, instance.kind, instance.core, instance.indices, None))

@@ -1,0 +1,126 @@
+"""The left side of an equation: what it states, and every instance of it the spec allows.
+
+A left side is ∂C/∂w^l_{jk}, ∂C/∂b^l_j, ∂C/∂W^l, ∂C/∂b^l, ∂C/∂z^l_j, δ^l_j or δ^l (in any
+notation profile).  Free letters (l, j, k, …) run over every layer and neuron the spec has;
+each :class:`Instance` carries the true value (a scalar, or a matrix checked entry by entry).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ..errors import EquationError
+from ..model import Parameter
+from ..notation import Notation
+from .parser import Node, Partial, Sym
+from .resolve import Evaluator, OutOfRangeError, Resolved
+from .truth import Truth
+
+
+@dataclass(frozen=True)
+class Instance:
+    env: dict[str, int]
+    core: int
+    indices: tuple[int, ...]
+    true: sp.Expr | sp.Matrix
+    label: str
+    kind: str
+
+
+def target_of(evaluator: Evaluator, lhs: Node) -> Resolved:
+    if isinstance(lhs, Partial):
+        resolved = evaluator.resolve(lhs.wrt)
+        if resolved.kind == "z":
+            return Resolved("delta", None, resolved.indices, resolved.column, resolved.layer_text)
+        if resolved.kind in ("w", "W", "b"):
+            return resolved
+    elif isinstance(lhs, Sym):
+        resolved = evaluator.resolve(lhs)
+        if resolved.kind == "delta":
+            return resolved
+    raise evaluator.error("the left side must be ∂C/∂w^l_{jk}, ∂C/∂b^l_j, ∂C/∂W^l, ∂C/∂b^l, ∂C/∂z^l_j, "
+                          "δ^l_j or δ^l", lhs.column)
+
+
+def _variables(text: str | None) -> list[str]:
+    return [] if text is None else sorted(set(re.findall(r"[a-zA-KM-Z]", text)))
+
+
+def instances(evaluator: Evaluator, target: Resolved) -> tuple[list[Instance], bool]:
+    """Every instance of the left side, and whether it has free indices."""
+    model, profile = evaluator.model, evaluator.notation
+    layer_vars = _variables(target.layer_text)
+    if len(layer_vars) > 1:
+        raise evaluator.error(f"layer '{target.layer_text}' has more than one letter", target.column)
+    weight = target.kind in ("w", "W", "b")
+    offset = profile.weight_offset if weight else profile.layer_offset
+    layer_values = [{layer_vars[0]: core + offset} for core in range(0, model.L + 2)] if layer_vars else [{}]
+    found = []
+    for env in layer_values:
+        try:
+            core = evaluator.core_layer(target, env)
+        except OutOfRangeError:
+            if layer_vars:
+                continue
+            raise
+        index_vars = sorted({v for text in target.indices for v in _variables(text)} - set(env))
+        ranges = {}
+        for text, allowed in zip(target.indices, evaluator.ranges(target, core), strict=False):
+            if text.strip() in index_vars:
+                ranges[text.strip()] = allowed
+        if set(ranges) != set(index_vars):
+            raise evaluator.error("a free index on the left side must stand alone (j, not j+1)", target.column)
+        for combination in itertools.product(*(ranges[v] for v in index_vars)):
+            bound = {**env, **dict(zip(index_vars, combination, strict=True))}
+            indices = evaluator.index_values(target, core, bound)
+            found.append(Instance(bound, core, indices, _true_value(evaluator.truth, target.kind, core, indices),
+                                  _label(profile, target.kind, core, indices, bound), target.kind))
+    if not found:
+        raise evaluator.error(f"no layer of {evaluator.truth.spec.shorthand()} fits '{target.layer_text}'",
+                              target.column)
+    return found, bool(layer_vars or any(_variables(text) for text in target.indices))
+
+
+def _true_value(truth: Truth, kind: str, core: int, indices: tuple[int, ...]):
+    model = truth.model
+    if kind == "w":
+        return truth.parameter(Parameter("w", core, *indices))
+    if kind == "W":
+        return sp.Matrix([[truth.parameter(Parameter("w", core, j, k)) for k in model.units(core - 1)]
+                          for j in model.units(core)])
+    if kind == "b":
+        if not truth.spec.bias:
+            raise EquationError("the spec has no biases (--no-bias)", "check")
+        if indices:
+            return truth.parameter(Parameter("b", core, *indices))
+        return sp.Matrix([truth.parameter(Parameter("b", core, j)) for j in model.units(core)])
+    if indices:
+        return truth.delta(core, *indices)
+    return sp.Matrix([truth.delta(core, j) for j in model.units(core)])
+
+
+def _label(profile: Notation, kind: str, core: int, indices: tuple[int, ...], env: dict[str, int]) -> str:
+    if kind == "w":
+        text = rf"\partial C/\partial {profile.weight(core, *indices)}"
+    elif kind == "W":
+        text = rf"\partial C/\partial {profile.weight_matrix(core)}"
+    elif kind == "b":
+        text = rf"\partial C/\partial {profile.bias(core, *indices) if indices else profile.bias_vector(core)}"
+    else:
+        text = profile.node(r"\delta", core, *indices)
+    bindings = ", ".join(f"{key}={value}" for key, value in sorted(env.items()))
+    return f"{text}" + (f" ({bindings})" if bindings else "")
+
+
+def components(value) -> list[tuple[tuple[int, int] | None, sp.Expr]]:
+    if isinstance(value, sp.MatrixBase):
+        return [((r, c), value[r, c]) for r in range(value.shape[0]) for c in range(value.shape[1])]
+    return [(None, value)]
+
+
+def shape_of(value) -> tuple[int, int] | None:
+    return value.shape if isinstance(value, sp.MatrixBase) else None

@@ -1,0 +1,375 @@
+"""Map a parsed equation onto the model: layers and indices, symbols, and values.
+
+A :class:`Evaluator` turns a syntax tree into a SymPy scalar or matrix in the model's
+symbols (``w``, ``b``, ``x``, ``y``, ``a``, ``z`` and the true ``δ``), for one binding of
+the free indices.  Layer numbers are read in the notation profile (``ng`` and ``higham``
+number the input layer 1; their weight index is shifted as the profile says) and ``L`` is
+the output layer.  Indices are 1-based; the first index of a weight is the destination.
+Shapes follow the mathematics: a layer's a, z, δ, b, x, y are column vectors, W^l is
+(width l) × (width l−1), D^l = diag(σ'(z^l)).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy as sp
+
+from ..errors import EquationError
+from ..notation import Notation
+from ..registry import Z
+from .parser import Bin, Func, Nabla, Neg, Node, Num, Partial, Power, Sum, Sym, Transpose
+from .truth import Truth
+
+LAYER_VARIABLES = {"l"}
+_AFFINE = re.compile(r"^\s*([A-Za-z]|\d+)\s*((?:[+-]\s*\d+\s*)*)$")
+_PLAIN = re.compile(r"^([A-Za-z]+?)(\d+)$")
+ALIASES = {"theta": "w", "Theta": "W", "delta": "delta", "a": "a", "z": "z", "b": "b", "x": "x", "y": "y",
+           "w": "w", "W": "W", "D": "D"}
+
+
+class ShapeMismatchError(Exception):
+    """Shapes that do not fit (reported as a mistake, often a transpose on the wrong side)."""
+
+
+class OutOfRangeError(EquationError):
+    """A layer outside the spec (skips an instance of an equation with free indices)."""
+
+
+class IndexOutOfRangeError(OutOfRangeError):
+    """A neuron index outside its layer."""
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A symbol with its kind (w, W, b, a, z, delta, x, y, D), core layer and index texts."""
+
+    kind: str
+    layer: int | None
+    indices: tuple[str, ...]
+    column: int
+    layer_text: str | None
+
+
+def strip_brackets(text: str) -> str:
+    text = text.strip()
+    while len(text) >= 2 and text[0] + text[-1] in ("()", "[]", "{}"):
+        text = text[1:-1].strip()
+    return text
+
+
+class Evaluator:
+    def __init__(self, truth: Truth, notation: Notation, place: str) -> None:
+        self.truth = truth
+        self.model = truth.model
+        self.notation = notation
+        self.place = place
+
+    def error(self, reason: str, column: int, cls: type[EquationError] = EquationError) -> EquationError:
+        return cls(reason, f"{self.place}, column {column}")
+
+    # -- numbers in scripts -------------------------------------------------------------------
+    def affine(self, text: str, env: dict[str, int], column: int, what: str) -> int:
+        match = _AFFINE.match(text)
+        if not match:
+            raise self.error(f"cannot read {what} '{text}': expected a number, a letter such as l or j, "
+                             "or l+1 / l-1", column)
+        head, tail = match.groups()
+        if head.isdigit():
+            value = int(head)
+        elif head == "L":
+            value = self.model.L + self.notation.layer_offset
+        elif head in env:
+            value = env[head]
+        else:
+            raise self.error(f"index '{head}' in '{text}' is not bound: it is neither on the left side nor a "
+                             "summation index", column)
+        for sign, number in re.findall(r"([+-])\s*(\d+)", tail):
+            value += int(number) if sign == "+" else -int(number)
+        return value
+
+    def split_indices(self, text: str, arity: int, column: int) -> tuple[str, ...]:
+        text = strip_brackets(text)
+        if "," in text:
+            parts = tuple(part.strip() for part in text.split(","))
+        elif arity == 1 or len(text) == 1:
+            parts = (text,)
+        elif len(text) == arity and all(char.isalnum() for char in text):
+            parts = tuple(text)
+        else:
+            raise self.error(f"cannot split subscript '{text}' into {arity} indices: write them as "
+                             "{jk}, {11} or {10,3}", column)
+        if len(parts) != arity:
+            raise self.error(f"subscript '{text}' has {len(parts)} index(es): expected {arity}", column)
+        return parts
+
+    # -- symbols --------------------------------------------------------------------------------
+    def resolve(self, symbol: Sym) -> Resolved:
+        name, sup, sub = symbol.name, symbol.sup, symbol.sub
+        plain = _PLAIN.match(name)
+        if plain and plain.group(1) in ALIASES:
+            name, digits = plain.groups()
+            if name in ("x", "y"):
+                sub = digits if sub is None else sub
+            elif sup is None:
+                sup = digits
+        if name not in ALIASES:
+            hint = (" (the checker works per sample: drop the 1/m and the sum over samples)" if name == "m"
+                    else "")
+            raise self.error(f"unknown symbol '{symbol.name}': expected w, b, a, z, \\delta, x, y, W, "
+                             f"\\theta, \\Theta, D, \\sigma or g{hint}", symbol.column)
+        kind = ALIASES[name]
+        if kind in ("w", "W"):
+            kind = "W" if sub is None else "w"
+        if kind in ("x", "y"):
+            if sup is not None:
+                raise self.error(f"'{symbol.name}' takes no layer superscript (write a power as "
+                                 f"({symbol.name}_1)^{{2}})", symbol.column)
+            return Resolved(kind, None, () if sub is None else self.split_indices(sub, 1, symbol.column),
+                            symbol.column, None)
+        if sup is None:
+            raise self.error(f"'{symbol.name}' needs a layer, as in {symbol.name}^{{l}}", symbol.column)
+        if kind == "D" and sub is not None:
+            raise self.error(f"matrix '{symbol.name}' takes no subscript; write the entry as w^l_{{jk}}",
+                             symbol.column)
+        arity = 2 if kind == "w" else 1
+        indices = () if sub is None else self.split_indices(sub, arity, symbol.column)
+        if kind in ("a", "z", "delta", "b") and sub is None:
+            indices = ()
+        return Resolved(kind, None, indices, symbol.column, strip_brackets(sup))
+
+    def core_layer(self, resolved: Resolved, env: dict[str, int]) -> int:
+        """The core layer of a resolved symbol, checked against the spec."""
+        if resolved.layer_text is None:
+            return self.model.L if resolved.kind == "y" else 0
+        value = self.affine(resolved.layer_text, env, resolved.column, "layer")
+        weight = resolved.kind in ("w", "W", "b")
+        core = value - (self.notation.weight_offset if weight else self.notation.layer_offset)
+        low = 0 if resolved.kind == "a" else 1
+        if not low <= core <= self.model.L:
+            shown = self.notation.weight_layer if weight else self.notation.layer
+            first, last = shown(low), shown(self.model.L)
+            raise self.error(f"layer {value} of '{resolved.kind}' does not exist in {self.truth.spec.shorthand()}: "
+                             f"expected {first} to {last} in the {self.notation.name} numbering",
+                             resolved.column, OutOfRangeError)
+        return core
+
+    def ranges(self, resolved: Resolved, core: int) -> tuple[range, ...]:
+        units = self.model.units
+        if resolved.kind == "w":
+            return (units(core), units(core - 1))
+        if resolved.kind == "x":
+            return (units(0),)
+        if resolved.kind == "y":
+            return (units(self.model.L),)
+        return (units(core),)
+
+    def index_values(self, resolved: Resolved, core: int, env: dict[str, int]) -> tuple[int, ...]:
+        values = []
+        for text, allowed in zip(resolved.indices, self.ranges(resolved, core), strict=False):
+            value = self.affine(text, env, resolved.column, "index")
+            if value not in allowed:
+                raise self.error(f"index {value} ('{text}') is out of range for '{resolved.kind}': expected "
+                                 f"{allowed.start} to {allowed.stop - 1} in {self.truth.spec.shorthand()}",
+                                 resolved.column, IndexOutOfRangeError)
+            values.append(value)
+        return tuple(values)
+
+    def entry(self, kind: str, core: int, indices: tuple[int, ...]) -> sp.Expr:
+        model = self.model
+        if kind == "w":
+            return model.w(core, *indices)
+        if kind == "b":
+            if not self.truth.spec.bias:
+                raise EquationError("the spec has no biases (--no-bias)", self.place)
+            return model.b(core, *indices)
+        if kind == "x":
+            return model.x(*indices)
+        if kind == "y":
+            return model.y(*indices)
+        return {"a": model.a, "z": model.z, "delta": model.delta}[kind](core, *indices)
+
+    def symbol_value(self, symbol: Sym, env: dict[str, int]) -> sp.Expr | sp.Matrix:
+        resolved = self.resolve(symbol)
+        core = self.core_layer(resolved, env)
+        if resolved.kind == "z" and core == 0 or resolved.kind == "delta" and core == 0:
+            raise self.error("the input layer has no z or δ", symbol.column, OutOfRangeError)
+        if resolved.kind == "W":
+            return sp.Matrix([[self.model.w(core, j, k) for k in self.model.units(core - 1)]
+                              for j in self.model.units(core)])
+        if resolved.kind == "D":
+            return sp.diag(*[self.derivative(core, self.model.z(core, j), symbol.column)
+                             for j in self.model.units(core)])
+        if resolved.indices:
+            return self.entry(resolved.kind, core, self.index_values(resolved, core, env))
+        units = self.ranges(resolved, core)[0]
+        return sp.Matrix([self.entry(resolved.kind, core, (j,)) for j in units])
+
+    # -- functions ------------------------------------------------------------------------------
+    def derivative(self, core: int, argument: sp.Expr, column: int) -> sp.Expr:
+        try:
+            return self.truth.derivative(core, argument)
+        except ValueError:
+            raise self.error("σ' of a softmax layer is a Jacobian, not an elementwise derivative; write δ^L "
+                             "through ∂C/∂a or in closed form", column) from None
+
+    def function_layer(self, node: Func, argument) -> int:
+        symbols = argument.free_symbols
+        layers = {core for core in range(1, self.model.L + 1) for j in self.model.units(core)
+                  if {self.model.z(core, j), self.model.a(core, j)} & symbols}
+        if len(layers) == 1:
+            return layers.pop()
+        activations = {activation.label() for activation in self.truth.spec.activations}
+        if len(activations) == 1:
+            return 1
+        raise self.error(f"cannot tell which layer's activation {node.name} means here: its argument should "
+                         "mention the z (or a) of one layer", node.column)
+
+    def function(self, node: Func, env: dict[str, int]):
+        argument = self.value(node.arg, env)
+        if node.name == "diag":
+            if not isinstance(argument, sp.MatrixBase) or argument.shape[1] != 1:
+                raise self.error("diag(...) takes a vector", node.column)
+            return sp.diag(*argument)
+        if node.name in ("exp", "log", "tanh"):
+            function = {"exp": sp.exp, "log": sp.log, "tanh": sp.tanh}[node.name]
+            if node.prime:
+                raise self.error(f"write the derivative of {node.name} out", node.column)
+            return argument.applyfunc(function) if isinstance(argument, sp.MatrixBase) else function(argument)
+        core = self.function_layer(node, argument)
+        activation = self.truth.activation(core)
+        if node.prime:
+            def apply(value):
+                return self.derivative(core, value, node.column)
+        elif activation.elementwise:
+            def apply(value):
+                return activation.expr.xreplace({Z: value})
+        else:
+            raise self.error("σ of a softmax layer: write a^L instead", node.column)
+        return argument.applyfunc(apply) if isinstance(argument, sp.MatrixBase) else apply(argument)
+
+    # -- the tree -------------------------------------------------------------------------------
+    def value(self, node: Node, env: dict[str, int]):  # noqa: C901 - one case per node kind
+        if isinstance(node, Num):
+            fraction = Fraction(node.text)
+            return sp.Rational(fraction.numerator, fraction.denominator)
+        if isinstance(node, Sym):
+            return self.symbol_value(node, env)
+        if isinstance(node, Func):
+            return self.function(node, env)
+        if isinstance(node, Partial):
+            return self.partial(node, env)
+        if isinstance(node, Nabla):
+            if node.wrt.strip() not in ("a", "a^L", "{a^L}"):
+                raise self.error(f"\\nabla_{{{node.wrt}}} C: expected \\nabla_a C", node.column)
+            return sp.Matrix([self.truth.output_gradient(j) for j in self.model.units(self.model.L)])
+        if isinstance(node, Neg):
+            return -self.value(node.arg, env)
+        if isinstance(node, Transpose):
+            inner = self.value(node.arg, env)
+            return inner.T if isinstance(inner, sp.MatrixBase) else inner
+        if isinstance(node, Power):
+            inner = self.value(node.arg, env)
+            if isinstance(inner, sp.MatrixBase):
+                raise ShapeMismatchError(f"a power of a {_shape(inner)} matrix (column {node.column})")
+            return inner ** node.exponent
+        if isinstance(node, Sum):
+            return self.sum(node, env)
+        if isinstance(node, Bin):
+            return self.binary(node, self.value(node.left, env), self.value(node.right, env))
+        raise TypeError(node)
+
+    def binary(self, node: Bin, left, right):
+        left, right = _scalar(left), _scalar(right)
+        left_matrix, right_matrix = isinstance(left, sp.MatrixBase), isinstance(right, sp.MatrixBase)
+        if node.op in "+-":
+            if left_matrix != right_matrix:  # 1 − a: a number against a vector means every entry
+                left, right = (left, sp.ones(*left.shape) * right) if left_matrix else \
+                    (sp.ones(*right.shape) * left, right)
+            elif left_matrix and left.shape != right.shape:
+                raise ShapeMismatchError(f"'{node.op}' at column {node.column} joins {_shape(left)} and "
+                                         f"{_shape(right)}")
+            return left + right if node.op == "+" else left - right
+        if node.op == "/":
+            if right_matrix:
+                raise ShapeMismatchError(f"division by a {_shape(right)} matrix at column {node.column}")
+            return left / right
+        if not (left_matrix and right_matrix):
+            return left * right
+        if node.op == "hadamard":
+            if left.shape != right.shape:
+                raise ShapeMismatchError(f"'⊙' at column {node.column} joins {_shape(left)} and {_shape(right)}")
+            return left.multiply_elementwise(right)
+        if left.shape[1] != right.shape[0]:
+            raise ShapeMismatchError(f"the product at column {node.column} of {_shape(left)} and {_shape(right)} "
+                                "is undefined")
+        return _scalar(left * right)
+
+    def sum(self, node: Sum, env: dict[str, int]):
+        if node.var in env or node.var in LAYER_VARIABLES or not re.fullmatch(r"[a-zA-Z]", node.var):
+            raise self.error(f"summation index '{node.var}' must be a fresh letter", node.column)
+        if node.upper is not None:
+            upper = self.affine(strip_brackets(node.upper), env, node.column, "upper limit")
+            widest = max(self.truth.spec.sizes)
+            if not 1 <= upper <= widest:
+                raise self.error(f"upper limit {upper} of the sum over '{node.var}': expected 1 to {widest}, the "
+                                 f"widths of {self.truth.spec.shorthand()}", node.column)
+            values = range(1, upper + 1)
+        else:
+            values = self.sum_range(node, env)
+        terms = [self.value(node.body, {**env, node.var: value}) for value in values]
+        total = terms[0]
+        for term in terms[1:]:
+            total = total + term
+        return total
+
+    def sum_range(self, node: Sum, env: dict[str, int]) -> range:
+        for symbol in _symbols(node.body):
+            if symbol.sub is None or node.var not in symbol.sub:
+                continue
+            resolved = self.resolve(symbol)
+            for text, allowed in zip(resolved.indices, self.ranges(resolved, self.core_layer(resolved, env)),
+                                     strict=False):
+                if text.strip() == node.var:
+                    return allowed
+        raise self.error(f"cannot tell the range of '{node.var}': use it as an index in the sum, or write "
+                         f"\\sum_{{{node.var}=1}}^{{n}}", node.column)
+
+    def partial(self, node: Partial, env: dict[str, int]):
+        """A partial derivative on the right side: its true value."""
+        resolved = self.resolve(node.wrt)
+        core = self.core_layer(resolved, env)
+        if resolved.kind == "a" and core == self.model.L:
+            if resolved.indices:
+                (j,) = self.index_values(resolved, core, env)
+                return self.truth.output_gradient(j)
+            return sp.Matrix([self.truth.output_gradient(j) for j in self.model.units(core)])
+        if resolved.kind == "z":
+            return self.symbol_value(Sym(node.wrt.column, "delta", node.wrt.sup, node.wrt.sub), env)
+        raise self.error("on the right side only ∂C/∂a^L and ∂C/∂z are understood", node.column)
+
+
+def _scalar(value):
+    if isinstance(value, sp.MatrixBase) and value.shape == (1, 1):
+        return value[0, 0]
+    return value
+
+
+def _shape(value) -> str:
+    if isinstance(value, sp.MatrixBase):
+        return f"{value.shape[0]}×{value.shape[1]}"
+    return "a scalar"
+
+
+def _symbols(node: Node):
+    if isinstance(node, Sym):
+        yield node
+        return
+    if isinstance(node, Partial):
+        return
+    for name in ("arg", "left", "right", "body"):
+        child = getattr(node, name, None)
+        if isinstance(child, Node):
+            yield from _symbols(child)

@@ -1,0 +1,109 @@
+"""The checker's corpus: backprop equations written the way the literature writes them.
+
+Each entry is (spec, notation, equation, expected verdict, expected diagnosis).  The verdict
+is True for CORRECT; the diagnosis is a phrase the report must contain (None: no diagnosis
+is required).  Specs (keys of ``SPECS``):
+
+* ``quad``: 2-3-2, sigmoid, quadratic cost (non-square weight matrices, so transposes show);
+* ``bce``: 2-3-2, sigmoid, binary cross-entropy (Ng's course: δ^(L) = a^(L) − y);
+* ``softmax``: 2-2-3, sigmoid hidden layer, softmax output, cross-entropy (Σ_j y_j = 1).
+"""
+
+SPECS = {
+    "quad": ("2-3-2", {"activation": "sigmoid", "cost": "quadratic"}),
+    "bce": ("2-3-2", {"activation": "sigmoid", "cost": "binary_cross_entropy"}),
+    "softmax": ("2-2-3", {"activation": "sigmoid", "output_activation": "softmax", "cost": "cross_entropy"}),
+}
+
+SIGN = "off by a sign"
+FACTOR = "off by a constant factor"
+AT_A = "σ'(a) where σ'(z)"
+TRANSPOSE = "transpose on the wrong side"
+SWAPPED = "swapped"
+MISSING = "a missing path"
+NO_DERIVATIVE = "a missing factor σ'(z)"
+WRONG_LAYER = "the wrong layer"
+
+CORPUS = [
+    # -- the four equations, Nielsen (ch. 2) -----------------------------------------------------
+    ("quad", "nielsen", r"\delta^L_j = \frac{\partial C}{\partial a^L_j} \sigma'(z^L_j)", True, None),
+    ("quad", "nielsen", r"\delta^L = \nabla_a C \odot \sigma'(z^L)", True, None),
+    ("quad", "nielsen", r"\delta^L = (a^L - y) \odot \sigma'(z^L)", True, None),
+    ("quad", "nielsen", r"\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)", True, None),
+    ("quad", "nielsen", r"\delta^l_j = \sum_k w^{l+1}_{kj} \delta^{l+1}_k \sigma'(z^l_j)", True, None),
+    ("quad", "nielsen", r"\frac{\partial C}{\partial b^l_j} = \delta^l_j", True, None),
+    ("quad", "nielsen", r"\frac{\partial C}{\partial w^l_{jk}} = a^{l-1}_k \delta^l_j", True, None),
+    ("quad", "nielsen", r"\frac{\partial C}{\partial w^{2}_{11}} = (a^{2}_{1} - y_{1})\,\sigma(z^{2}_{1})"
+                        r"(1-\sigma(z^{2}_{1}))\,a^{1}_{1}", True, None),
+    ("quad", "nielsen", "dC/dw2_11 = a1_1*delta2_1", True, None),
+    ("quad", "nielsen", r"\frac{\partial C}{\partial W^l} = \delta^l (a^{l-1})^T", True, None),
+    # -- Ng (input layer 1, Θ^(l) maps layer l to l+1), sigmoid + cross-entropy --------------------
+    ("bce", "ng", r"\delta^{(L)} = a^{(L)} - y", True, None),
+    ("bce", "ng", r"\delta^{(l)} = (\Theta^{(l)})^T \delta^{(l+1)} .* g'(z^{(l)})", True, None),
+    ("bce", "ng", r"\delta^{(l)} = (\Theta^{(l)})^T \delta^{(l+1)} .* a^{(l)} .* (1 - a^{(l)})", True, None),
+    ("bce", "ng", r"\frac{\partial}{\partial \Theta^{(l)}_{ij}} J(\Theta) = a^{(l)}_j \delta^{(l+1)}_i", True, None),
+    ("bce", "ng", r"\frac{\partial J}{\partial b^{(l)}_i} = \delta^{(l+1)}_i", True, None),
+    # -- Higham & Higham (input layer 1, D^[l] = diag(σ'(z^[l]))) -----------------------------------
+    ("quad", "higham", r"\delta^{[L]} = D^{[L]} (a^{[L]} - y)", True, None),
+    ("quad", "higham", r"\delta^{[l]} = D^{[l]} (W^{[l+1]})^T \delta^{[l+1]}", True, None),
+    ("quad", "higham", r"\frac{\partial C}{\partial b^{[l]}} = \delta^{[l]}", True, None),
+    ("quad", "higham", r"\frac{\partial C}{\partial W^{[l]}} = \delta^{[l]} (a^{[l-1]})^T", True, None),
+    ("quad", "higham", r"\frac{\partial C}{\partial w^{[l]}_{jk}} = \delta^{[l]}_j a^{[l-1]}_k", True, None),
+    # -- softmax + cross-entropy ---------------------------------------------------------------------
+    ("softmax", "nielsen", r"\delta^L_j = a^L_j - y_j", True, None),
+    ("softmax", "nielsen", r"\delta^l_j = \sum_k w^{l+1}_{kj} \delta^{l+1}_k \sigma'(z^l_j)", True, None),
+    # -- wrong variants ---------------------------------------------------------------------------------
+    ("quad", "nielsen", r"\delta^L_j = (y_j - a^L_j) \sigma'(z^L_j)", False, SIGN),
+    ("quad", "nielsen", r"\delta^L_j = (a^L_j - y_j) \sigma'(a^L_j)", False, AT_A),
+    ("quad", "nielsen", r"\delta^l_j = \sum_k w^{l+1}_{kj} \delta^{l+1}_k \sigma'(a^l_j)", False, AT_A),
+    ("quad", "nielsen", r"\delta^L_j = 2(a^L_j - y_j) \sigma'(z^L_j)", False, FACTOR),
+    ("quad", "nielsen", r"\frac{\partial C}{\partial b^l_j} = \frac{1}{2}\delta^l_j", False, FACTOR),
+    ("quad", "nielsen", r"\delta^l = (W^{l+1} \delta^{l+1}) \odot \sigma'(z^l)", False, TRANSPOSE),
+    ("quad", "nielsen", r"\frac{\partial C}{\partial W^l} = a^{l-1} (\delta^l)^T", False, TRANSPOSE),
+    ("quad", "nielsen", r"\frac{\partial C}{\partial w^l_{jk}} = a^{l-1}_j \delta^l_k", False, SWAPPED),
+    ("quad", "nielsen", r"\delta^l_j = \sum_k w^{l+1}_{jk} \delta^{l+1}_k \sigma'(z^l_j)", False, SWAPPED),
+    ("quad", "nielsen", r"\delta^1_1 = w^2_{11} \delta^2_1 \sigma'(z^1_1)", False, MISSING),
+    ("quad", "nielsen", r"\frac{\partial C}{\partial w^1_{jk}} = x_k w^2_{1j} \delta^2_1 \sigma'(z^1_j)", False,
+     MISSING),
+    ("quad", "nielsen", "dC/dw2_11 = 2*a1_1*delta2_1", False, FACTOR),
+    ("quad", "nielsen", "dC/dw2_12 = a1_1*delta2_2", False, SWAPPED),
+    ("quad", "nielsen", r"\frac{\partial C}{\partial w^l_{jk}} = a^{l}_k \delta^l_j", False, WRONG_LAYER),
+    ("bce", "ng", r"\frac{\partial J}{\partial \Theta^{(l)}_{ij}} = a^{(l)}_j \delta^{(l)}_i", False, WRONG_LAYER),
+    ("quad", "nielsen", r"\delta^L_j = \frac{(a^L_j - y_j)^2}{2}", False, None),
+    ("softmax", "nielsen", r"\delta^L_j = \frac{\partial C}{\partial a^L_j} a^L_j (1 - a^L_j)", False, MISSING),
+    ("softmax", "nielsen", r"\delta^L_j = y_j - a^L_j", False, SIGN),
+    ("bce", "ng", r"\delta^{(l)} = \Theta^{(l)} \delta^{(l+1)} .* g'(z^{(l)})", False, TRANSPOSE),
+    ("bce", "ng", r"\frac{\partial J}{\partial \Theta^{(l)}_{ij}} = a^{(l)}_i \delta^{(l+1)}_j", False, SWAPPED),
+    ("bce", "ng", r"\delta^{(l)} = (\Theta^{(l)})^T \delta^{(l+1)} .* g'(a^{(l)})", False, AT_A),
+    ("quad", "higham", r"\delta^{[L]} = D^{[L]} (y - a^{[L]})", False, SIGN),
+    ("quad", "higham", r"\delta^{[l]} = D^{[l]} W^{[l+1]} \delta^{[l+1]}", False, TRANSPOSE),
+    ("quad", "higham", r"\delta^{[l]} = (W^{[l+1]})^T \delta^{[l+1]}", False, NO_DERIVATIVE),
+    ("quad", "nielsen", r"\delta^L_j = a^L_j - y_j", False, NO_DERIVATIVE),
+]
+
+#: Input that cannot be understood (exit 2): (equation, phrases the message must contain).
+MALFORMED = [
+    (r"\delta^{L_j = a^L_j - y_j", ("unbalanced '{'", "column 8")),
+    (r"\delta^L_j = (a^L_j - y_j", ("expected ')'", "end of the equation")),
+    (r"\delta^L_j = q^L_j", ("unknown symbol 'q'", "column 14")),
+    (r"\delta^2_7 = a^2_7 - y_7", ("index 7", "out of range", "expected 1 to 2")),
+    (r"\delta^5_1 = a^5_1 - y_1", ("layer 5", "does not exist", "expected 1 to 2")),
+    (r"\delta^L_j", ("expected '='",)),
+    (r"\delta^L_j = \foo{a}", ("unknown command '\\foo'",)),
+    (r"\delta^L_j = \frac{1}{m} (a^L_j - y_j)", ("unknown symbol 'm'",)),
+    (r"\delta^L_j = a^L_k - y_k", ("index 'k'", "not bound")),
+]
+
+#: More ways of writing the same equations (all correct on ``quad``, Nielsen numbering).
+SPELLINGS = [
+    r"\delta^l = \sigma'(z^l) \odot (W^{l+1})^{\mathsf{T}} \delta^{l+1}",
+    r"\delta^l = \left[(W^{l+1})^{\top}\delta^{l+1}\right] \circ \sigma^{\prime}(z^l)",
+    r"\frac{\partial C}{\partial z^L_j} = (a^L_j - y_j)\, a^L_j (1 - a^L_j)",
+    r"\frac{\partial C}{\partial b^l} = \delta^l",
+    r"\delta^l_j = \sum_{k=1}^{2} w^{l+1}_{kj} \delta^{l+1}_k \sigma'(z^l_j)",
+    "δ^L_j = (a^L_j − y_j) σ′(z^L_j)",
+    "delta1 = (W2' * delta2) .* sigma'(z1)",
+    r"\frac{\partial C}{\partial w^{1}_{21}} = x_1 \delta^1_2",
+    r"\nabla_{W^l} C = \delta^l (a^{l-1})^T",
+    r"\nabla_{b^l} C = \delta^l",
+]

@@ -1,0 +1,209 @@
+"""Tests of ``symbackprop check``: the corpus, the parser, file extraction, errors and the CLI."""
+
+from __future__ import annotations
+
+import pytest
+from checker_corpus import CORPUS, MALFORMED, SPECS, SPELLINGS
+
+from symbackprop import Spec
+from symbackprop.checker import check_equations, equations_from_file, equations_from_text
+from symbackprop.checker.parser import Bin, Func, Partial, Sum, Sym, Transpose, parse_equation
+from symbackprop.cli import main
+from symbackprop.errors import EquationError
+
+
+@pytest.fixture(scope="module")
+def specs() -> dict[str, Spec]:
+    return {key: Spec.parse(text, **options) for key, (text, options) in SPECS.items()}
+
+
+def test_corpus_is_big_enough():
+    assert len(CORPUS) >= 30
+    for notation in ("nielsen", "ng", "higham"):
+        assert sum(1 for entry in CORPUS if entry[1] == notation and entry[3]) >= 4
+    kinds = {entry[4] for entry in CORPUS if not entry[3]}
+    assert len(kinds) >= 6
+
+
+@pytest.mark.parametrize("spec_key, notation, equation, correct, diagnosis", CORPUS,
+                         ids=[f"{i}-{entry[1]}" for i, entry in enumerate(CORPUS)])
+def test_corpus(specs, spec_key, notation, equation, correct, diagnosis):
+    report = check_equations(specs[spec_key], [equation], notation)
+    text = report.text()
+    assert report.exit_code == (0 if correct else 1), text
+    if correct:
+        assert "CORRECT (" in text and "INCORRECT" not in text
+    else:
+        assert "INCORRECT at" in text and "true right-hand side:" in text
+    if diagnosis:
+        assert diagnosis in text, text
+
+
+@pytest.mark.parametrize("equation, phrases", MALFORMED)
+def test_malformed_input_names_the_place(specs, equation, phrases):
+    with pytest.raises(EquationError) as caught:
+        check_equations(specs["quad"], [equation])
+    message = caught.value.message
+    assert message.startswith("equation 1"), message
+    for phrase in phrases:
+        assert phrase in message, message
+
+
+def test_error_names_the_equation_number(specs):
+    with pytest.raises(EquationError, match="^equation 2, column"):
+        check_equations(specs["quad"], [r"\delta^L_j = (a^L_j - y_j) \sigma'(z^L_j)", r"\delta^L_j = (a"])
+
+
+def test_incorrect_report_gives_point_values_and_truth(specs):
+    text = check_equations(specs["quad"], [r"\delta^L_j = (y_j - a^L_j) \sigma'(z^L_j)"]).text()
+    assert "INCORRECT at \\delta^{2}_{1} (j=1)" in text
+    assert "true right-hand side: a^{2}_{1} (1 - a^{2}_{1}) (a^{2}_{1} - y_{1})" in text
+    assert "w^{1}_{11} = " in text and "x_{1} = " in text and "y_{1} = " in text
+    assert "the left side (true value) is" in text and "but the right side is" in text
+
+
+def test_report_states_conventions_in_the_chosen_notation(specs):
+    text = check_equations(specs["bce"], [r"\delta^{(L)} = a^{(L)} - y"], "ng").text()
+    assert "Layers are numbered 1 (the input) to 3 (the output)" in text
+    assert "destination neuron" in text and "L is the output layer (3)" in text
+    softmax = check_equations(specs["softmax"], [r"\delta^L_j = a^L_j - y_j"]).text()
+    assert "Σ_j y_j = 1" in softmax
+
+
+def test_verdict_says_symbolic_or_numeric(specs):
+    text = check_equations(specs["quad"], [r"\frac{\partial C}{\partial w^l_{jk}} = a^{l-1}_k \delta^l_j"]).text()
+    assert "proved symbolically" in text and "12 instances" in text
+
+
+def test_chained_equalities_are_checked_one_by_one(specs):
+    report = check_equations(specs["quad"], [r"\frac{\partial C}{\partial b^2_1} = \delta^2_1 = (a^2_1 + y_1)"])
+    assert [result.correct for result in report.results] == [True, False]
+    assert report.exit_code == 1
+
+
+# -- the parser -----------------------------------------------------------------------------------------
+def test_parse_partial_and_products():
+    equation = parse_equation(r"\frac{\partial C}{\partial w^{l}_{jk}} = a^{l-1}_k \cdot \delta^l_j", "e")
+    left, right = equation.sides
+    assert left == Partial(1, "C", Sym(28, "w", "l", "jk"))
+    assert isinstance(right, Bin) and right.op == "*"
+    assert right.left == Sym(42, "a", "l-1", "k")
+
+
+def test_parse_transpose_hadamard_prime_and_sum():
+    right = parse_equation(r"\delta^l = \left((W^{l+1})^{\top}\delta^{l+1}\right)\circ\sigma^{\prime}(z^l)",
+                           "e").sides[1]
+    assert isinstance(right, Bin) and right.op == "hadamard"
+    assert isinstance(right.left.left, Transpose)
+    assert isinstance(right.right, Func) and right.right.prime
+    summed = parse_equation(r"\delta^l_j = \sum_{k=1}^{3} w^{l+1}_{kj}\delta^{l+1}_k", "e").sides[1]
+    assert isinstance(summed, Sum) and summed.var == "k" and summed.upper == "3"
+
+
+def test_parse_plain_form():
+    left, right = parse_equation("dC/dw2_11 = a1_1 * delta2_1", "e").sides
+    assert left == Partial(1, "C", Sym(5, "w2", None, "11"))
+    assert right.right == Sym(20, "delta2", None, "1")
+
+
+def test_plain_and_latex_agree(specs):
+    report = check_equations(specs["quad"], ["dC/db1_2 = (w2_12*delta2_1 + w2_22*delta2_2)*sigma'(z1_2)",
+                                             r"\frac{\partial C}{\partial b^1_2} = \delta^1_2"])
+    assert report.exit_code == 0
+
+
+# -- files ----------------------------------------------------------------------------------------------
+TEX = r"""
+\documentclass{article}
+\begin{document}
+Output error:
+\begin{equation}\label{eq:bp1}
+  \delta^L_j = (a^L_j - y_j)\,\sigma'(z^L_j).
+\end{equation}
+Inline $x = 1$ is not an equation. Display:
+\[ \frac{\partial C}{\partial b^l_j} = \delta^l_j \]
+$$\delta^l = ((W^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)$$
+\begin{align*}
+  \frac{\partial C}{\partial w^l_{jk}} &= a^{l-1}_k \delta^l_j \\
+  &= \delta^l_j a^{l-1}_k \nonumber \\
+  \delta^L_j &= (y_j - a^L_j)\sigma'(z^L_j)
+\end{align*}
+\end{document}
+"""
+
+
+def test_equations_from_tex(tmp_path):
+    path = tmp_path / "derivation.tex"
+    path.write_text(TEX)
+    found = equations_from_file(path)
+    assert found == [r"\delta^L_j = (a^L_j - y_j)\,\sigma'(z^L_j)",
+                     r"\frac{\partial C}{\partial b^l_j} = \delta^l_j",
+                     r"\delta^l = ((W^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)",
+                     r"\frac{\partial C}{\partial w^l_{jk}}  = a^{l-1}_k \delta^l_j",
+                     r"\frac{\partial C}{\partial w^l_{jk}} = \delta^l_j a^{l-1}_k",
+                     r"\delta^L_j  = (y_j - a^L_j)\sigma'(z^L_j)"]
+
+
+def test_equations_from_txt(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("# my derivation\ndC/dw2_11 = a1_1*delta2_1\nno equation here\ndelta2_1 = a2_1 - y1\n")
+    assert equations_from_file(path) == ["dC/dw2_11 = a1_1*delta2_1", "delta2_1 = a2_1 - y1"]
+    assert equations_from_text("no math at all") == []
+
+
+def test_file_without_equations_is_an_error(tmp_path):
+    path = tmp_path / "empty.tex"
+    path.write_text("nothing")
+    with pytest.raises(EquationError, match="no equations found"):
+        equations_from_file(path)
+
+
+# -- the command line -----------------------------------------------------------------------------------
+ISSUE_EXAMPLE = (r"\frac{\partial C}{\partial w^{2}_{11}} = (a^{2}_{1} - y_{1})\,\sigma(z^{2}_{1})"
+                 r"(1-\sigma(z^{2}_{1}))\,a^{1}_{1}")
+SPEC_ARGS = ["2-2-2", "--activation", "sigmoid", "--cost", "quadratic"]
+
+
+def test_cli_exit_codes(capsys, tmp_path):
+    assert main(["check", *SPEC_ARGS, "--equation", ISSUE_EXAMPLE]) == 0
+    assert "CORRECT" in capsys.readouterr().out
+    assert main(["check", *SPEC_ARGS, "--equation", ISSUE_EXAMPLE.replace("a^{2}_{1} - y_{1}",
+                                                                          "y_{1} - a^{2}_{1}")]) == 1
+    assert "off by a sign" in capsys.readouterr().out
+    assert main(["check", *SPEC_ARGS, "--equation", r"\delta^{L}_{1} = (a^L_1"]) == 2
+    error = capsys.readouterr().err
+    assert "equation 1, column" in error and "expected ')'" in error
+    path = tmp_path / "d.tex"
+    path.write_text(TEX)
+    assert main(["check", *SPEC_ARGS, "--file", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "5 of 6 correct" in out
+
+
+@pytest.mark.parametrize("equation", SPELLINGS)
+def test_other_spellings(specs, equation):
+    report = check_equations(specs["quad"], [equation])
+    assert report.exit_code == 0, report.text()
+
+
+def test_layer_numbering_follows_the_profile(specs):
+    with pytest.raises(EquationError, match=r"layer 1 of 'delta' does not exist .*expected \(2\) to \(3\) in the ng"):
+        check_equations(specs["bce"], [r"\delta^{(1)}_1 = a^{(1)}_1"], "ng")
+
+
+@pytest.mark.parametrize("text", ["__import__('os').system('true') = 1", "delta2_1 = exec('1')",
+                                  r"\delta^L_j = \input{/etc/passwd}"])
+def test_user_text_is_never_run(specs, text):
+    with pytest.raises(EquationError):
+        check_equations(specs["quad"], [text])
+
+
+@pytest.mark.parametrize("text, phrase", [
+    ("delta2_1 = " + "(" * 500 + "a2_1" + ")" * 500, "nested brackets"),
+    ("delta2_1 = a2_1 + " * 400 + "y1", "characters long"),
+    (r"\delta^L_j = (a^L_j)^{100000}", "whole-number power"),
+    (r"\delta^1_1 = \sum_{k=1}^{10000000} w^2_{k1} \delta^2_k", "upper limit"),
+])
+def test_hostile_sizes_are_refused(specs, text, phrase):
+    with pytest.raises(EquationError, match=phrase):
+        check_equations(specs["quad"], [text])
