@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .passes import derivative_in_terms_of_output, simplest, sum_of_targets
-from .registry import A, Y, Z, Activation
+from .registry import A, Activation, Y, Z
 from .spec import Spec
 
 #: The back-propagated error ((W^{l+1})^T δ^{l+1})_j of a hidden neuron.

@@ -16,12 +16,28 @@ from .errors import UserError
 from .model import NetworkModel, Parameter
 from .numeric import LayerLevelEvaluator, central_difference, random_problem
 from .partials import PerWeightPartials
-from .proof import FAILED, PROVED, VERIFIED, Proof, Sampler, Verdict, compare
+from .proof import (
+    DIGITS,
+    FAILED,
+    PROVED,
+    VERIFIED,
+    Proof,
+    Sampler,
+    Verdict,
+    compare,
+    numerically_equal,
+    symbolically_zero,
+)
+from .registry import A, Z
 from .spec import Spec
 
 #: Specs with more parameters than this get the layer-level derivation only.
 DEFAULT_MAX_PARAMETERS = 120
 REDUCED_WIDTH = 2
+#: Deeper networks get the per-weight proof on a reduced network (see :func:`_reduced`).
+MAX_PROOF_DEPTH = 4
+#: ... and so do networks whose brute-force partials would be too large (see :func:`path_terms`).
+MAX_PATH_TERMS = 400
 NUMERIC_ENTRIES = 24
 RELATIVE_TOLERANCE = 1e-5
 
@@ -70,8 +86,9 @@ class Derivation:
         if parameter not in self.model.parameters:
             raise UserError(f"no parameter {parameter} in {self.spec.shorthand()}")
         if self.per_weight is None:
-            raise UserError(f"per-weight partials are derived for at most {self.max_parameters} parameters "
-                            f"(this spec has {self.spec.parameter_count}); raise --max-weights to list them")
+            reason = _too_large(self.spec, self.max_parameters)
+            hint = "" if self.spec.depth > MAX_PROOF_DEPTH else "; raise --max-weights to list them"
+            raise UserError(f"per-weight partials are not derived for {self.spec.shorthand()}: {reason}{hint}")
         verdict = next(v for v in self.proof.verdicts if v.subject == _subject(parameter))
         return PartialDerivative(parameter, self.per_weight.brute(parameter), self.per_weight.factored(parameter),
                                  self.per_weight.chain(parameter), verdict)
@@ -88,8 +105,8 @@ def derive(spec: Spec, *, max_parameters: int = DEFAULT_MAX_PARAMETERS, budget: 
     """Derive and prove backpropagation for ``spec``."""
     model = NetworkModel(spec)
     layers = derive_layers(spec)
-    small = spec.parameter_count <= max_parameters
-    per_weight = PerWeightPartials(model, layers) if small else None
+    reason = _too_large(spec, max_parameters)
+    per_weight = PerWeightPartials(model, layers) if reason is None else None
     if per_weight is not None:
         verdicts = prove_per_weight(per_weight, budget=budget, seed=seed)
         notes: tuple[str, ...] = ()
@@ -98,11 +115,8 @@ def derive(spec: Spec, *, max_parameters: int = DEFAULT_MAX_PARAMETERS, budget: 
         reduced_partials = PerWeightPartials(NetworkModel(reduced), derive_layers(reduced))
         verdicts = tuple(replace(v, subject=f"{v.subject} (reduced network {reduced.shorthand()})")
                          for v in prove_per_weight(reduced_partials, budget=budget, seed=seed))
-        notes = (f"{spec.parameter_count} parameters exceed the per-weight limit of {max_parameters}: "
-                 f"per-weight partials are not listed; BP1–BP4 are proved per weight on the reduced network "
-                 f"{reduced.shorthand()} (the layer-level forms do not depend on the widths) and verified "
-                 f"numerically at full width.",)
-    verdicts += verify_layer_level(layers, seed=seed)
+        notes = (_reduction_note(spec, reduced, reason),)
+    verdicts = prove_rewrites(layers, budget=budget, seed=seed) + verdicts + verify_layer_level(layers, seed=seed)
     return Derivation(spec, model, layers, per_weight, Proof(verdicts, notes), max_parameters)
 
 
@@ -111,9 +125,67 @@ def _subject(parameter: Parameter) -> str:
 
 
 def _reduced(spec: Spec) -> Spec:
-    """The same architecture with every width capped (softmax keeps at least two outputs)."""
+    """The same architecture with every width capped at 2 (softmax keeps its two outputs).
+
+    Past :data:`MAX_PROOF_DEPTH` weight layers the brute-force partials grow like width^depth,
+    so the hidden layers are also cut down: one per distinct hidden activation, in order
+    (two when there is only one, so that a hidden layer feeding a hidden layer is covered).
+    BP2 depends on a layer's activation only, so every hidden equation is still proved.
+    """
     sizes = tuple(min(size, REDUCED_WIDTH) for size in spec.sizes)
-    return replace(spec, sizes=sizes)
+    if spec.depth <= MAX_PROOF_DEPTH:
+        return replace(spec, sizes=sizes)
+    hidden: list = []
+    for activation in spec.activations[:-1]:
+        if activation not in hidden:
+            hidden.append(activation)
+    hidden = hidden[:MAX_PROOF_DEPTH - 1]
+    if len(hidden) == 1:
+        hidden *= 2
+    sizes = (sizes[0],) + (REDUCED_WIDTH,) * len(hidden) + (sizes[-1],)
+    return replace(spec, sizes=sizes, activations=(*hidden, spec.output))
+
+
+def path_terms(spec: Spec) -> int:
+    """How many chain-rule path products the brute-force partials of ``spec`` hold in all.
+
+    A parameter of layer l reaches the cost along Π_{k>l} n_k paths (times n_L more through a
+    softmax Jacobian); SymPy's expressions are trees, so the proof's work grows with this.
+    """
+    total = 0
+    for layer in range(1, spec.depth + 1):
+        paths = 1
+        for width in spec.sizes[layer + 1:]:
+            paths *= width
+        if not spec.output.elementwise:
+            paths *= spec.sizes[-1]
+        total += (spec.sizes[layer] * spec.sizes[layer - 1] + (spec.sizes[layer] if spec.bias else 0)) * paths
+    return total
+
+
+def _too_large(spec: Spec, max_parameters: int) -> str | None:
+    """Why the per-weight proof runs on a reduced network, or None when it runs on ``spec`` itself."""
+    if spec.parameter_count > max_parameters:
+        return f"{spec.parameter_count} parameters exceed the per-weight limit of {max_parameters}"
+    if spec.depth > MAX_PROOF_DEPTH:
+        return f"{spec.depth} weight layers exceed the per-weight depth limit of {MAX_PROOF_DEPTH}"
+    terms, limit = path_terms(spec), _path_limit(max_parameters)
+    if terms > limit:
+        return f"the brute-force partials would hold {terms} path terms, more than the limit of {limit}"
+    return None
+
+
+def _path_limit(max_parameters: int) -> int:
+    """MAX_PATH_TERMS, raised in proportion when the caller raises max_parameters (--max-weights)."""
+    return max(MAX_PATH_TERMS, MAX_PATH_TERMS * max_parameters // DEFAULT_MAX_PARAMETERS)
+
+
+def _reduction_note(spec: Spec, reduced: Spec, reason: str) -> str:
+    labels = ", ".join(activation.label() for activation in reduced.activations[:-1])
+    kept = "" if reduced.depth == spec.depth else f" (its hidden layers: {labels})"
+    return (f"{reason}: per-weight partials are not listed; BP1–BP4 are proved per weight on the reduced network "
+            f"{reduced.shorthand()}{kept} (the layer-level forms do not depend on the widths) and verified "
+            f"numerically at full width.")
 
 
 def _equation(parameter: Parameter, depth: int) -> str:
@@ -135,14 +207,50 @@ def prove_per_weight(partials: PerWeightPartials, *, budget: float | None = 2.0,
     verdicts = []
     for parameter in model.parameters:
         brute = partials.brute(parameter)
-        in_nodes = partials.free_nodes(model.contract_nodes(brute)
-                                       - model.contract_nodes(partials.factored_in_nodes(parameter)))
-        in_nodes = in_nodes.xreplace(closing)
-        node_symbols = sorted(in_nodes.free_symbols - set(targets), key=str)
+        factored = partials.factored_in_nodes(parameter)
+
+        def in_nodes(thorough: bool, brute=brute, factored=factored) -> sp.Expr:
+            difference = model.contract_nodes(brute, thorough) - model.contract_nodes(factored, thorough)
+            return partials.free_nodes(difference).xreplace(closing)
+
+        fast = in_nodes(False)
+        node_symbols = sorted(fast.free_symbols - set(targets), key=str)
         full = (brute.xreplace(closing), partials.factored_expanded(parameter).xreplace(closing))
-        verdicts.append(compare(_subject(parameter), _equation(parameter, model.L), in_nodes, full,
-                                Sampler(node_symbols, targets, seed), full_sampler, budget=budget))
+        verdicts.append(compare(_subject(parameter), _equation(parameter, model.L), fast, full,
+                                Sampler(node_symbols, targets, seed), full_sampler, budget=budget,
+                                retry=lambda in_nodes=in_nodes: in_nodes(True)))
     return tuple(verdicts) + _delta_verdicts(model, verdicts)
+
+
+def prove_rewrites(layers: LayerDerivation, *, budget: float | None = 2.0, seed: int = 0,
+                   points: int = 24) -> tuple[Verdict, ...]:
+    """One verdict per layer whose σ'(z) is written in terms of a = σ(z): g(σ(z)) − σ'(z) = 0.
+
+    The per-weight proof turns g(a) back into σ'(z), so it relies on these.  Proved with
+    cancel/expand/simplify (also after rewriting into exponentials); otherwise checked in
+    50-digit arithmetic at ``points`` random z (Heaviside forms such as relu's are never
+    decided symbolically).
+    """
+    verdicts = []
+    for equations in layers.layers:
+        if not equations.derivative_in_a or equations.derivative == equations.derivative_z:
+            continue
+        subject = f"σ'(z) = {sp.sstr(equations.derivative)} (layer {equations.layer})"
+        composed = equations.derivative.xreplace({A: equations.activation.expr})
+        difference = composed - equations.derivative_z
+        if symbolically_zero(difference, budget) or symbolically_zero(difference.rewrite(sp.exp), budget):
+            verdicts.append(Verdict(subject, "rewrite", PROVED))
+            continue
+        equal, point, left, right = numerically_equal(composed, equations.derivative_z, Sampler([Z], seed=seed),
+                                                      points)
+        if equal:
+            verdicts.append(Verdict(subject, "rewrite", VERIFIED,
+                                    f"{points} random points, {DIGITS}-digit arithmetic"))
+        else:
+            verdicts.append(Verdict(subject, "rewrite", FAILED, f"at z = {float(point[Z]):.6g}: "
+                                    f"g(σ(z)) = {float(left):.10g} but σ'(z) = {float(right):.10g}",
+                                    {"z": float(point[Z])}))
+    return tuple(verdicts)
 
 
 def _delta_verdicts(model: NetworkModel, verdicts: list[Verdict]) -> tuple[Verdict, ...]:
@@ -166,8 +274,9 @@ def verify_layer_level(layers: LayerDerivation, *, seed: int = 0, samples: int =
     evaluator = LayerLevelEvaluator(layers)
     spec = layers.spec
     verdicts = []
-    for equation, m, subject in (("layer-level", 1, "δ^l = ((W^{l+1})^T δ^{l+1}) ⊙ σ'(z^l), ∂C/∂W^l = δ^l (a^{l−1})^T"),
-                                 ("batched", samples, f"∂C/∂W^l = (1/m) Δ^l^T A^{{l−1}}, ∂C/∂b^l = mean of Δ^l (m = {samples})")):
+    forms = (("layer-level", 1, "δ^l = ((W^{l+1})^T δ^{l+1}) ⊙ σ'(z^l), ∂C/∂W^l = δ^l (a^{l−1})^T"),
+             ("batched", samples, f"∂C/∂W^l = (1/m) Δ^l^T A^{{l−1}}, ∂C/∂b^l = mean of Δ^l (m = {samples})"))
+    for equation, m, subject in forms:
         params, X, Y_ = random_problem(spec, m, seed)
         grads = evaluator.gradients(params, X, Y_)
         rng = np.random.default_rng(seed + 1)
@@ -178,8 +287,8 @@ def verify_layer_level(layers: LayerDerivation, *, seed: int = 0, samples: int =
             numeric = central_difference(evaluator, params, X, Y_, key, index)
             error = abs(numeric - grads[key][index]) / max(1.0, abs(numeric))
             if error > RELATIVE_TOLERANCE:
-                return tuple(verdicts) + (Verdict(subject, equation, FAILED,
-                                                  f"{key}{list(index)}: form {grads[key][index]:.10g}, central difference {numeric:.10g}"),)
+                how = f"{key}{list(index)}: form {grads[key][index]:.10g}, central difference {numeric:.10g}"
+                return tuple(verdicts) + (Verdict(subject, equation, FAILED, how),)
             worst = max(worst, error)
         how = (f"float64 at full width {spec.shorthand()}, {NUMERIC_ENTRIES} entries against central differences, "
                f"max relative error {worst:.1e}")

@@ -151,22 +151,53 @@ class NetworkModel:
                     softmax[self.a(layer, j)] = self.a_definition(layer, j)
         return contract, softmax
 
-    def contract_nodes(self, expr: sp.Expr) -> sp.Expr:
+    def contract_nodes(self, expr: sp.Expr, thorough: bool = False) -> sp.Expr:
         """Rewrite an expression of parameters in node symbols where subtrees match node values.
 
         The inverse of :meth:`expand_nodes` (up to softmax outputs, which are written in z):
         expressions that agree after contraction agree after expansion, and the contracted
-        ones are far smaller, so the proof compares those first.
+        ones are far smaller, so the proof compares those first.  The default matches whole
+        subtrees only (fast); ``thorough`` then also replaces node definitions that SymPy has
+        merged into a larger sum or product (``b + w·z·σ(z) − y`` for a swish layer feeding
+        an identity output), layer by layer from the input, with ``subs``.
         """
-        contract, softmax = self._contraction
+        contracted = self._contract_subtrees(expr)
+        if thorough:
+            contracted = self._contract_merged(contracted)
+        return contracted.xreplace(self._contraction[1])
+
+    def _contract_merged(self, expr: sp.Expr) -> sp.Expr:
+        for layer in range(1, self.L + 1):
+            elementwise = self.spec.activations[layer - 1].elementwise
+            for j in self.units(layer):
+                expr = expr.subs(self.z_definition(layer, j), self.z(layer, j))
+            if elementwise:
+                for j in self.units(layer):
+                    definition = self.a_definition(layer, j)
+                    if definition != self.a(layer, j):
+                        expr = expr.subs(definition, self.a(layer, j))
+        return expr
+
+    def _contract_subtrees(self, expr: sp.Expr) -> sp.Expr:
+        contract = self._contraction[0]
 
         def scaled(power: sp.Expr) -> sp.Expr:
-            # diff writes e^{-z}, e^{2z}: match the z inside a numeric multiple
-            coefficient, rest = sp.factor_terms(power.args[0]).as_coeff_Mul()
-            return sp.exp(coefficient * contract[rest]) if rest in contract else power
+            # diff writes e^{-z}, e^{2z}: match the z inside a numeric multiple.  Only the
+            # numeric content is split off (Add.primitive), which is cheap; factor_terms would
+            # walk the whole argument and dominated the proof's running time.
+            argument = power.args[0]
+            coefficient, rest = argument.as_coeff_Mul()
+            if rest.is_Add:
+                content, rest = rest.primitive()
+                coefficient *= content
+            for sign in (1, -1):
+                if sign * rest in contract:
+                    return sp.exp(sign * coefficient * contract[sign * rest])
+            return power
 
-        contracted = expr.replace(lambda node: isinstance(node, sp.exp), scaled).xreplace(contract)
-        return contracted.xreplace(softmax)
+        if expr.has(sp.exp):
+            expr = expr.replace(lambda node: isinstance(node, sp.exp), scaled)
+        return expr.xreplace(contract)
 
     def expand_nodes(self, expr: sp.Expr) -> sp.Expr:
         """Replace z and a symbols in ``expr`` by their values (parameters and inputs)."""

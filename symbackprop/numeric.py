@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from .derivation import E, N_OUT, LayerDerivation
+from .derivation import N_OUT, E, LayerDerivation
 from .registry import A, Y, Z
 from .spec import Spec
 

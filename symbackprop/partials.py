@@ -18,7 +18,7 @@ from functools import cached_property
 
 import sympy as sp
 
-from .derivation import E, N_OUT, LayerDerivation, LayerEquations
+from .derivation import N_OUT, E, LayerDerivation, LayerEquations
 from .model import NetworkModel, Parameter
 from .registry import A, Y, Z
 
@@ -39,11 +39,14 @@ class PerWeightPartials:
     def __init__(self, model: NetworkModel, layers: LayerDerivation) -> None:
         self.model = model
         self.layers = layers
+        self._brute: dict[Parameter, sp.Expr] = {}
 
     # -- brute force ------------------------------------------------------------------------
     def brute(self, parameter: Parameter) -> sp.Expr:
-        """∂C/∂p by SymPy's differentiation of the whole-network cost."""
-        return sp.diff(self.model.cost, self.model.symbol(parameter))
+        """∂C/∂p by SymPy's differentiation of the whole-network cost (computed once per parameter)."""
+        if parameter not in self._brute:
+            self._brute[parameter] = sp.diff(self.model.cost, self.model.symbol(parameter))
+        return self._brute[parameter]
 
     # -- factored (BP1–BP4 instantiated) ----------------------------------------------------
     @cached_property

@@ -14,7 +14,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
@@ -74,13 +74,13 @@ class Proof:
             return f"{FAILED} at {failure.subject} ({failure.how})"
         proved = sum(verdict.status == PROVED for verdict in verdicts)
         numeric = [verdict for verdict in verdicts if verdict.status == VERIFIED]
-        parts = []
-        if proved:
-            parts.append(f"{PROVED} ({proved} of {len(verdicts)})" if numeric else PROVED
-                         + (f" for all {len(verdicts)}" if len(verdicts) > 1 else ""))
-        if numeric:
-            parts.append(f"{VERIFIED} ({len(numeric)} of {len(verdicts)}: {numeric[0].how})")
-        return "; ".join(parts)
+        every = f" for all {len(verdicts)}" if len(verdicts) > 1 else ""
+        if not numeric:
+            return PROVED + every
+        how = f": {numeric[0].how}" if numeric[0].how else ""
+        if not proved:
+            return f"{VERIFIED}{every}" + (f" ({numeric[0].how})" if numeric[0].how else "")
+        return f"{PROVED} ({proved} of {len(verdicts)}); {VERIFIED} ({len(numeric)} of {len(verdicts)}{how})"
 
 
 @contextmanager
@@ -103,13 +103,18 @@ def time_budget(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def symbolically_zero(difference: sp.Expr, budget: float | None = 5.0) -> bool:
-    """Whether SymPy reduces ``difference`` to 0 within the budget (False means undecided)."""
+def symbolically_zero(difference: sp.Expr, budget: float | None = 5.0, *, quick: bool = False) -> bool:
+    """Whether SymPy reduces ``difference`` to 0 within the budget (False means undecided).
+
+    ``quick`` tries only ``cancel`` and ``expand``, not ``simplify``.
+    """
+    # cheapest first: cancel alone decides almost every per-weight difference (rational in
+    # exp(z), tanh(z), … as generators); expand first is slower there but helps elsewhere
     steps: tuple[Callable[[sp.Expr], sp.Expr], ...] = (
-        sp.expand, lambda expr: sp.cancel(sp.expand(expr)), sp.simplify)
+        sp.cancel, sp.expand, lambda expr: sp.cancel(sp.expand(expr)), sp.simplify)
     try:
         with time_budget(budget):
-            return any(step(difference) == 0 for step in steps)
+            return any(step(difference) == 0 for step in (steps[:2] if quick else steps))
     except (TimeoutError, RecursionError, NotImplementedError, TypeError, ValueError):
         return False
 
@@ -151,16 +156,24 @@ def numerically_equal(left: sp.Expr, right: sp.Expr, sampler: Sampler,
 
 def compare(subject: str, equation: str, in_nodes: sp.Expr, full: tuple[sp.Expr, sp.Expr],
             node_sampler: Sampler, full_sampler: Sampler, *, budget: float | None = 2.0,
-            points: int = 12) -> Verdict:
+            points: int = 12, retry: Callable[[], sp.Expr] | None = None) -> Verdict:
     """Prove brute == factored, or verify it numerically, or report a counterexample.
 
     ``in_nodes`` is brute − factored written in node symbols (z free, a = σ(z)): it is small,
     and its vanishing for *all* node values implies the identity on the network.  Only when
     it does not vanish are the full expressions ``full = (brute, factored)`` evaluated, so
-    a counterexample is always a real point of the network.
+    a counterexample is always a real point of the network.  ``retry`` gives a second,
+    costlier node form (see ``NetworkModel.contract_nodes(thorough=True)``) tried when the
+    first is not reduced to zero.
     """
-    if symbolically_zero(in_nodes, budget):
+    if symbolically_zero(in_nodes, budget, quick=retry is not None):
         return Verdict(subject, equation, PROVED)
+    if retry is not None:
+        in_nodes = retry()
+        node_sampler = replace(node_sampler, symbols=sorted(in_nodes.free_symbols - set(node_sampler.positive),
+                                                            key=str))
+        if symbolically_zero(in_nodes, budget):
+            return Verdict(subject, equation, PROVED)
     equal, *_ = numerically_equal(in_nodes, sp.Integer(0), node_sampler, points)
     if equal:
         return Verdict(subject, equation, VERIFIED,

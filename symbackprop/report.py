@@ -1,0 +1,174 @@
+"""The plain-text summary that ``symbackprop derive`` prints.
+
+:func:`derivation_summary` lays out, for one :class:`~symbackprop.driver.Derivation`: the
+spec, the forward equations, the cost, the parameter counts, BP1–BP4 specialised to the
+spec (with the simplifications the passes found and the assumptions they rest on), the
+matrix and batched forms, and one verdict line per equation from the proof.  Plain Unicode,
+readable in a terminal, and deterministic (no timings, no hash-dependent order).
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+
+from .derivation import LayerEquations
+from .driver import Derivation
+
+_POWERS = {"2": "²", "3": "³", "4": "⁴"}
+_INDENT = "    "
+
+
+def expression_text(expr: sp.Expr) -> str:
+    """A SymPy expression as short plain text: ``a·(1 − a)``, ``a²``, ``exp(-z)``."""
+    text = sp.sstr(expr)
+    text = re.sub(r"\*\*([234])\b", lambda match: _POWERS[match.group(1)], text)
+    return text.replace("**", "^").replace("*", "·").replace(" - ", " − ")
+
+
+def derivation_summary(d: Derivation) -> str:
+    """The whole summary as one string (lines joined by newlines, no trailing newline)."""
+    lines = _header(d) + [""] + _forward(d) + [""] + _cost(d) + [""] + _equations(d)
+    lines += [""] + _matrix_forms(d) + [""] + _verdicts(d)
+    if d.proof.notes:
+        lines += ["", "Notes:"] + [f"{_INDENT}{note}" for note in d.proof.notes]
+    return "\n".join(lines)
+
+
+def _header(d: Derivation) -> list[str]:
+    spec = d.spec
+    activations = ", ".join(activation.label() for activation in spec.activations)
+    bias = "with biases" if spec.bias else "no biases"
+    return [f"Network {spec.name}: {spec.shorthand()} (activations {activations}; cost {spec.cost.label()}; {bias})",
+            f"Parameters: {spec.weight_count} weights and {spec.bias_count} biases "
+            f"({spec.parameter_count} in all), L = {spec.depth} weight layers"]
+
+
+def _forward(d: Derivation) -> list[str]:
+    spec = d.spec
+    lines = [f"Forward pass (a^0 = x, the input of width {spec.sizes[0]}):"]
+    for layer, activation in enumerate(spec.activations, start=1):
+        rows, columns = spec.sizes[layer], spec.sizes[layer - 1]
+        bias = f" + b^{layer}" if spec.bias else ""
+        shapes = f"W^{layer} is {rows}×{columns}" + (f", b^{layer} has {rows}" if spec.bias else "")
+        lines.append(f"{_INDENT}z^{layer} = W^{layer} a^{layer - 1}{bias},  "
+                     f"a^{layer} = σ_{layer}(z^{layer}) with σ_{layer} = {_activation_text(activation)}"
+                     f"    ({shapes})")
+    return lines
+
+
+def _activation_text(activation) -> str:
+    if not activation.elementwise:
+        return "softmax (a_j = e^{z_j} / Σ_i e^{z_i})"
+    if activation.is_custom:
+        return f"{activation.name}(z) = {activation.source}"
+    formula = expression_text(activation.expr)
+    return activation.label() if formula == activation.label() + "(z)" else f"{activation.label()}, σ(z) = {formula}"
+
+
+def _cost(d: Derivation) -> list[str]:
+    spec = d.spec
+    return ["Cost:",
+            f"{_INDENT}per output unit  c(a, y) = {expression_text(spec.cost.expr)}",
+            f"{_INDENT}per sample       {spec.cost.formula}  (sum over the {spec.sizes[-1]} output units)",
+            f"{_INDENT}batch            C = (1/m) Σ_x C_x  (mean over the m samples x)"]
+
+
+def _verdict(d: Derivation, equation: str) -> str:
+    """The proof's summary line, saying where the per-weight proof ran on a reduced network."""
+    text = d.proof.summary(equation)
+    reduced = next((match.group(1) for verdict in d.proof.for_equation(equation)
+                    if (match := re.search(r"\(reduced network ([0-9-]+)\)", verdict.subject))), None)
+    return f"{text}, on the reduced network {reduced}" if reduced else text
+
+
+def _equations(d: Derivation) -> list[str]:
+    spec = d.spec
+    output = d.layers.layers[-1]
+    lines = ["Backpropagation, specialised to this network:"]
+    lines += _bp1(output, spec.depth)
+    lines.append(f"{_INDENT}{_INDENT}verdict: {_verdict(d, 'BP1')}")
+    lines.append("  BP2  δ^l_j = ((W^(l+1))^T δ^(l+1))_j · σ_l'(z^l_j) for the hidden layers")
+    hidden = d.layers.layers[:-1]
+    if not hidden:
+        lines.append(f"{_INDENT}{_INDENT}(no hidden layers)")
+    for equations in hidden:
+        lines += _bp2(equations)
+    if hidden:
+        lines.append(f"{_INDENT}{_INDENT}verdict: {_verdict(d, 'BP2')}")
+    if spec.bias:
+        lines.append("  BP3  ∂C/∂b^l_j = δ^l_j")
+        lines.append(f"{_INDENT}{_INDENT}verdict: {_verdict(d, 'BP3')}")
+    else:
+        lines.append("  BP3  (no biases in this network)")
+    lines.append("  BP4  ∂C/∂w^l_jk = a^(l−1)_k δ^l_j")
+    lines.append(f"{_INDENT}{_INDENT}verdict: {_verdict(d, 'BP4')}")
+    return lines
+
+
+def _bp1(output: LayerEquations, depth: int) -> list[str]:
+    lines = []
+    if output.activation.elementwise:
+        lines.append(f"  BP1  δ^L_j = ∂C/∂a^L_j · σ_L'(z^L_j) = {expression_text(output.general)}"
+                     f"   (L = {depth}, a = a^L_j, y = y_j, z = z^L_j)")
+    else:
+        lines.append(f"  BP1  δ^L_j = Σ_i ∂C/∂a^L_i · ∂a^L_i/∂z^L_j = a_j ∂C/∂a_j − a_j Σ_i a_i ∂C/∂a_i"
+                     f"   (L = {depth}, softmax Jacobian ∂a_i/∂z_j = a_i (δ_ij − a_j))")
+        for row_sum in output.row_sums:
+            lines.append(f"{_INDENT}{_INDENT}with {row_sum.symbol} = Σ_i {expression_text(row_sum.summand)} "
+                         f"(a = a^L_i, y = y_i): δ^L_j = {expression_text(output.general)}")
+    lines.append(f"{_INDENT}{_INDENT}simplified: δ^{depth}_j = {expression_text(output.delta)}")
+    if output.cancels_to_error:
+        lines.append(f"{_INDENT}{_INDENT}(the output layer cancels to δ^L = a^L − y)")
+    lines += [f"{_INDENT}{_INDENT}found: {note}" for note in output.notes]
+    lines += [f"{_INDENT}{_INDENT}assumes: {assumption.text}" for assumption in output.assumptions]
+    return lines
+
+
+def _bp2(equations: LayerEquations) -> list[str]:
+    layer = equations.layer
+    where = f"a = a^{layer}_j" if equations.derivative_in_a else f"z = z^{layer}_j"
+    lines = [f"{_INDENT}{_INDENT}layer {layer} ({equations.activation.label()}): "
+             f"δ^{layer}_j = {expression_text(equations.delta)}   "
+             f"(e = ((W^{layer + 1})^T δ^{layer + 1})_j, {where})"]
+    lines += [f"{_INDENT}{_INDENT}{_INDENT}found: {note}" for note in equations.notes]
+    return lines
+
+
+def _matrix_forms(d: Derivation) -> list[str]:
+    spec = d.spec
+    elementwise = spec.output.elementwise
+    top = ("δ^L = ∇_a C ⊙ σ_L'(z^L)" if elementwise
+           else "δ^L = a^L ⊙ ∇_a C − a^L ((a^L)^T ∇_a C)  (softmax)")
+    lines = ["Matrix forms (one sample, column vectors):",
+             f"{_INDENT}{top}",
+             f"{_INDENT}δ^l = ((W^(l+1))^T δ^(l+1)) ⊙ σ_l'(z^l)   for l = L−1, …, 1",
+             f"{_INDENT}∂C/∂W^l = δ^l (a^(l−1))^T" + (",   ∂C/∂b^l = δ^l" if spec.bias else ""),
+             "Batched forms (m samples, one per row of A^l, Z^l, Δ^l):",
+             f"{_INDENT}Δ^L = the δ^L above, row by row (one row per sample)",
+             f"{_INDENT}Δ^l = (Δ^(l+1) W^(l+1)) ⊙ σ_l'(Z^l)",
+             f"{_INDENT}∂C/∂W^l = (1/m) (Δ^l)^T A^(l−1)"
+             + (",   ∂C/∂b^l = (1/m) Σ_rows Δ^l" if spec.bias else "")]
+    return lines
+
+
+def _verdicts(d: Derivation) -> list[str]:
+    proof = d.proof
+    lines = ["Verdicts:"]
+    for equation in ("BP1", "BP2", "BP3", "BP4", "layer-level", "batched"):
+        if proof.for_equation(equation):
+            lines.append(f"{_INDENT}{equation + ':':<13}{_verdict(d, equation)}")
+    rewrites = proof.for_equation("rewrite")
+    if rewrites:
+        lines.append(f"{_INDENT}σ' written in terms of a (used by BP1/BP2):")
+        lines += [f"{_INDENT}{_INDENT}{verdict.line()}" for verdict in rewrites]
+    failure = proof.first_failure()
+    if failure is None:
+        lines.append(f"{_INDENT}All equations hold for {d.spec.shorthand()}.")
+    else:
+        lines.append(f"{_INDENT}FAILED: {failure.line()}")
+        if failure.counterexample:
+            point = ", ".join(f"{key} = {value:.6g}" for key, value in sorted(failure.counterexample.items()))
+            lines.append(f"{_INDENT}{_INDENT}counterexample: {point}")
+    return lines

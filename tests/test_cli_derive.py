@@ -1,0 +1,113 @@
+"""``symbackprop derive`` and ``symbackprop demo``: the printed summary and exit codes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT, derived
+
+from symbackprop import cli
+from symbackprop.report import derivation_summary, expression_text
+
+
+def test_derive_shorthand_in_a_subprocess():
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    result = subprocess.run([sys.executable, "-m", "symbackprop", "derive", "3-4-2", "--activation", "sigmoid",
+                             "--cost", "quadratic"], capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    out = result.stdout
+    assert "3-4-2" in out and "sigmoid" in out
+    assert "z^1 = W^1 a^0 + b^1" in out and "a^2 = σ_2(z^2)" in out
+    assert "20 weights and 6 biases" in out
+    assert "δ^2_j = a·(1 − a)·(a − y)" in out
+    assert "δ^1_j = a·e·(1 − a)" in out
+    for equation in ("BP1", "BP2", "BP3", "BP4", "layer-level", "batched"):
+        assert f"    {equation + ':':<13}" in out
+    assert "All equations hold for 3-4-2." in out
+
+
+def test_derive_mnist_example(capsys, examples_dir):
+    assert cli.main(["derive", str(examples_dir / "mnist.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "Network mnist: 784-100-10" in out
+    assert "softmax" in out and "cross_entropy" in out
+    assert "δ^2_j = a − y" in out and "the output layer cancels to δ^L = a^L − y" in out
+    assert "assumes: the targets of each sample sum to one" in out
+    assert "on the reduced network 2-2-2" in out
+    assert "exceed the per-weight limit of 120" in out
+    assert "79400 weights and 110 biases" in out
+
+
+def test_derive_xor_example_and_max_weights(capsys, examples_dir):
+    assert cli.main(["derive", str(examples_dir / "xor.toml"), "--max-weights", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "Network xor: 2-2-1" in out and "reduced network 2-2-1" in out
+    assert "σ'(z) = 1 - a**2 (layer 1): proved symbolically" in out
+
+
+def test_demo(capsys):
+    assert cli.main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("symbackprop demo: deriving the built-in example 3-4-2")
+    assert "All equations hold for 3-4-2." in out
+
+
+def test_derive_custom_activation_and_no_bias(capsys):
+    assert cli.main(["derive", "2-2-1", "--activation", "swish=z*sigmoid(z)", "--output-activation", "identity",
+                     "--cost", "logcosh=log(cosh(a-y))", "--no-bias"]) == 0
+    out = capsys.readouterr().out
+    assert "swish(z) = z*sigmoid(z)" in out and "logcosh = log(cosh(a-y))" in out
+    assert "BP3  (no biases in this network)" in out and "0 biases" in out
+    assert "b^1" not in out
+
+
+def test_derive_usage_error_is_one_line(capsys):
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["derive"])
+    assert caught.value.code == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_summary_is_deterministic_and_reports_failures():
+    d = derived("2-2-2", "tanh", "softmax", "cross_entropy")
+    text = derivation_summary(d)
+    assert text == derivation_summary(d)
+    assert "FAILED" not in text and "σ'(z) = 1 - a**2 (layer 1)" in text
+    assert "with s = Σ_i -y" in text
+
+
+def test_summary_shows_a_failure(monkeypatch):
+    import dataclasses
+
+    from symbackprop.proof import FAILED, Proof, Verdict
+
+    d = derived("2-2", "sigmoid")
+    bad = Verdict("∂C/∂w^1_11", "BP4", FAILED, "brute force 1 but factored form 2", {"x_{1}": 0.5})
+    text = derivation_summary(dataclasses.replace(d, proof=Proof(d.proof.verdicts + (bad,))))
+    assert "BP4:         FAILED at ∂C/∂w^1_11" in text
+    assert "counterexample: x_{1} = 0.5" in text
+
+
+def test_summary_is_stable_across_hash_seeds():
+    code = ("from symbackprop import Spec, derive; from symbackprop.report import derivation_summary; "
+            "print(derivation_summary(derive(Spec.parse('2-3-2', activation='tanh', output_activation='softmax', "
+            "cost='cross_entropy'))))")
+    outputs = set()
+    for seed in ("0", "1"):
+        env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONHASHSEED=seed)
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+        assert result.returncode == 0, result.stderr
+        outputs.add(result.stdout)
+    assert len(outputs) == 1
+
+
+def test_expression_text():
+
+    from symbackprop.registry import A, Y
+
+    assert expression_text((A - Y) ** 2 / 2) == "(a − y)²/2"
+    assert expression_text(A * (1 - A)) == "a·(1 − a)"
