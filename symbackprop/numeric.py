@@ -8,6 +8,7 @@ definitions.  This is the independent check used where per-weight expansion is t
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,7 @@ NUMPY_FUNCTIONS = {
     "relu": lambda x: np.maximum(x, 0.0),
     "leaky_relu": lambda x, slope: np.where(x > 0, x, slope * x),
     "Heaviside": lambda x, h0=0.0: np.heaviside(x, h0),
+    "erf": np.vectorize(math.erf, otypes=[float]),
 }
 
 

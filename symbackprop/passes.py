@@ -54,9 +54,16 @@ def _through_inverse(activation: sp.Expr, derivative: sp.Expr) -> sp.Expr | None
         return None
     for solution in solutions:
         candidate = sp.simplify(derivative.rewrite(sp.exp).xreplace({Z: solution}))
+        if not _elementary(candidate):
+            continue  # e.g. erf' in terms of erfinv(a): no simpler than σ'(z), and not printable
         if Z not in candidate.free_symbols and _agrees(candidate, activation, derivative):
             return candidate
     return None
+
+
+def _elementary(expr: sp.Expr) -> bool:
+    """Only powers, exp, log and steps: a rewrite worth having must be cheaper than σ'(z) itself."""
+    return all(isinstance(function, sp.exp | sp.log | sp.Heaviside) for function in expr.atoms(sp.Function))
 
 
 def _agrees(in_a: sp.Expr, activation: sp.Expr, derivative: sp.Expr) -> bool:

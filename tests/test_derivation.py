@@ -151,3 +151,12 @@ def test_random_small_networks(widths, hidden, pair, bias):
     assert d.proof.holds and not any(v.status == FAILED for v in d.proof.verdicts)
     errors = partials_against_central_differences(d, seed=len(widths))
     assert max(errors.values()) < TOLERANCE, errors
+
+
+def test_erf_activation_derives_and_keeps_sigma_prime_in_z():
+    """erf' in terms of a would need erfinv: not simpler, so σ'(z) stays in z and derive still proves."""
+    from symbackprop import derive
+
+    d = derive(Spec.parse("2-2-1", activation="g=erf(z)", output_activation="identity"))
+    assert d.proof.holds
+    assert not d.delta(1).derivative_in_a

@@ -186,6 +186,16 @@ def test_custom_activation_and_cost():
     assert max_relative_error(module.gradients(params, X, Y), numeric, floor=1e-2) < 1e-7
 
 
+@pytest.mark.parametrize("activation", ["g=erf(z)", "c=z/sqrt(1 + z**2)", "sq=z + 0.1*z**2*tanh(z)"])
+def test_custom_activations_beyond_numpy_ufuncs(activation):
+    """erf has no NumPy ufunc and constants such as 2/sqrt(pi) appear in σ'; both must print."""
+    spec = Spec.parse("2-3-1", activation=activation, output_activation="identity", cost="quadratic")
+    module = load_source(generate_module(derive_layers(spec)))
+    params, X, Y = problem(module, seed=5)
+    numeric = numeric_gradients(lambda p: module.loss(p, X, Y), params)
+    assert max_relative_error(module.gradients(params, X, Y), numeric, floor=1e-2) < 1e-7
+
+
 def test_no_bias_has_no_b_keys():
     module = module_for("3-4-2", "tanh", "sigmoid", "binary_cross_entropy", bias=False)
     params = module.init_params(0)

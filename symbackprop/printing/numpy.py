@@ -45,6 +45,15 @@ HELPERS: dict[str, tuple[str, ...]] = {
         "    {xp}.copyto(out, x, where=x > 0)",
         "    return out",
     ),
+    "_erf": (
+        "def _erf(x, out=None):",
+        '    """erf elementwise through math.erf (NumPy has no erf ufunc)."""',
+        "    values = {xp}.vectorize(math.erf, otypes=[x.dtype])(x)",
+        "    if out is None:",
+        "        return values",
+        "    {xp}.copyto(out, values)",
+        "    return out",
+    ),
 }
 
 #: Our functions in an ordinary expression: class → format string over printed arguments.
@@ -53,6 +62,7 @@ EXPRESSION_TABLE: dict[type, str] = {
     softplus: "{xp}.logaddexp(0.0, {0})",
     relu: "{xp}.maximum({0}, 0.0)",
     leaky_relu: "_leaky_relu({0}, {1})",
+    sp.erf: "_erf({0})",
 }
 
 #: Functions in three-address code: class → (call format with ``{out}``, helper needed or None).
@@ -61,6 +71,7 @@ UFUNC_TABLE: dict[type, tuple[str, str | None]] = {
     softplus: ("{xp}.logaddexp(0.0, {0}, out={out})", None),
     relu: ("{xp}.maximum({0}, 0.0, out={out})", None),
     leaky_relu: ("_leaky_relu({0}, {1}, out={out})", "_leaky_relu"),
+    sp.erf: ("_erf({0}, out={out})", "_erf"),
     sp.exp: ("{xp}.exp({0}, out={out})", None),
     sp.log: ("{xp}.log({0}, out={out})", None),
     sp.tanh: ("{xp}.tanh({0}, out={out})", None),
@@ -103,7 +114,7 @@ class NumPyCodePrinter(NumPyPrinter):
             self.helpers.add(helper)
         return template.format(*(self._print(arg) for arg in expr.args), xp=self.alias)
 
-    _print_sigmoid = _print_softplus = _print_relu = _print_leaky_relu = _print_table_function
+    _print_sigmoid = _print_softplus = _print_relu = _print_leaky_relu = _print_erf = _print_table_function
 
     def _print_Heaviside(self, expr: sp.Heaviside) -> str:
         x = self._print(expr.args[0])
@@ -113,6 +124,9 @@ class NumPyCodePrinter(NumPyPrinter):
         return f"{self.alias}.heaviside({x}, {number(h0)})"
 
     def _print_Rational(self, expr: sp.Rational) -> str:
+        return number(expr)
+
+    def _print_NumberSymbol(self, expr: sp.NumberSymbol) -> str:
         return number(expr)
 
     def _print_Function(self, expr: sp.Function) -> str:
@@ -165,7 +179,7 @@ class _Lowering:
 
     def operand(self, expr: sp.Expr) -> str:
         """A name or literal for ``expr``, computing it into a temporary when needed."""
-        if expr.is_Number:
+        if expr.is_Number or (expr.is_number and expr.is_real):
             return number(expr)
         if expr in self.names:
             return self.names[expr]
