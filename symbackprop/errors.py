@@ -19,7 +19,9 @@ class UserError(Exception):
     @property
     def message(self) -> str:
         """The single line shown to the user."""
-        return f"{self.place}: {self.reason}" if self.place else self.reason
+        text = f"{self.place}: {self.reason}" if self.place else self.reason
+        # one line, whatever the user's text contained (newlines, escape sequences)
+        return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)
 
     def at(self, place: str) -> UserError:
         """Return the same error located at ``place`` (prefixed to any inner place)."""

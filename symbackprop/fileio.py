@@ -60,7 +60,24 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, *, force: bool
             os.fsync(handle.fileno())
         os.chmod(temporary, 0o644)
         os.replace(temporary, target)
-    except BaseException:
+    except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):  # a full disk, a vanished directory: the user's to fix
+            raise OutputError(f"cannot write: {error.strerror or error}", str(target)) from None
         raise
+    _sync_directory(directory)
     return target
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make the rename itself durable where the platform allows it (best effort)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -34,8 +34,9 @@ from .registry import (
 
 MAX_WIDTH = 1_000_000
 MAX_LAYERS = 64
+MAX_SPEC_BYTES = 1 << 20
 _TOP_KEYS = {"name", "cost", "bias", "layers"}
-_SHORTHAND = re.compile(r"^\d+(-\d+)*$")
+_SHORTHAND = re.compile(r"^\d+(-\d+)*$", re.ASCII)
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 
@@ -76,10 +77,10 @@ class Spec:
     @classmethod
     def parse(cls, text: str, **options: Any) -> Spec:
         """A spec from a TOML path or a shorthand such as ``"3-4-2"`` with keyword options."""
-        if _SHORTHAND.match(text.strip()):
+        if _SHORTHAND.fullmatch(text.strip()):
             return from_shorthand(text, **options)
         path = Path(text)
-        if path.suffix == ".toml" or path.exists():
+        if path.suffix == ".toml" or _exists(path):
             if options:
                 given = ", ".join(f"--{key.replace('_', '-')}" for key in sorted(options))
                 raise SpecError(f"options {given} apply to the shorthand only; "
@@ -100,12 +101,17 @@ class Spec:
 
     def _repr_latex_(self) -> str:
         hidden = ", ".join(activation.label() for activation in self.activations)
-        return (rf"$\text{{{self.name}}}: {self.shorthand()}\ \ "
+        return (rf"$\text{{{_latex_text(self.name)}}}: {self.shorthand()}\ \ "
                 rf"(\text{{{_latex_text(hidden)}}};\ \text{{cost}}\ {_latex_text(self.cost.label())})$")
 
 
+_LATEX_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "^": r"\textasciicircum{}",
+                   "~": r"\textasciitilde{}", "_": r"\_", "#": r"\#", "%": r"\%", "&": r"\&", "$": r"\$"}
+
+
 def _latex_text(text: str) -> str:
-    return re.sub(r"([_#%&$])", r"\\\1", text)
+    """User text as literal LaTeX text (every TeX special character escaped)."""
+    return "".join(_LATEX_SPECIALS.get(char, char) for char in text)
 
 
 def _toml_string(text: str) -> str:
@@ -135,9 +141,9 @@ def from_shorthand(widths: str, *, activation: str = "sigmoid", output_activatio
                    cost: str = "quadratic", bias: bool = True, name: str | None = None) -> Spec:
     """``3-4-2`` with ``--activation`` for hidden layers and ``--output-activation`` (default: same)."""
     place = widths.strip()
-    if not _SHORTHAND.match(place):
+    if not _SHORTHAND.fullmatch(place):
         raise SpecError("expected widths joined by '-', e.g. 3-4-2", place)
-    sizes = tuple(_size(int(part), f"{place}: layer {index}") for index, part in enumerate(place.split("-")))
+    sizes = tuple(_size(_width(part), f"{place}: layer {index}") for index, part in enumerate(place.split("-")))
     _check_depth(sizes, place)
     hidden = _activation_option(activation, "--activation")
     output = _activation_option(output_activation or activation, "--output-activation")
@@ -171,14 +177,25 @@ def _cost_option(text: str) -> Cost:
 # The TOML file
 
 
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
+        return False
+
+
 def load_toml(path: str | Path) -> Spec:
-    """Read and validate a TOML spec file."""
+    """Read and validate a TOML spec file (a regular file of at most MAX_SPEC_BYTES)."""
     place = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError("no such file", place) from None
-    except (OSError, UnicodeDecodeError) as error:
+        if not Path(path).is_file():
+            raise SpecError("no such file" if not _exists(Path(path)) else "not a regular file", place)
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_SPEC_BYTES + 1)
+        if len(data) > MAX_SPEC_BYTES:
+            raise SpecError(f"spec file larger than {MAX_SPEC_BYTES} bytes", place)
+        text = data.decode("utf-8")
+    except (OSError, ValueError) as error:  # UnicodeDecodeError is a ValueError
         raise SpecError(f"cannot read: {error}", place) from None
     return parse_toml(text, place)
 
@@ -189,6 +206,8 @@ def parse_toml(text: str, place: str = "<spec>") -> Spec:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise SpecError(f"malformed TOML: {error}", place) from None
+    except RecursionError:
+        raise SpecError("malformed TOML: nested too deeply", place) from None
     unknown = sorted(set(data) - _TOP_KEYS)
     if unknown:
         raise SpecError(f"unknown key (allowed: {', '.join(sorted(_TOP_KEYS))})", f"{place}: {unknown[0]}")
@@ -279,6 +298,11 @@ def _size(size: int, where: str) -> int:
     return size
 
 
+def _width(text: str) -> int:
+    """A width of the shorthand; absurdly long digit strings are refused before int() sees them."""
+    return int(text) if len(text) <= len(str(MAX_WIDTH)) else MAX_WIDTH + 1
+
+
 def _check_depth(sizes: tuple[int, ...], where: str) -> None:
     if len(sizes) < 2:
         raise SpecError("a network needs an input layer and at least one more layer", where)
@@ -287,8 +311,10 @@ def _check_depth(sizes: tuple[int, ...], where: str) -> None:
 
 
 def _name(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not _IDENTIFIER.match(value) or keyword.iskeyword(value):
+    if not isinstance(value, str) or not _IDENTIFIER.fullmatch(value) or keyword.iskeyword(value):
         raise SpecError(f"must be a valid identifier (letters, digits, _), got {value!r}", where)
+    if value.startswith("__"):
+        raise SpecError(f"names starting with __ are reserved, got {value!r}", where)
     return value
 
 
