@@ -141,8 +141,8 @@ def numerically_equal(left: sp.Expr, right: sp.Expr, sampler: Sampler,
     worst = (True, {}, sp.Float(0), sp.Float(0))
     worst_gap = sp.Float(-1)
     for point in sampler.points(count):
-        value_left = left.evalf(DIGITS, subs=point)
-        value_right = right.evalf(DIGITS, subs=point)
+        value_left = left.xreplace(point).evalf(DIGITS)
+        value_right = right.xreplace(point).evalf(DIGITS)
         gap = abs(value_left - value_right)
         if not gap.is_number:
             return False, point, value_left, value_right
