@@ -196,8 +196,8 @@ def _run_engine(executable: str, workdir: Path, deadline: float, timeout: float,
     if remaining <= 0:
         raise _timeout_error(timeout, log_file)
     process = subprocess.Popen(
-        [executable, *_ENGINE_FLAGS, *_EXTRA_FLAGS.get(Path(executable).stem, ()), f"{_JOB}.tex"], cwd=workdir, env=_tex_environment(),
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [executable, *_ENGINE_FLAGS, *_EXTRA_FLAGS.get(Path(executable).stem, ()), f"{_JOB}.tex"],
+        cwd=workdir, env=_tex_environment(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         start_new_session=True)
     try:
         output, _ = process.communicate(timeout=remaining)
