@@ -51,16 +51,12 @@ class PartialDerivative:
     factored: sp.Expr
     chain: tuple
     verdict: Verdict
+    parameter_symbol: sp.Symbol
 
     def _repr_latex_(self) -> str:
         from .printing.latex import latex
 
         return f"$\\frac{{\\partial C}}{{\\partial {latex(self.parameter_symbol)}}} = {latex(self.factored)}$"
-
-    @property
-    def parameter_symbol(self) -> sp.Symbol:
-        kind, layer, j, k = (self.parameter.kind, self.parameter.layer, self.parameter.j, self.parameter.k)
-        return NetworkModel.__dict__[kind](None, layer, j, k) if k is not None else NetworkModel.b(None, layer, j)
 
 
 @dataclass(frozen=True)
@@ -91,7 +87,7 @@ class Derivation:
             raise UserError(f"per-weight partials are not derived for {self.spec.shorthand()}: {reason}{hint}")
         verdict = next(v for v in self.proof.verdicts if v.subject == _subject(parameter))
         return PartialDerivative(parameter, self.per_weight.brute(parameter), self.per_weight.factored(parameter),
-                                 self.per_weight.chain(parameter), verdict)
+                                 self.per_weight.chain(parameter), verdict, self.model.symbol(parameter))
 
     def _repr_latex_(self) -> str:
         from .printing.latex import latex
