@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from ..proof import DIGITS, FAILED, PROVED, VERIFIED, symbolically_zero
+from ..proof import DIGITS, FAILED, PROVED, VERIFIED, difference_at, symbolically_zero
 
 SCREEN_POINTS = 4
 POINTS = 20
@@ -41,9 +41,8 @@ def evaluate(expr: sp.Expr, point: dict[sp.Symbol, sp.Float]) -> sp.Expr:
 
 def _first_difference(true: sp.Expr, person: sp.Expr, points) -> Outcome | None:
     for point in points:
-        left, right = evaluate(person, point), evaluate(true, point)
-        gap = abs(left - right)
-        if not gap.is_number or gap > TOLERANCE * (1 + abs(right)):
+        agree, left, right, _ = difference_at(person, true, point, TOLERANCE)
+        if not agree:
             return Outcome(FAILED, point=point, person=left, true=right)
     return None
 
