@@ -184,7 +184,7 @@ def _reduction_note(spec: Spec, reduced: Spec, reason: str) -> str:
             f"numerically at full width.")
 
 
-def _equation(parameter: Parameter, depth: int) -> str:
+def _equation(parameter: Parameter) -> str:
     return "BP4" if parameter.kind == "w" else "BP3"
 
 
@@ -212,7 +212,7 @@ def prove_per_weight(partials: PerWeightPartials, *, budget: float | None = 2.0,
         fast = in_nodes(False)
         node_symbols = sorted(fast.free_symbols - set(targets), key=str)
         full = (brute.xreplace(closing), partials.factored_expanded(parameter).xreplace(closing))
-        verdicts.append(compare(_subject(parameter), _equation(parameter, model.L), fast, full,
+        verdicts.append(compare(_subject(parameter), _equation(parameter), fast, full,
                                 Sampler(node_symbols, targets, seed), full_sampler, budget=budget,
                                 retry=lambda in_nodes=in_nodes: in_nodes(True)))
     return tuple(verdicts) + _delta_verdicts(model, verdicts)
