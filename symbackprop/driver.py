@@ -40,6 +40,9 @@ MAX_PROOF_DEPTH = 4
 MAX_PATH_TERMS = 400
 NUMERIC_ENTRIES = 24
 RELATIVE_TOLERANCE = 1e-5
+# What the report states instead of the measured error: the last digits of that depend on the BLAS
+# build, and the committed documents must read the same on every machine.
+REPORTED_BOUNDS = (1e-8, RELATIVE_TOLERANCE)
 
 
 @dataclass(frozen=True)
@@ -286,7 +289,8 @@ def verify_layer_level(layers: LayerDerivation, *, seed: int = 0, samples: int =
                 how = f"{key}{list(index)}: form {grads[key][index]:.10g}, central difference {numeric:.10g}"
                 return tuple(verdicts) + (Verdict(subject, equation, FAILED, how),)
             worst = max(worst, error)
+        bound = next(b for b in REPORTED_BOUNDS if worst <= b)
         how = (f"float64 at full width {spec.shorthand()}, {NUMERIC_ENTRIES} entries against central differences, "
-               f"max relative error {worst:.1e}")
+               f"relative error below 1e{round(np.log10(bound))}")
         verdicts.append(Verdict(subject, equation, VERIFIED, how))
     return tuple(verdicts)
