@@ -55,11 +55,15 @@ def _demo(arguments: argparse.Namespace) -> int:
 
 def _codegen(arguments: argparse.Namespace) -> int:
     from .codegen import check_module, generate_module
-    from .driver import derive
+    from .driver import derive_layer_level
     from .fileio import write_atomic
 
-    spec = spec_from_arguments(arguments)
-    source = generate_module(derive(spec, max_parameters=0), dtype=arguments.dtype, backend=arguments.backend)
+    derivation = derive_layer_level(spec_from_arguments(arguments))
+    failure = derivation.proof.first_failure()
+    if failure is not None:
+        print(f"symbackprop: no module written: {failure.line()}", file=sys.stderr)
+        return 1
+    source = generate_module(derivation, dtype=arguments.dtype, backend=arguments.backend)
     if arguments.check:
         if arguments.output is None:
             raise UserError("--check needs -o FILE, the module to compare", "codegen")

@@ -119,6 +119,19 @@ def derive(spec: Spec, *, max_parameters: int = DEFAULT_MAX_PARAMETERS, budget: 
     return Derivation(spec, model, layers, per_weight, Proof(verdicts, notes), max_parameters)
 
 
+def derive_layer_level(spec: Spec, *, budget: float | None = 2.0, seed: int = 0) -> Derivation:
+    """The layer-level derivation with only the checks a training module relies on.
+
+    Those are the σ' rewrites and the matrix forms against central differences, at full width.
+    The per-weight proof of :func:`derive` is about the symbolic route to those forms, not about
+    the spec's code, and takes most of ``derive``'s time, so ``codegen`` does without it.
+    """
+    layers = derive_layers(spec)
+    verdicts = prove_rewrites(layers, budget=budget, seed=seed) + verify_layer_level(layers, seed=seed)
+    note = "per-weight proof not run: the layer-level forms were checked against central differences only"
+    return Derivation(spec, NetworkModel(spec), layers, None, Proof(verdicts, (note,)), max_parameters=0)
+
+
 def _subject(parameter: Parameter) -> str:
     return f"∂C/∂{parameter}"
 

@@ -35,7 +35,9 @@ NUMPY_FUNCTIONS = {
 
 
 def _compile(expr: sp.Expr, symbols: tuple[sp.Symbol, ...]):
-    return sp.lambdify(symbols, expr, modules=[NUMPY_FUNCTIONS, "numpy"])
+    # The module object, not "numpy": the string makes lambdify star-import numpy, which loads
+    # f2py, numpy.testing and numpy.ma (a tenth of codegen's start-up).
+    return sp.lambdify(symbols, expr, modules=[NUMPY_FUNCTIONS, np])
 
 
 @dataclass

@@ -131,6 +131,27 @@ def test_cli_codegen_and_check(tmp_path, capsys):
     assert check_module(tmp_path / "missing.py", "x") is False
 
 
+def test_cli_codegen_writes_nothing_when_a_check_fails(tmp_path, capsys, monkeypatch):
+    from symbackprop import driver
+    from symbackprop.proof import FAILED, Verdict
+
+    broken = Verdict("∂C/∂W^l = δ^l (a^{l−1})^T", "layer-level", FAILED, "W2[0, 1]: form 0.5, central difference 0.25")
+    monkeypatch.setattr(driver, "verify_layer_level", lambda layers, **_: (broken,))
+    path = tmp_path / "net.py"
+    assert main(["codegen", "3-4-2", "-o", str(path)]) == 1
+    assert not path.exists()
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "no module written" in error and "central difference 0.25" in error
+
+
+def test_codegen_checks_are_the_layer_level_ones():
+    from symbackprop.driver import derive_layer_level
+
+    derivation = derive_layer_level(Spec.parse("784-30-10", activation="tanh"))
+    assert derivation.per_weight is None and derivation.proof.holds
+    assert {v.equation for v in derivation.proof.verdicts} == {"rewrite", "layer-level", "batched"}
+
+
 @pytest.mark.skipif(shutil.which("ruff") is None and subprocess.run(
     [sys.executable, "-m", "ruff", "--version"], capture_output=True).returncode != 0, reason="ruff not installed")
 def test_generated_modules_pass_ruff(tmp_path):
