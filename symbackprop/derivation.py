@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .passes import derivative_in_terms_of_output, simplest, sum_of_targets
+from .passes import derivative_in_terms_of_output, simplest, sum_of_targets, trigonometric_forms
 from .registry import A, Activation, Y, Z
 from .spec import Spec
 
@@ -125,9 +125,12 @@ def _output_layer(spec: Spec, cost_gradient: sp.Expr) -> LayerEquations:
     derivative_z, derivative, notes = _derivatives(activation)
     general = cost_gradient * derivative_z
     product = cost_gradient * derivative
-    delta = simplest(product, sp.cancel(product), sp.factor(product))
-    if delta != product:
-        notes += (f"output layer: δ^L = {sp.sstr(delta)} after cancelling ∂C/∂a against σ'(z)",)
+    cancelled = simplest(product, sp.cancel(product), sp.factor(product))
+    delta = simplest(cancelled, *trigonometric_forms(cancelled))
+    if cancelled != product:
+        notes += (f"output layer: δ^L = {sp.sstr(cancelled)} after cancelling ∂C/∂a against σ'(z)",)
+    if delta != cancelled:
+        notes += (f"output layer: δ^L = {sp.sstr(delta)} with the hyperbolic and trigonometric functions simplified",)
     return LayerEquations(spec.depth, activation, True, derivative_z, derivative, general, delta,
                           notes=notes)
 

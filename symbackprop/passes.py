@@ -8,6 +8,7 @@ the simplifications people expect are *found*, not hard-coded:
   (sigmoid → a(1−a), tanh → 1−a², softplus → 1−e^{−a}), and proves the rewrite;
 * :func:`simplest` picks the shortest of several equal forms, which is where the
   output-layer cancellations (δ^L = a^L − y) appear;
+* :func:`trigonometric_forms` offers tanh for sinh/cosh and the like, as one more candidate;
 * :func:`sum_of_targets` uses Σ_j y_j = 1 (categorical targets) to close a sum over the
   output layer.
 """
@@ -17,6 +18,8 @@ from __future__ import annotations
 import random
 
 import sympy as sp
+from sympy.functions.elementary.hyperbolic import HyperbolicFunction
+from sympy.functions.elementary.trigonometric import TrigonometricFunction
 
 from .registry import A, Y, Z
 
@@ -26,6 +29,21 @@ _CHECK_POINTS = (-2.3, -0.7, 0.4, 1.9)
 def simplest(*candidates: sp.Expr) -> sp.Expr:
     """The candidate with the fewest operations (first one wins ties, so order is a preference)."""
     return min(candidates, key=lambda expr: sp.count_ops(expr))
+
+
+def trigonometric_forms(expr: sp.Expr) -> tuple[sp.Expr, ...]:
+    """``expr`` with its trigonometric and hyperbolic functions simplified (sinh/cosh → tanh).
+
+    A candidate for :func:`simplest`; empty when there is nothing of the kind, since trigsimp
+    is not cheap on large rational expressions.
+    """
+    functions = (HyperbolicFunction, TrigonometricFunction)
+    if not expr.has(*functions):
+        return ()
+    # Only the factors holding such functions: trigsimp would also turn (1 - a**2) into -(a**2 - 1).
+    factors = sp.Mul.make_args(expr)
+    rest = [factor for factor in factors if not factor.has(*functions)]
+    return (sp.Mul(*rest) * sp.trigsimp(sp.Mul(*[factor for factor in factors if factor.has(*functions)])),)
 
 
 def derivative_in_terms_of_output(activation: sp.Expr) -> sp.Expr | None:

@@ -15,16 +15,25 @@ import sympy as sp
 
 from .derivation import LayerEquations
 from .driver import Derivation
+from .registry import A, Y, Z
 
 _POWERS = {"2": "²", "3": "³", "4": "⁴"}
 _INDENT = "    "
 
 
 def expression_text(expr: sp.Expr) -> str:
-    """A SymPy expression as short plain text: ``a·(1 − a)``, ``a²``, ``exp(-z)``."""
-    text = sp.sstr(expr)
+    """A SymPy expression as short plain text: ``a·(1 − a)``, ``a²``, ``exp(−z)``."""
+    return plain_text(sp.sstr(expr))
+
+
+def plain_text(text: str) -> str:
+    """SymPy's ``sstr`` output, alone or inside a sentence, in the summary's typography.
+
+    Only a minus sign that cannot be a hyphen (not after a letter or digit) becomes −.
+    """
     text = re.sub(r"\*\*([234])\b", lambda match: _POWERS[match.group(1)], text)
-    return text.replace("**", "^").replace("*", "·").replace(" - ", " − ")
+    text = text.replace("**", "^").replace("*", "·").replace(" - ", " − ")
+    return re.sub(r"(?<![\w.])-(?=[\w(.])", "−", text)
 
 
 def derivation_summary(d: Derivation) -> str:
@@ -108,22 +117,32 @@ def _equations(d: Derivation) -> list[str]:
 
 
 def _bp1(output: LayerEquations, depth: int) -> list[str]:
-    lines = []
     if output.activation.elementwise:
-        lines.append(f"  BP1  δ^L_j = ∂C/∂a^L_j · σ_L'(z^L_j) = {expression_text(output.general)}"
-                     f"   (L = {depth}, a = a^L_j, y = y_j, z = z^L_j)")
+        lines = [f"  BP1  δ^L_j = ∂C/∂a^L_j · σ_L'(z^L_j) = {expression_text(output.general)}"
+                 f"   (L = {depth}, a = a^L_j, y = y_j, z = z^L_j)",
+                 f"{_INDENT}{_INDENT}simplified: δ^{depth}_j = {expression_text(output.delta)}"]
     else:
-        lines.append(f"  BP1  δ^L_j = Σ_i ∂C/∂a^L_i · ∂a^L_i/∂z^L_j = a_j ∂C/∂a_j − a_j Σ_i a_i ∂C/∂a_i"
-                     f"   (L = {depth}, softmax Jacobian ∂a_i/∂z_j = a_i (δ_ij − a_j))")
-        for row_sum in output.row_sums:
-            lines.append(f"{_INDENT}{_INDENT}with {row_sum.symbol} = Σ_i {expression_text(row_sum.summand)} "
-                         f"(a = a^L_i, y = y_i): δ^L_j = {expression_text(output.general)}")
-    lines.append(f"{_INDENT}{_INDENT}simplified: δ^{depth}_j = {expression_text(output.delta)}")
+        lines = [f"  BP1  δ^L_j = Σ_i ∂C/∂a^L_i · ∂a^L_i/∂z^L_j = a_j ∂C/∂a_j − a_j Σ_i a_i ∂C/∂a_i"
+                 f"   (L = {depth}, softmax Jacobian ∂a_i/∂z_j = a_i (δ_ij − a_j))"]
+        lines += [f"{_INDENT}{_INDENT}with {row_sum.symbol} = Σ_i a_i ∂C/∂a_i = "
+                  f"Σ_i {_bracketed(expression_text(_indexed(row_sum.summand, 'i')))}: "
+                  f"δ^L_j = {expression_text(_indexed(output.general, 'j'))}" for row_sum in output.row_sums]
+        lines.append(f"{_INDENT}{_INDENT}simplified: δ^{depth}_j = {expression_text(_indexed(output.delta, 'j'))}")
     if output.cancels_to_error:
         lines.append(f"{_INDENT}{_INDENT}(the output layer cancels to δ^L = a^L − y)")
-    lines += [f"{_INDENT}{_INDENT}found: {note}" for note in output.notes]
+    lines += [f"{_INDENT}{_INDENT}found: {plain_text(note)}" for note in output.notes]
     lines += [f"{_INDENT}{_INDENT}assumes: {assumption.text}" for assumption in output.assumptions]
     return lines
+
+
+def _indexed(expr: sp.Expr, index: str) -> sp.Expr:
+    """``expr`` in the output units' a_j, y_j, z_j (or _i): the softmax lines mention two units."""
+    return expr.xreplace({symbol: sp.Symbol(f"{symbol}_{index}", real=True) for symbol in (A, Y, Z)})
+
+
+def _bracketed(text: str) -> str:
+    """A summand after Σ_i, in parentheses unless it is a single term."""
+    return f"({text})" if re.search(r"[ +−]", text.strip()) else text
 
 
 def _bp2(equations: LayerEquations) -> list[str]:
@@ -132,7 +151,7 @@ def _bp2(equations: LayerEquations) -> list[str]:
     lines = [f"{_INDENT}{_INDENT}layer {layer} ({equations.activation.label()}): "
              f"δ^{layer}_j = {expression_text(equations.delta)}   "
              f"(e = ((W^{layer + 1})^T δ^{layer + 1})_j, {where})"]
-    lines += [f"{_INDENT}{_INDENT}{_INDENT}found: {note}" for note in equations.notes]
+    lines += [f"{_INDENT}{_INDENT}{_INDENT}found: {plain_text(note)}" for note in equations.notes]
     return lines
 
 
@@ -162,7 +181,7 @@ def _verdicts(d: Derivation) -> list[str]:
     rewrites = proof.for_equation("rewrite")
     if rewrites:
         lines.append(f"{_INDENT}σ' written in terms of a (used by BP1/BP2):")
-        lines += [f"{_INDENT}{_INDENT}{verdict.line()}" for verdict in rewrites]
+        lines += [f"{_INDENT}{_INDENT}{plain_text(verdict.line())}" for verdict in rewrites]
     failure = proof.first_failure()
     if failure is None:
         lines.append(f"{_INDENT}All equations hold for {d.spec.shorthand()}.")

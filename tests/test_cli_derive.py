@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT, derived
 
 from symbackprop import cli
-from symbackprop.report import derivation_summary, expression_text
+from symbackprop.report import derivation_summary, expression_text, plain_text
 
 
 def test_derive_shorthand_in_a_subprocess():
@@ -35,7 +35,7 @@ def test_derive_mnist_example(capsys, examples_dir):
     out = capsys.readouterr().out
     assert "Network mnist: 784-100-10" in out
     assert "softmax" in out and "cross_entropy" in out
-    assert "δ^2_j = a − y" in out and "the output layer cancels to δ^L = a^L − y" in out
+    assert "δ^2_j = a_j − y_j" in out and "the output layer cancels to δ^L = a^L − y" in out
     assert "assumes: the targets of each sample sum to one" in out
     assert "on the reduced network 2-2-2" in out
     assert "exceed the per-weight limit of 120" in out
@@ -46,7 +46,7 @@ def test_derive_xor_example_and_max_weights(capsys, examples_dir):
     assert cli.main(["derive", str(examples_dir / "xor.toml"), "--max-weights", "4"]) == 0
     out = capsys.readouterr().out
     assert "Network xor: 2-2-1" in out and "reduced network 2-2-1" in out
-    assert "σ'(z) = 1 - a**2 (layer 1): proved symbolically" in out
+    assert "σ'(z) = 1 − a² (layer 1): proved symbolically" in out
 
 
 def test_demo(capsys):
@@ -76,8 +76,15 @@ def test_summary_is_deterministic_and_reports_failures():
     d = derived("2-2-2", "tanh", "softmax", "cross_entropy")
     text = derivation_summary(d)
     assert text == derivation_summary(d)
-    assert "FAILED" not in text and "σ'(z) = 1 - a**2 (layer 1)" in text
-    assert "with s = Σ_i -y" in text
+    assert "FAILED" not in text and "σ'(z) = 1 − a² (layer 1): proved symbolically" in text
+    assert "with s = Σ_i a_i ∂C/∂a_i = Σ_i (−y_i): δ^L_j = −a_j·s − y_j" in text
+    assert "simplified: δ^2_j = a_j − y_j" in text
+
+
+def test_summary_of_a_softmax_without_the_cancellation_keeps_the_row_sum():
+    text = derivation_summary(derived("2-3", "sigmoid", "softmax", "quadratic"))
+    assert "with s = Σ_i a_i ∂C/∂a_i = Σ_i (a_i² − a_i·y_i): δ^L_j = −a_j·s + a_j·(a_j − y_j)" in text
+    assert "cancels to" not in text and "assumes:" not in text
 
 
 def test_summary_shows_a_failure(monkeypatch):
@@ -106,8 +113,11 @@ def test_summary_is_stable_across_hash_seeds():
 
 
 def test_expression_text():
+    import sympy as sp
 
     from symbackprop.registry import A, Y
 
     assert expression_text((A - Y) ** 2 / 2) == "(a − y)²/2"
     assert expression_text(A * (1 - A)) == "a·(1 − a)"
+    assert expression_text(sp.exp(-A) - Y) == "−y + exp(−a)"
+    assert plain_text("per-weight: δ^L = -(a**2 - 1) at 1e-5") == "per-weight: δ^L = −(a² − 1) at 1e-5"

@@ -73,6 +73,13 @@ def test_partials_match_central_differences_and_the_proof_holds(case):
     assert errors["brute"] < TOLERANCE and errors["factored_expanded"] < TOLERANCE, errors
 
 
+@pytest.mark.parametrize(("output", "derivative"), [("identity", 1), ("tanh", 1 - A**2)])
+def test_output_delta_of_logcosh_is_tanh(output, derivative):
+    out = derive_layers(Spec.parse("2-2", output_activation=output, cost=LOGCOSH)).layers[-1]
+    assert out.delta == derivative * sp.tanh(A - Y)
+    assert out.general.has(sp.sinh) and any("hyperbolic" in note for note in out.notes)
+
+
 @pytest.mark.parametrize(("output", "cost"), [("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy"),
                                               ("identity", "quadratic")])
 def test_output_layer_cancels_to_a_minus_y(output, cost):
