@@ -19,7 +19,7 @@ import sympy as sp
 from . import __version__
 from .derivation import N_OUT, E, LayerDerivation, LayerEquations
 from .functions import leaky_relu, relu, sigmoid, softplus
-from .printing.numpy import HELPERS, PRINTERS, lower
+from .printing.numpy import PRINTERS, helper_source, lower
 from .registry import A, Y, Z
 
 DTYPES = ("float32", "float64")
@@ -220,7 +220,7 @@ def build_program(layers: LayerDerivation, *, dtype: str = "float64", backend: s
                    inits=tuple(layer.init for layer in programs),
                    parameter_keys=tuple(f"{kind}{n}" for n in range(1, spec.depth + 1)
                                         for kind in ("W", "b") if kind == "W" or spec.bias),
-                   helpers=[line.format(xp=xp) for name in sorted(helpers) for line in HELPERS[name] + ("", "")])
+                   helpers=[line for name in sorted(helpers) for line in helper_source(name, backend, xp) + ("", "")])
 
 
 def _docstring(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -167,41 +168,51 @@ def test_generated_modules_pass_ruff(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_cupy_module_with_numpy_standing_in(tmp_path):
-    """The CuPy module imported with ``cupy`` aliased to NumPy gives the NumPy module's gradients."""
-    spec_layers = layers("3-5-2", "relu", "softmax", "cross_entropy")
+@pytest.mark.parametrize(("hidden", "rtol"), [("relu", 0.0), ("gelu=z*(1 + erf(z/sqrt(2)))/2", 1e-12)])
+def test_cupy_module_with_numpy_standing_in(tmp_path, hidden, rtol):
+    """The CuPy module imported with ``cupy`` aliased to NumPy gives the NumPy module's gradients.
+
+    SciPy's erf ufunc stands in for cupyx.scipy.special.erf, which has the same signature; the
+    NumPy module computes erf through math.erf, so the two agree to rounding only.
+    """
+    pytest.importorskip("scipy.special")
+    spec_layers = layers("3-5-2", hidden, "softmax", "cross_entropy")
     (tmp_path / "gpu.py").write_text(generate_module(spec_layers, backend="cupy"))
     (tmp_path / "cpu.py").write_text(generate_module(spec_layers))
     source = generate_module(spec_layers, backend="cupy")
     assert "import cupy as cp" in source and "cp.matmul(" in source and "np.matmul(" not in source
-    code = textwrap.dedent("""
-        import sys
-        import numpy
+    assert ("cupyx.scipy.special" in source) == ("erf" in hidden) and "math.erf" not in source
+    code = textwrap.dedent(f"""
+        import sys, types
+        import numpy, scipy.special
         numpy.asnumpy = numpy.asarray
         sys.modules["cupy"] = numpy
+        for name in ("cupyx", "cupyx.scipy"):
+            sys.modules[name] = types.ModuleType(name)
+        sys.modules["cupyx.scipy.special"] = scipy.special
         import cpu, gpu
         rng = numpy.random.default_rng(0)
         X, Y = rng.normal(size=(6, 3)), numpy.eye(2)[[0, 1, 0, 1, 1, 0]]
         a, b = cpu.gradients(cpu.init_params(0), X, Y), gpu.gradients(gpu.init_params(0), X, Y)
-        assert all(numpy.array_equal(a[k], b[k]) for k in a), "different gradients"
+        assert all(numpy.allclose(a[k], b[k], rtol={rtol}, atol=0) for k in a), "different gradients"
         print("ok")
     """)
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "ok", done.stderr
 
 
-def test_cupy_on_a_gpu(tmp_path):
+@pytest.mark.parametrize("hidden", ["relu", "gelu=z*(1 + erf(z/sqrt(2)))/2"])
+def test_cupy_on_a_gpu(tmp_path, hidden):
     cupy = pytest.importorskip("cupy")
     try:
         cupy.ones(1).sum()
     except Exception as error:  # noqa: BLE001 - no usable device
         pytest.skip(f"no usable GPU: {error}")
-    (tmp_path / "gpu_net.py").write_text(generate_module(layers("3-5-2", "relu"), backend="cupy"))
-    sys.path.insert(0, str(tmp_path))
-    try:
-        import gpu_net
-    finally:
-        sys.path.remove(str(tmp_path))
+    path = tmp_path / "gpu_net.py"
+    path.write_text(generate_module(layers("3-5-2", hidden), backend="cupy"))
+    loader = importlib.util.spec_from_file_location(f"gpu_net_{hidden.split('=')[0]}", path)
+    gpu_net = importlib.util.module_from_spec(loader)
+    loader.loader.exec_module(gpu_net)
     params = gpu_net.init_params(0)
     X, Y = cupy.random.random((4, 3)), cupy.eye(2)[cupy.array([0, 1, 1, 0])]
     assert gpu_net.gradient_check(params, X, Y) < 1e-5

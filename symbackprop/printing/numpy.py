@@ -56,6 +56,24 @@ HELPERS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+#: Helpers that a backend writes differently, by (backend, name); others come from HELPERS.
+BACKEND_HELPERS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("cupy", "_erf"): (
+        "def _erf(x, out=None):",
+        '    """erf elementwise on the GPU (cupyx.scipy.special.erf is a CuPy ufunc)."""',
+        "    from cupyx.scipy.special import erf",
+        "",
+        "    return erf(x, out=out)",
+    ),
+}
+
+
+def helper_source(name: str, backend: str, xp: str) -> tuple[str, ...]:
+    """The lines defining helper ``name`` in a ``backend`` module whose array module is ``xp``."""
+    lines = BACKEND_HELPERS.get((backend, name), HELPERS[name])
+    return tuple(line.format(xp=xp) for line in lines)
+
+
 #: Our functions in an ordinary expression: class → format string over printed arguments.
 EXPRESSION_TABLE: dict[type, str] = {
     sigmoid: "_sigmoid({0})",
