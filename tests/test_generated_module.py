@@ -166,6 +166,36 @@ def test_trains_on_digits(hidden):
     assert params["W1"].dtype == np.float32
 
 
+def test_float32_gradient_check_on_real_data_and_on_a_wrong_gradient(monkeypatch):
+    """Digits gradients are ~1e-3, below what a float32 loss difference resolves entry by entry;
+    the check measures such entries against their parameter's largest and still catches a factor 2."""
+    datasets = pytest.importorskip("sklearn.datasets")
+    digits = datasets.load_digits()
+    module = module_for("64-32-10", "sigmoid", "softmax", "cross_entropy", dtype="float32")
+    params, X, labels = module.init_params(0), digits.data[:300] / 16.0, digits.target[:300]
+    assert module.gradient_check(params, X, labels) < 5e-3
+    right = module.gradients
+    monkeypatch.setattr(module, "gradients", lambda *args: {**right(*args), "b2": 2 * right(*args)["b2"]})
+    assert module.gradient_check(params, X, labels) > 0.3
+
+
+def test_targets_may_be_class_labels_or_a_vector():
+    classifier = module_for("3-4-3", "tanh", "softmax", "cross_entropy")
+    params = classifier.init_params(0)
+    X, labels = np.random.default_rng(0).normal(size=(6, 3)), np.array([0, 2, 1, 1, 0, 2])
+    assert classifier.loss(params, X, labels) == classifier.loss(params, X, np.eye(3)[labels])
+    from_labels, from_rows = classifier.gradients(params, X, labels), classifier.gradients(params, X, np.eye(3)[labels])
+    assert all(np.array_equal(from_labels[key], from_rows[key]) for key in from_rows)
+    with pytest.raises(ValueError, match=r"class labels outside 0\.\.2"):
+        classifier.loss(params, X, labels + 1)
+    regressor = module_for("3-4-3", "tanh", "identity", "quadratic")
+    with pytest.raises(ValueError, match=r"Y has shape \(6,\); expected \(6, 3\)"):
+        regressor.loss(regressor.init_params(0), X, labels)
+    single = module_for("3-4-1", "tanh", "identity", "quadratic")
+    column = X[:, :1] ** 2
+    assert single.loss(single.init_params(0), X, column.ravel()) == single.loss(single.init_params(0), X, column)
+
+
 def test_regression_loss_decreases_with_momentum_and_l2():
     module = module_for("3-16-1", "tanh", "identity", "quadratic")
     rng = np.random.default_rng(0)
@@ -266,7 +296,7 @@ def test_command_line(tmp_path):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 3))
     Y = np.eye(2)[(X[:, 0] > 0).astype(int)]
-    np.savez(tmp_path / "data.npz", X=X, Y=Y, X_val=X[:10], Y_val=Y[:10])
+    np.savez(tmp_path / "data.npz", X=X, Y=Y, X_val=X[:10], Y_val=(X[:10, 0] > 0).astype(int))
     np.savez(tmp_path / "bad.npz", X=X[:, :2], Y=Y)
 
     def run(*args):
