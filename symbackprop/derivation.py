@@ -16,6 +16,7 @@ proof), print them for NumPy, or typeset them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sympy as sp
@@ -51,6 +52,24 @@ TARGETS_SUM_TO_ONE = Assumption("the targets of each sample sum to one (one-hot 
 
 
 @dataclass(frozen=True)
+class Note:
+    """What a pass found, as a sentence whose formulas stay expressions until a reader prints them.
+
+    ``text`` holds ``{0}``, ``{1}``, … for ``formulas``; ``str()`` prints them with SymPy's
+    ``sstr``, the derive summary with its own typography.
+    """
+
+    text: str
+    formulas: tuple[sp.Expr, ...] = ()
+
+    def format(self, printer: Callable[[sp.Expr], str] = sp.sstr) -> str:
+        return self.text.format(*(printer(formula) for formula in self.formulas))
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+@dataclass(frozen=True)
 class LayerEquations:
     """δ for one layer: the general statement and the simplified, spec-specific form."""
 
@@ -63,7 +82,7 @@ class LayerEquations:
     delta: sp.Expr  # δ simplified, in A, Y, Z, E and row-sum symbols
     row_sums: tuple[RowSum, ...] = ()
     assumptions: tuple[Assumption, ...] = ()
-    notes: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
 
     @property
     def derivative_in_a(self) -> bool:
@@ -102,13 +121,13 @@ def derive_layers(spec: Spec) -> LayerDerivation:
     return LayerDerivation(spec, cost_gradient, hidden + (_output_layer(spec, cost_gradient),))
 
 
-def _derivatives(activation: Activation) -> tuple[sp.Expr, sp.Expr, tuple[str, ...]]:
+def _derivatives(activation: Activation) -> tuple[sp.Expr, sp.Expr, tuple[Note, ...]]:
     """σ'(z), its simplest form (in a when one exists) and a note saying what was found."""
     derivative_z = sp.diff(activation.expr, Z)
     in_a = derivative_in_terms_of_output(activation.expr)
     if in_a is None or in_a == derivative_z:
         return derivative_z, derivative_z, ()
-    note = f"{activation.name}: σ'(z) = {sp.sstr(in_a)} with a = σ(z)"
+    note = Note(f"{activation.name}: σ'(z) = {{0}} with a = σ(z)", (in_a,))
     return derivative_z, in_a, (note,)
 
 
@@ -128,9 +147,9 @@ def _output_layer(spec: Spec, cost_gradient: sp.Expr) -> LayerEquations:
     cancelled = simplest(product, sp.cancel(product), sp.factor(product))
     delta = simplest(cancelled, *trigonometric_forms(cancelled))
     if cancelled != product:
-        notes += (f"output layer: δ^L = {sp.sstr(cancelled)} after cancelling ∂C/∂a against σ'(z)",)
+        notes += (Note("output layer: δ^L = {0} after cancelling ∂C/∂a against σ'(z)", (cancelled,)),)
     if delta != cancelled:
-        notes += (f"output layer: δ^L = {sp.sstr(delta)} with the hyperbolic and trigonometric functions simplified",)
+        notes += (Note("output layer: δ^L = {0} with the hyperbolic and trigonometric functions simplified", (delta,)),)
     return LayerEquations(spec.depth, activation, True, derivative_z, derivative, general, delta,
                           notes=notes)
 
@@ -171,8 +190,7 @@ def _softmax_output(layer: int, activation: Activation, cost_gradient: sp.Expr) 
         delta = simplest(weighted - A * total, general)
         return LayerEquations(layer, activation, True, None, None, general, delta, row_sums=row_sums)
     delta = simplest(sp.expand(weighted - A * closed), sp.factor(weighted - A * closed))
-    note = (f"output layer: Σ_i a_i ∂C/∂a_i = {sp.sstr(closed)} because Σ_i y_i = 1, "
-            f"so δ^L = {sp.sstr(delta)}")
+    note = Note("output layer: Σ_i a_i ∂C/∂a_i = {0} because Σ_i y_i = 1, so δ^L = {1}", (closed, delta))
     return LayerEquations(layer, activation, True, None, None, general, delta,
                           row_sums=(RowSum(total, weighted),), assumptions=(TARGETS_SUM_TO_ONE,),
                           notes=(note,))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 import sympy as sp
+from sympy.printing.str import StrPrinter
 
 from .derivation import LayerEquations
 from .driver import Derivation
@@ -21,9 +22,18 @@ _POWERS = {"2": "²", "3": "³", "4": "⁴"}
 _INDENT = "    "
 
 
+class _SummaryPrinter(StrPrinter):
+    """SymPy's str printer with the step functions written as people write them."""
+
+    def _print_Heaviside(self, expr: sp.Heaviside) -> str:
+        x = self._print(expr.args[0])
+        h0 = expr.args[1] if len(expr.args) > 1 else sp.S.Half
+        return f"[{x} > 0]" if h0 == 0 else f"[{x} ≥ 0]" if h0 == 1 else f"H({x})"
+
+
 def expression_text(expr: sp.Expr) -> str:
-    """A SymPy expression as short plain text: ``a·(1 − a)``, ``a²``, ``exp(−z)``."""
-    return plain_text(sp.sstr(expr))
+    """A SymPy expression as short plain text: ``a·(1 − a)``, ``a²``, ``exp(−z)``, ``[a > 0]``."""
+    return plain_text(_SummaryPrinter().doprint(expr))
 
 
 def plain_text(text: str) -> str:
@@ -130,7 +140,7 @@ def _bp1(output: LayerEquations, depth: int) -> list[str]:
         lines.append(f"{_INDENT}{_INDENT}simplified: δ^{depth}_j = {expression_text(_indexed(output.delta, 'j'))}")
     if output.cancels_to_error:
         lines.append(f"{_INDENT}{_INDENT}(the output layer cancels to δ^L = a^L − y)")
-    lines += [f"{_INDENT}{_INDENT}found: {plain_text(note)}" for note in output.notes]
+    lines += [f"{_INDENT}{_INDENT}found: {note.format(expression_text)}" for note in output.notes]
     lines += [f"{_INDENT}{_INDENT}assumes: {assumption.text}" for assumption in output.assumptions]
     return lines
 
@@ -148,10 +158,13 @@ def _bracketed(text: str) -> str:
 def _bp2(equations: LayerEquations) -> list[str]:
     layer = equations.layer
     where = f"a = a^{layer}_j" if equations.derivative_in_a else f"z = z^{layer}_j"
+    derivative = expression_text(equations.derivative)
+    if isinstance(equations.derivative, sp.Add):
+        derivative = f"({derivative})"
     lines = [f"{_INDENT}{_INDENT}layer {layer} ({equations.activation.label()}): "
-             f"δ^{layer}_j = {expression_text(equations.delta)}   "
+             f"δ^{layer}_j = e·{derivative}   "
              f"(e = ((W^{layer + 1})^T δ^{layer + 1})_j, {where})"]
-    lines += [f"{_INDENT}{_INDENT}{_INDENT}found: {plain_text(note)}" for note in equations.notes]
+    lines += [f"{_INDENT}{_INDENT}{_INDENT}found: {note.format(expression_text)}" for note in equations.notes]
     return lines
 
 

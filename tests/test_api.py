@@ -99,14 +99,13 @@ def test_reduced_network_keeps_softmax_outputs_and_depth():
     assert d.model.spec.sizes == (5, 7, 6, 3)
 
 
-def test_layer_level_of_a_large_network_is_fast():
-    import time
-
-    start = time.monotonic()
+def test_a_large_network_gets_the_layer_level_derivation_and_a_reduced_proof():
+    """784-1024-1024-10 (1.86 M parameters); its time is a benchmark (bench/derivation_scaling.py), not a test."""
     d = derive(Spec.parse("784-1024-1024-10", activation="relu", output_activation="softmax",
                           cost="cross_entropy"))
-    assert time.monotonic() - start < 5
     assert d.proof.holds and d.per_weight is None
+    assert any("reduced network 2-2-2-2" in v.subject for v in d.proof.for_equation("BP4"))
+    assert "784-1024-1024-10" in d.proof.for_equation("batched")[0].how
 
 
 def test_seed_changes_numeric_points_but_not_verdicts():

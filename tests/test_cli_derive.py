@@ -24,7 +24,7 @@ def test_derive_shorthand_in_a_subprocess():
     assert "z^1 = W^1 a^0 + b^1" in out and "a^2 = σ_2(z^2)" in out
     assert "20 weights and 6 biases" in out
     assert "δ^2_j = a·(1 − a)·(a − y)" in out
-    assert "δ^1_j = a·e·(1 − a)" in out
+    assert "δ^1_j = e·a·(1 − a)" in out
     for equation in ("BP1", "BP2", "BP3", "BP4", "layer-level", "batched"):
         assert f"    {equation + ':':<13}" in out
     assert "All equations hold for 3-4-2." in out
