@@ -79,6 +79,16 @@ CORPUS = [
     ("quad", "higham", r"\delta^{[l]} = D^{[l]} W^{[l+1]} \delta^{[l+1]}", False, TRANSPOSE),
     ("quad", "higham", r"\delta^{[l]} = (W^{[l+1]})^T \delta^{[l+1]}", False, NO_DERIVATIVE),
     ("quad", "nielsen", r"\delta^L_j = a^L_j - y_j", False, NO_DERIVATIVE),
+    # -- messages in the person's letters: the cost as written (J), the profile's weight (θ, w^{[l]}) ----
+    ("bce", "ng", "dJ/dtheta1_12 = a1_1*delta2_2", False,
+     r"swapped indices: the right side is \partial J/\partial \theta^{(1)}_{21}, not "
+     r"\partial J/\partial \theta^{(1)}_{12}"),
+    ("bce", "ng", r"\frac{\partial J}{\partial \theta^{(2)}_{ij}} = a^{(2)}_i \delta^{(3)}_j", False,
+     r"\partial J/\partial \theta^{(2)}_{21}, not \partial J/\partial \theta^{(2)}_{12}"),
+    ("quad", "higham", "dC/dw2_12 = a1_1*delta2_2", False,
+     r"the right side is \partial C/\partial w^{[2]}_{21}, not \partial C/\partial w^{[2]}_{12}"),
+    ("softmax", "ng", r"\delta^{(2)}_j = \sum_k \theta^{(2)}_{jk} \delta^{(3)}_k g'(z^{(2)}_j)", False,
+     r"swapped indices: \theta^{(2)}_{jk} should be \theta^{(2)}_{kj}"),
 ]
 
 #: Input that cannot be understood (exit 2): (equation, phrases the message must contain).

@@ -70,6 +70,19 @@ def test_report_states_conventions_in_the_chosen_notation(specs):
     assert "Σ_j y_j = 1" in softmax
 
 
+@pytest.mark.parametrize("equation, label", [
+    (r"\frac{\partial J}{\partial b^{(1)}_{1}} = 2\delta^{(2)}_1", r"INCORRECT at \partial J/\partial b^{(1)}_{1}"),
+    (r"\frac{\partial}{\partial \Theta^{(l)}_{ij}} J(\Theta) = 2 a^{(l)}_j \delta^{(l+1)}_i",
+     r"INCORRECT at \partial J/\partial \theta^{(1)}_{11} (i=1, j=1, l=1)"),
+    (r"\nabla_{\Theta^{(1)}} J = 2\delta^{(2)} (a^{(1)})^T",
+     r"INCORRECT at \partial J/\partial \Theta^{(1)}, entry (1,1)"),
+])
+def test_labels_name_the_cost_as_written(specs, equation, label):
+    text = check_equations(specs["bce"], [equation], "ng").text()
+    assert label in text, text
+    assert r"\partial C" not in text, text
+
+
 def test_verdict_says_symbolic_or_numeric(specs):
     text = check_equations(specs["quad"], [r"\frac{\partial C}{\partial w^l_{jk}} = a^{l-1}_k \delta^l_j"]).text()
     assert "proved symbolically" in text and "12 instances" in text

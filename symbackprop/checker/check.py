@@ -18,7 +18,7 @@ from ..proof import PROVED, VERIFIED
 from ..spec import Spec
 from .compare import POINTS, compare
 from .explain import explain_failure, explain_shape, printer_for, true_side_text
-from .lhs import Instance, components, instances, shape_of, target_of
+from .lhs import Instance, components, cost_of, instances, shape_of, target_of
 from .parser import Node, parse_equation
 from .report import CheckReport, Failure, Result
 from .resolve import Evaluator, IndexOutOfRangeError, OutOfRangeError, Resolved, ShapeMismatchError
@@ -40,7 +40,7 @@ def check_one(truth: Truth, profile: Notation, number: int, text: str) -> list[R
     equation = parse_equation(text, place)
     evaluator = Evaluator(truth, profile, place)
     target = target_of(evaluator, equation.sides[0])
-    found, free = instances(evaluator, target)
+    found, free = instances(evaluator, target, cost_of(equation.sides[0]))
     results = []
     for side, rhs in enumerate(equation.sides[1:], start=1):
         label = str(number) if len(equation.sides) == 2 else f"{number}.{side}"

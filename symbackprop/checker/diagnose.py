@@ -52,8 +52,9 @@ def variants(node: Node) -> Iterator[tuple[str, Node]]:
     if isinstance(node, Sym) and _base(node) in _WEIGHT_NAMES and node.sub:
         swapped = _swap(node.sub)
         if swapped:
-            yield (f"swapped indices: {_shown(node)}_{{{node.sub}}} should be {_shown(node)}_{{{swapped}}} (the first "
-                   "index of a weight is the destination neuron)"), replace(node, sub=swapped)
+            weight = _shown(node) + (f"^{{{node.sup}}}" if node.sup else "")
+            yield (f"swapped indices: {weight}_{{{node.sub}}} should be {weight}_{{{swapped}}} (the first index "
+                   "of a weight is the destination neuron)"), replace(node, sub=swapped)
     if isinstance(node, Sym) and node.sup and _base(node) == node.name and node.name in _LAYERED:
         text = node.sup.strip()
         open_, close = (text[0], text[-1]) if text[:1] in "([" else ("", "")

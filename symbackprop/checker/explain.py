@@ -14,7 +14,7 @@ from ..model import Parameter
 from ..notation import Notation
 from .compare import SCREEN_POINTS, Outcome, close, values
 from .diagnose import diagnose, variants
-from .lhs import Instance, components, shape_of
+from .lhs import Instance, components, label, shape_of
 from .parser import Node
 from .report import Failure
 from .resolve import Evaluator, Resolved, ShapeMismatchError
@@ -115,14 +115,19 @@ def _diagnoses(evaluator: Evaluator, target: Resolved, instance: Instance, where
         except (EquationError, ShapeMismatchError, AttributeError):
             pass
     extras += _derivative_factor(truth, instance, where, mine_values, points)
-    extras += _transposed_weight(truth, instance, mine_values, true_values, points)
+    extras += _transposed_weight(truth, evaluator.notation, instance, mine_values, true_values, points)
     terms, layer_name = _terms(truth, evaluator.notation, target.kind, instance, where)
     return diagnose(mine_values, true_values, points, lambda node: at(node, instance.env), rhs, extras, terms,
                     layer_name)
 
 
-def _transposed_weight(truth: Truth, instance: Instance, mine: list[complex], true: list[complex], points):
-    """∂C/∂w^l_{jk} answered with the value of ∂C/∂w^l_{kj} (a fixed weight, indices swapped)."""
+def _transposed_weight(truth: Truth, profile: Notation, instance: Instance, mine: list[complex],
+                       true: list[complex], points):
+    """∂C/∂w^l_{jk} answered with the value of ∂C/∂w^l_{kj} (a fixed weight, indices swapped).
+
+    The message names the cost as the person wrote it and the weight as the profile writes it
+    (θ^{(l)}_{ij} in Ng's notation).
+    """
     if instance.kind != "w":
         return []
     j, k = instance.indices
@@ -132,8 +137,9 @@ def _transposed_weight(truth: Truth, instance: Instance, mine: list[complex], tr
     other = values(truth.parameter(Parameter("w", instance.core, k, j)), points)
     if other is None:
         return []
-    return [(f"swapped indices: the right side is ∂C/∂w_{{{k}{j}}}, not ∂C/∂w_{{{j}{k}}} (the first index of a "
-             "weight is the destination neuron)", [m + t - o for m, t, o in zip(mine, true, other, strict=True)])]
+    shown, asked = (label(profile, "w", instance.core, pair, {}, instance.cost) for pair in ((k, j), (j, k)))
+    return [(f"swapped indices: the right side is {shown}, not {asked} (the first index of a weight is the "
+             "destination neuron)", [m + t - o for m, t, o in zip(mine, true, other, strict=True)])]
 
 
 def _derivative_factor(truth: Truth, instance: Instance, where, mine: list[complex], points):

@@ -29,6 +29,7 @@ class Instance:
     true: sp.Expr | sp.Matrix
     label: str
     kind: str
+    cost: str = "C"  # the cost as the person wrote it on the left side (C, J, …), for messages
 
 
 def target_of(evaluator: Evaluator, lhs: Node) -> Resolved:
@@ -50,8 +51,13 @@ def _variables(text: str | None) -> list[str]:
     return [] if text is None else sorted(set(re.findall(r"[a-zA-KM-Z]", text)))
 
 
-def instances(evaluator: Evaluator, target: Resolved) -> tuple[list[Instance], bool]:
-    """Every instance of the left side, and whether it has free indices."""
+def cost_of(lhs: Node) -> str:
+    """The cost's letter as the person wrote it (``J`` in Ng's course), C for a left side δ."""
+    return lhs.cost if isinstance(lhs, Partial) else "C"
+
+
+def instances(evaluator: Evaluator, target: Resolved, cost: str = "C") -> tuple[list[Instance], bool]:
+    """Every instance of the left side, and whether it has free indices; labels name ``cost``."""
     model, profile = evaluator.model, evaluator.notation
     layer_vars = _variables(target.layer_text)
     if len(layer_vars) > 1:
@@ -78,7 +84,7 @@ def instances(evaluator: Evaluator, target: Resolved) -> tuple[list[Instance], b
             bound = {**env, **dict(zip(index_vars, combination, strict=True))}
             indices = evaluator.index_values(target, core, bound)
             found.append(Instance(bound, core, indices, _true_value(evaluator.truth, target.kind, core, indices),
-                                  _label(profile, target.kind, core, indices, bound), target.kind))
+                                  label(profile, target.kind, core, indices, bound, cost), target.kind, cost))
     if not found:
         raise evaluator.error(f"no layer of {evaluator.truth.spec.shorthand()} fits '{target.layer_text}'",
                               target.column)
@@ -103,13 +109,15 @@ def _true_value(truth: Truth, kind: str, core: int, indices: tuple[int, ...]):
     return sp.Matrix([truth.delta(core, j) for j in model.units(core)])
 
 
-def _label(profile: Notation, kind: str, core: int, indices: tuple[int, ...], env: dict[str, int]) -> str:
+def label(profile: Notation, kind: str, core: int, indices: tuple[int, ...], env: dict[str, int],
+          cost: str = "C") -> str:
+    """The left side in the profile's letters, with the cost as written (∂J/∂θ in Ng's notation)."""
     if kind == "w":
-        text = rf"\partial C/\partial {profile.weight(core, *indices)}"
+        text = rf"\partial {cost}/\partial {profile.weight(core, *indices)}"
     elif kind == "W":
-        text = rf"\partial C/\partial {profile.weight_matrix(core)}"
+        text = rf"\partial {cost}/\partial {profile.weight_matrix(core)}"
     elif kind == "b":
-        text = rf"\partial C/\partial {profile.bias(core, *indices) if indices else profile.bias_vector(core)}"
+        text = rf"\partial {cost}/\partial {profile.bias(core, *indices) if indices else profile.bias_vector(core)}"
     else:
         text = profile.node(r"\delta", core, *indices)
     bindings = ", ".join(f"{key}={value}" for key, value in sorted(env.items()))

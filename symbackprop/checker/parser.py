@@ -274,10 +274,10 @@ class Parser:
             if not self.at("SUB"):
                 raise self.error("a subscript, as in \\nabla_a C")
             sub = self.advance()
-            self.expect_cost()
+            cost = self.expect_cost()
             if sub.text.strip() in ("a", "a^L", "a^{L}"):
                 return Nabla(token.column, sub.text)
-            return Partial(token.column, "C", self.inner_symbol(sub))
+            return Partial(token.column, cost, self.inner_symbol(sub))
         if name in FONTS:
             if self.at("OP", "{") and self.peek().kind == "NAME" and self.peek(2).kind == "OP" \
                     and self.peek(2).text == "}":
