@@ -1,7 +1,8 @@
 """The left side of an equation: what it states, and every instance of it the spec allows.
 
 A left side is ∂C/∂w^l_{jk}, ∂C/∂b^l_j, ∂C/∂W^l, ∂C/∂b^l, ∂C/∂z^l_j, δ^l_j or δ^l (in any
-notation profile).  Free letters (l, j, k, …) run over every layer and neuron the spec has;
+notation profile), or in a batch equation (:mod:`.batch`) the batch gradients ∂C/∂w, ∂C/∂b,
+∂C/∂W^l, ∂C/∂b^l or the batch of errors Δ^l.  Free letters (l, j, k, …) run over every layer and neuron the spec has;
 each :class:`Instance` carries the true value (a scalar, or a matrix checked entry by entry).
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy as sp
 
@@ -39,9 +40,11 @@ def target_of(evaluator: Evaluator, lhs: Node) -> Resolved:
             return Resolved("delta", None, resolved.indices, resolved.column, resolved.layer_text)
         if resolved.kind in ("w", "W", "b"):
             return resolved
+    elif isinstance(lhs, Sym) and evaluator.accumulator:  # Ng's D^{(l)} = ∂J/∂Θ^{(l)}
+        return evaluator.resolve(replace(lhs, name="Theta"))
     elif isinstance(lhs, Sym):
         resolved = evaluator.resolve(lhs)
-        if resolved.kind == "delta":
+        if resolved.kind in ("delta", "Delta"):
             return resolved
     raise evaluator.error("the left side must be ∂C/∂w^l_{jk}, ∂C/∂b^l_j, ∂C/∂W^l, ∂C/∂b^l, ∂C/∂z^l_j, "
                           "δ^l_j or δ^l", lhs.column)
@@ -93,6 +96,8 @@ def instances(evaluator: Evaluator, target: Resolved, cost: str = "C") -> tuple[
 
 def _true_value(truth: Truth, kind: str, core: int, indices: tuple[int, ...]):
     model = truth.model
+    if kind == "Delta":
+        return truth.delta_matrix(core)
     if kind == "w":
         return truth.parameter(Parameter("w", core, *indices))
     if kind == "W":
@@ -119,7 +124,7 @@ def label(profile: Notation, kind: str, core: int, indices: tuple[int, ...], env
     elif kind == "b":
         text = rf"\partial {cost}/\partial {profile.bias(core, *indices) if indices else profile.bias_vector(core)}"
     else:
-        text = profile.node(r"\delta", core, *indices)
+        text = profile.node(r"\Delta" if kind == "Delta" else r"\delta", core, *indices)
     bindings = ", ".join(f"{key}={value}" for key, value in sorted(env.items()))
     return f"{text}" + (f" ({bindings})" if bindings else "")
 
