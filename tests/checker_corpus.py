@@ -145,6 +145,7 @@ MALFORMED = [
     (r"\frac{\partial C}{\partial b^2} = \frac{1}{m}\mathbf{1}_k", ("expected \\mathbf{1}_m",)),
     (r"\frac{\partial C}{\partial W^2} = \frac{1}{m} \Delta^2_1 A^1", ("'\\Delta^{2}_{1}'", "written \\Delta^{l}",)),
     (r"\delta^L_j = a^L_k - y_k", ("index 'k'", "not bound")),
+    (r"D^{1} = \frac{1}{m}\Delta^{1}", ("the left side must be", "Ng's D^{(l)} in the ng notation")),
 ]
 
 #: More ways of writing the same equations (all correct on ``quad``, Nielsen numbering).

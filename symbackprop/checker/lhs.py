@@ -47,7 +47,7 @@ def target_of(evaluator: Evaluator, lhs: Node) -> Resolved:
         if resolved.kind in ("delta", "Delta"):
             return resolved
     raise evaluator.error("the left side must be ∂C/∂w^l_{jk}, ∂C/∂b^l_j, ∂C/∂W^l, ∂C/∂b^l, ∂C/∂z^l_j, "
-                          "δ^l_j or δ^l", lhs.column)
+                          "δ^l_j or δ^l (for a batch also Δ^l, and Ng's D^{(l)} in the ng notation)", lhs.column)
 
 
 def _variables(text: str | None) -> list[str]:
