@@ -23,6 +23,9 @@ SWAPPED = "swapped"
 MISSING = "a missing path"
 NO_DERIVATIVE = "a missing factor σ'(z)"
 WRONG_LAYER = "the wrong layer"
+NO_MEAN = "missing the 1/m of the batch average"
+M_FOR_MEAN = "multiplies by m where the batch average divides by m"
+MEAN_TWICE = "divides by m once too often"
 
 CORPUS = [
     # -- the four equations, Nielsen (ch. 2) -----------------------------------------------------
@@ -79,6 +82,51 @@ CORPUS = [
     ("quad", "higham", r"\delta^{[l]} = D^{[l]} W^{[l+1]} \delta^{[l+1]}", False, TRANSPOSE),
     ("quad", "higham", r"\delta^{[l]} = (W^{[l+1]})^T \delta^{[l+1]}", False, NO_DERIVATIVE),
     ("quad", "nielsen", r"\delta^L_j = a^L_j - y_j", False, NO_DERIVATIVE),
+    # -- messages in the person's letters: the cost as written (J), the profile's weight (θ, w^{[l]}) ----
+    ("bce", "ng", "dJ/dtheta1_12 = a1_1*delta2_2", False,
+     r"swapped indices: the right side is \partial J/\partial \theta^{(1)}_{21}, not "
+     r"\partial J/\partial \theta^{(1)}_{12}"),
+    ("bce", "ng", r"\frac{\partial J}{\partial \theta^{(2)}_{ij}} = a^{(2)}_i \delta^{(3)}_j", False,
+     r"\partial J/\partial \theta^{(2)}_{21}, not \partial J/\partial \theta^{(2)}_{12}"),
+    ("quad", "higham", "dC/dw2_12 = a1_1*delta2_2", False,
+     r"the right side is \partial C/\partial w^{[2]}_{21}, not \partial C/\partial w^{[2]}_{12}"),
+    ("softmax", "ng", r"\delta^{(2)}_j = \sum_k \theta^{(2)}_{jk} \delta^{(3)}_k g'(z^{(2)}_j)", False,
+     r"swapped indices: \theta^{(2)}_{jk} should be \theta^{(2)}_{kj}"),
+    # -- batch forms: m samples, the batch cost their mean (the derivation's, Nielsen's Σ_x, Ng's D = Δ/m) --
+    ("quad", "nielsen", r"\frac{\partial C_{\text{batch}}}{\partial W^{l}} = \frac{1}{m} (\Delta^{l})^{T} A^{l-1}",
+     True, None),
+    ("quad", "nielsen", r"\frac{\partial C_{\text{batch}}}{\partial b^{l}} = \frac{1}{m} \sum_{s=1}^{m} "
+                        r"\delta^{l}_{(s)} = \frac{1}{m} (\Delta^{l})^{T} \mathbf{1}_m", True, None),
+    ("quad", "nielsen", r"\Delta^{l} = \bigl(\Delta^{l+1} W^{l+1}\bigr) \odot \sigma'(Z^{l})", True, None),
+    ("quad", "nielsen", r"\Delta^{L} = \nabla_{A} C \odot \sigma'(Z^{L})", True, None),
+    ("quad", "nielsen", r"\frac{\partial C}{\partial b^l_j} = \frac{1}{m}\sum_{x} \delta^{x,l}_j", True, None),
+    ("quad", "nielsen", r"\frac{\partial C}{\partial w^l_{jk}} = \frac{1}{m}\sum_x a^{x,l-1}_k \delta^{x,l}_j", True,
+     None),
+    ("bce", "nielsen", r"\Delta^{L} = A^{L} - Y", True, None),
+    ("bce", "ng", r"\frac{\partial C_{\text{batch}}}{\partial \Theta^{(l-1)}} = "
+                  r"\frac{1}{m} (\Delta^{(l)})^{T} A^{(l-1)}", True, None),
+    ("bce", "ng", r"D^{(l)} = \frac{1}{m}\Delta^{(l)}", True, None),
+    ("bce", "ng", r"D^{(l)}_{ij} = \frac{1}{m}\Delta^{(l)}_{ij}", True, None),
+    ("bce", "ng", r"\frac{\partial J}{\partial \Theta^{(l)}_{ij}} = \frac{1}{m}\sum_{t=1}^{m} a^{(l)(t)}_j "
+                  r"\delta^{(l+1)(t)}_i", True, None),
+    ("quad", "higham", r"\frac{\partial C_{\text{batch}}}{\partial W^{[l]}} = \frac{1}{m} (\Delta^{[l]})^{T} A^{[l-1]}",
+     True, None),
+    ("quad", "higham", r"\frac{\partial C_{\text{batch}}}{\partial b^{[l]}} = \frac{1}{m} (\Delta^{[l]})^{T} "
+                       r"\mathbf{1}_m", True, None),
+    ("quad", "nielsen", r"\frac{\partial C}{\partial W^{l}} = (\Delta^{l})^{T} A^{l-1}", False, NO_MEAN),
+    ("quad", "nielsen", r"\frac{\partial C}{\partial W^{l}} = m (\Delta^{l})^{T} A^{l-1}", False, M_FOR_MEAN),
+    ("quad", "nielsen", r"\frac{\partial C}{\partial b^l_j} = \frac{1}{m^2}\sum_{x} \delta^{x,l}_j", False, MEAN_TWICE),
+    ("quad", "nielsen", r"\frac{\partial C}{\partial W^l} = \frac{1}{m} \Delta^l A^{l-1}", False,
+     r"a transpose on the wrong side: \Delta^{l} should be transposed"),
+    ("bce", "nielsen", r"\Delta^{L} = Y - A^{L}", False, SIGN),
+    ("bce", "ng", r"D^{(l)} = \Delta^{(l)}", False, NO_MEAN),
+    ("bce", "ng", r"D^{(l)} = m\Delta^{(l)}", False, M_FOR_MEAN),
+    ("bce", "ng", r"\frac{\partial J}{\partial \Theta^{(l)}_{ij}} = \sum_{t=1}^{m} a^{(l)(t)}_j \delta^{(l+1)(t)}_i",
+     False, NO_MEAN),
+    ("quad", "higham", r"\frac{\partial C_{\text{batch}}}{\partial b^{[l]}} = \sum_{s=1}^{m} \delta^{[l]}_{(s)}", False,
+     NO_MEAN),
+    ("quad", "higham", r"\frac{\partial C_{\text{batch}}}{\partial W^{[l]}} = m (\Delta^{[l]})^{T} A^{[l-1]}", False,
+     M_FOR_MEAN),
 ]
 
 #: Input that cannot be understood (exit 2): (equation, phrases the message must contain).
@@ -90,8 +138,14 @@ MALFORMED = [
     (r"\delta^5_1 = a^5_1 - y_1", ("layer 5", "does not exist", "expected 1 to 2")),
     (r"\delta^L_j", ("expected '='",)),
     (r"\delta^L_j = \foo{a}", ("unknown command '\\foo'",)),
-    (r"\delta^L_j = \frac{1}{m} (a^L_j - y_j)", ("unknown symbol 'm'",)),
+    (r"\delta^L_j = \frac{1}{m} (a^L_j - y_j)", ("one sample's error \\delta^{l}", "about a batch",
+                                                "the 1/m of the batch average belongs in the gradients")),
+    (r"\frac{\partial C_{\text{batch}}}{\partial b^l} = \delta^l", ("'\\delta^{l}' is one sample's value",
+                                                                   "batch equation", r"\delta^{l}_{(s)}")),
+    (r"\frac{\partial C}{\partial b^2} = \frac{1}{m}\mathbf{1}_k", ("expected \\mathbf{1}_m",)),
+    (r"\frac{\partial C}{\partial W^2} = \frac{1}{m} \Delta^2_1 A^1", ("'\\Delta^{2}_{1}'", "written \\Delta^{l}",)),
     (r"\delta^L_j = a^L_k - y_k", ("index 'k'", "not bound")),
+    (r"D^{1} = \frac{1}{m}\Delta^{1}", ("the left side must be", "Ng's D^{(l)} in the ng notation")),
 ]
 
 #: More ways of writing the same equations (all correct on ``quad``, Nielsen numbering).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from checker_corpus import CORPUS, MALFORMED, SPECS, SPELLINGS
 
@@ -9,6 +11,7 @@ from symbackprop import Spec
 from symbackprop.checker import check_equations, equations_from_file, equations_from_text
 from symbackprop.checker.parser import Bin, Func, Partial, Sum, Sym, Transpose, parse_equation
 from symbackprop.cli import main
+from symbackprop.document import build_document
 from symbackprop.errors import EquationError
 
 
@@ -68,6 +71,40 @@ def test_report_states_conventions_in_the_chosen_notation(specs):
     assert "destination neuron" in text and "L is the output layer (3)" in text
     softmax = check_equations(specs["softmax"], [r"\delta^L_j = a^L_j - y_j"]).text()
     assert "Σ_j y_j = 1" in softmax
+
+
+@pytest.mark.parametrize("equation, label", [
+    (r"\frac{\partial J}{\partial b^{(1)}_{1}} = 2\delta^{(2)}_1", r"INCORRECT at \partial J/\partial b^{(1)}_{1}"),
+    (r"\frac{\partial}{\partial \Theta^{(l)}_{ij}} J(\Theta) = 2 a^{(l)}_j \delta^{(l+1)}_i",
+     r"INCORRECT at \partial J/\partial \theta^{(1)}_{11} (i=1, j=1, l=1)"),
+    (r"\nabla_{\Theta^{(1)}} J = 2\delta^{(2)} (a^{(1)})^T",
+     r"INCORRECT at \partial J/\partial \Theta^{(1)}, entry (1,1)"),
+])
+def test_labels_name_the_cost_as_written(specs, equation, label):
+    text = check_equations(specs["bce"], [equation], "ng").text()
+    assert label in text, text
+    assert r"\partial C" not in text, text
+
+
+def test_batch_verdict_names_the_batch_and_the_mean(specs):
+    text = check_equations(specs["quad"], [r"\frac{\partial C}{\partial b^l_j} = \frac{1}{m}\sum_x \delta^{x,l}_j",
+                                           r"\frac{\partial C}{\partial b^2} = (\Delta^{2})^T \mathbf{1}_m"]).text()
+    assert "on a batch of m = 3 samples, the batch cost being their mean" in text
+    assert r"INCORRECT at \partial C/\partial b^{2}, component 1" in text
+    assert r"true right-hand side: \frac{1}{m} \sum_{s=1}^{m} \left[" in text
+    assert "x_{1} (sample 1) = " in text and "x_{1} (sample 3) = " in text
+    assert "the right side is 3 times" not in text  # the internal m is not shown as a bare number
+
+
+@pytest.mark.parametrize("notation", ["nielsen", "ng", "higham"])
+def test_the_documents_batched_forms_are_correct(specs, notation):
+    """Every batched equation the derivation document prints (eq:bp1-batched … eq:bp4-batched) checks."""
+    for key in ("quad", "bce"):
+        document = build_document(specs[key], notation=notation, weights="none")
+        found = re.findall(r"\\begin\{equation\}\n\s*([^\n]*)\n\s*\\label\{eq:bp\d-batched\}", document)
+        assert len(found) == 4, found
+        report = check_equations(specs[key], found, notation)
+        assert report.exit_code == 0, report.text()
 
 
 def test_verdict_says_symbolic_or_numeric(specs):

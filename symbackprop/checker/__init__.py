@@ -6,7 +6,8 @@ and :func:`equations_from_file`.  The stages, one module each: :mod:`.lexer` and
 (symbols of a notation profile → model symbols), :mod:`.truth` (the true derivatives),
 :mod:`.lhs` (the instances of a left side), :mod:`.compare` (symbolic, then numeric),
 :mod:`.diagnose` and :mod:`.explain` (what is wrong), :mod:`.report` (the printed verdicts)
-and :mod:`.check` (the loop over equations and instances).  :mod:`.extract` finds the
+and :mod:`.check` (the loop over equations and instances); :mod:`.batch` makes equations about
+a mini-batch (m, Δ^l, A^l, a sum over samples, Ng's D^{(l)}) checkable.  :mod:`.extract` finds the
 equations in a .tex or .txt file.
 """
 

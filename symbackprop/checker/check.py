@@ -16,9 +16,10 @@ from ..notation import Notation
 from ..notation import notation as notation_profile
 from ..proof import PROVED, VERIFIED
 from ..spec import Spec
+from .batch import SIZE, batch_for, is_batch, ng_gradient
 from .compare import POINTS, compare
 from .explain import explain_failure, explain_shape, printer_for, true_side_text
-from .lhs import Instance, components, instances, shape_of, target_of
+from .lhs import Instance, components, cost_of, instances, shape_of, target_of
 from .parser import Node, parse_equation
 from .report import CheckReport, Failure, Result
 from .resolve import Evaluator, IndexOutOfRangeError, OutOfRangeError, Resolved, ShapeMismatchError
@@ -38,9 +39,17 @@ def check_equations(spec: Spec, equations: list[str], notation: str = "nielsen")
 def check_one(truth: Truth, profile: Notation, number: int, text: str) -> list[Result]:
     place = f"equation {number}"
     equation = parse_equation(text, place)
-    evaluator = Evaluator(truth, profile, place)
+    accumulator = ng_gradient(equation.sides[0], profile)
+    batch = is_batch(equation, profile)
+    evaluator = Evaluator(batch_for(truth) if batch else truth, profile, place, accumulator)
     target = target_of(evaluator, equation.sides[0])
-    found, free = instances(evaluator, target)
+    if batch and target.kind == "delta":
+        delta, batch_delta = profile.generic_node(r"\delta"), profile.generic_node(r"\Delta")
+        raise EquationError(f"the left side is one sample's error {delta}, but the equation is about a batch (it "
+                            "mentions m, a batch matrix or a sum over samples): the 1/m of the batch average belongs "
+                            f"in the gradients of the batch cost; the batch of errors is {batch_delta} (one row per "
+                            "sample)", place)
+    found, free = instances(evaluator, target, "J" if accumulator else cost_of(equation.sides[0]))
     results = []
     for side, rhs in enumerate(equation.sides[1:], start=1):
         label = str(number) if len(equation.sides) == 2 else f"{number}.{side}"
@@ -91,11 +100,15 @@ def _check_side(evaluator: Evaluator, target: Resolved, found: list[Instance], f
     if not checked:
         raise EquationError("the right side refers to layers that do not exist for any instance of the left "
                             "side", f"equation {label}")
-    return Result(label, text, True, _summary(statuses, checked, free))
+    summary = _summary(statuses, checked, free)
+    if evaluator.batch:
+        summary += f"; on a batch of m = {SIZE} samples" + (", the batch cost being their mean"
+                                                              if target.kind != "Delta" else "")
+    return Result(label, text, True, summary)
 
 
 def _base(kind: str, core: int) -> tuple[str, int]:
-    return ("z", core) if kind == "delta" else ("a", core - 1)
+    return ("z", core) if kind in ("delta", "Delta") else ("a", core - 1)
 
 
 def _summary(statuses: list[str], checked: int, free: bool) -> str:

@@ -4,7 +4,8 @@ Each diagnosis is tested, not guessed: the right side is compared with the truth
 random points after undoing one candidate mistake, and the diagnosis is given only when
 that makes the two agree.
 
-* off by a sign, or by a constant factor (the ratio is the same at every point);
+* off by a sign, or by a constant factor (the ratio is the same at every point); in a batch
+  equation a ratio of m, m² or 1/m is the 1/m of the batch average missing, inverted or doubled;
 * σ'(a) where σ'(z) is meant (the variant with the argument's a replaced by z agrees);
 * a transpose on the wrong side or swapped weight indices (dropping/adding one transpose,
   or swapping the two indices of one weight, agrees); swapped free indices (the right side
@@ -31,7 +32,7 @@ from .parser import Func, Node, Sym, Transpose
 
 MAX_SUBSET_WIDTH = 4
 _WEIGHT_NAMES = {"w", "theta"}
-_MATRIX_NAMES = {"W", "Theta"}
+_MATRIX_NAMES = {"W", "Theta", "Delta", "A", "Z", "X", "Y"}
 _LAYERED = {"a", "z", "delta", "w", "W", "theta", "Theta", "b", "D"}
 
 
@@ -52,8 +53,9 @@ def variants(node: Node) -> Iterator[tuple[str, Node]]:
     if isinstance(node, Sym) and _base(node) in _WEIGHT_NAMES and node.sub:
         swapped = _swap(node.sub)
         if swapped:
-            yield (f"swapped indices: {_shown(node)}_{{{node.sub}}} should be {_shown(node)}_{{{swapped}}} (the first "
-                   "index of a weight is the destination neuron)"), replace(node, sub=swapped)
+            weight = _shown(node) + (f"^{{{node.sup}}}" if node.sup else "")
+            yield (f"swapped indices: {weight}_{{{node.sub}}} should be {weight}_{{{swapped}}} (the first index "
+                   "of a weight is the destination neuron)"), replace(node, sub=swapped)
     if isinstance(node, Sym) and node.sup and _base(node) == node.name and node.name in _LAYERED:
         text = node.sup.strip()
         open_, close = (text[0], text[-1]) if text[:1] in "([" else ("", "")
@@ -67,7 +69,7 @@ def variants(node: Node) -> Iterator[tuple[str, Node]]:
 
 
 def _shown(node: Sym) -> str:
-    return {"delta": r"\delta", "theta": r"\theta", "Theta": r"\Theta"}.get(node.name, node.name)
+    return node.letter
 
 
 def _base(node: Sym) -> str:
@@ -101,7 +103,24 @@ def _swap(sub: str) -> str | None:
     return None
 
 
-def constant_factor(person: list[complex], true: list[complex]) -> str | None:
+BATCH_FACTORS = {
+    1: "missing the 1/m of the batch average: the right side is m times the gradient of the batch cost (the "
+       "batch cost is the mean of the per-sample cost over the m samples)",
+    2: "multiplies by m where the batch average divides by m: the right side is m² times the gradient of the "
+       "batch cost",
+    -1: "divides by m once too often: the batch average divides by m once",
+}
+
+
+def batch_factor(ratio: float, size: int) -> str | None:
+    """The diagnosis of a ratio m^k (k = 1, 2, −1) in a batch equation checked with m = ``size``."""
+    for power, text in BATCH_FACTORS.items():
+        if abs(ratio - size ** power) < 1e-9 * size ** power:
+            return text
+    return None
+
+
+def constant_factor(person: list[complex], true: list[complex], batch_size: int | None = None) -> str | None:
     if any(abs(t) < 1e-12 for t in true):
         return None
     ratios = [p / t for p, t in zip(person, true, strict=True)]
@@ -110,6 +129,9 @@ def constant_factor(person: list[complex], true: list[complex]) -> str | None:
     ratio = ratios[0].real
     if abs(ratio + 1) < 1e-9:
         return "off by a sign"
+    batch = batch_factor(ratio, batch_size) if batch_size else None
+    if batch:
+        return batch
     if abs(ratio) < 1e-12:
         return None
     fraction = Fraction(ratio).limit_denominator(1000)
@@ -138,10 +160,13 @@ def missing_terms(person: list[complex], terms: list[tuple[int, list[complex]]],
 
 def diagnose(person: list[complex], true: list[complex], points, variant_values: Callable[[Node], list | None],
              rhs: Node, extras: list[tuple[str, list[complex] | None]],
-             terms: list[tuple[int, sp.Expr]], layer_name: str) -> list[str]:
-    """The diagnoses that fit (usually one); ``variant_values`` evaluates a changed right side."""
+             terms: list[tuple[int, sp.Expr]], layer_name: str, batch_size: int | None = None) -> list[str]:
+    """The diagnoses that fit (usually one); ``variant_values`` evaluates a changed right side.
+
+    ``batch_size`` is the m of a batch equation (None for one sample's equation).
+    """
     found = []
-    factor = constant_factor(person, true)
+    factor = constant_factor(person, true, batch_size)
     if factor:
         found.append(factor)
     for text, candidate in extras:

@@ -14,7 +14,7 @@ from ..model import Parameter
 from ..notation import Notation
 from .compare import SCREEN_POINTS, Outcome, close, values
 from .diagnose import diagnose, variants
-from .lhs import Instance, components, shape_of
+from .lhs import Instance, components, label, shape_of
 from .parser import Node
 from .report import Failure
 from .resolve import Evaluator, Resolved, ShapeMismatchError
@@ -38,8 +38,11 @@ def printer_for(truth: Truth, profile: Notation):
 
 
 def _true_rhs(truth: Truth, kind: str, core: int, indices: tuple[int, ...], where) -> sp.Expr:
+    """The true right side of one entry, for one sample (a batch equation wraps it, see :func:`_batched`)."""
     model = truth.model
     deltas = truth.partials.deltas
+    if kind == "Delta":
+        return deltas[model.delta(core, where[1] + 1)]
     if kind == "W":
         j, k = where[0] + 1, where[1] + 1
         return model.a(core - 1, k) * deltas[model.delta(core, j)]
@@ -63,15 +66,24 @@ def explain_failure(evaluator: Evaluator, target: Resolved, instance: Instance, 
     truth, profile = evaluator.truth, evaluator.notation
     show = printer_for(truth, profile)
     true_rhs = show(_true_rhs(truth, target.kind, instance.core, instance.indices, where))
-    shown = set(truth.sampler.symbols) | set(truth.model.targets)
-    point = ", ".join(f"{show(symbol)} = {float(value):.10g}"
+    if evaluator.batch:
+        true_rhs = _batched(true_rhs, instance.kind, where)
+    names = truth.point_names(show)
+    point = ", ".join(f"{names[symbol]} = {float(value):.10g}"
                       for symbol, value in sorted(outcome.point.items(), key=lambda item: str(item[0]))
-                      if symbol in shown)
+                      if symbol in names)
     shown_values = (f"the left side (true value) is {_number(outcome.true)} but the right side is "
                     f"{_number(outcome.person)}")
     diagnoses = _diagnoses(evaluator, target, instance, where, rhs, true, mine)
     matrix = isinstance(instance.true, sp.MatrixBase) and instance.true.shape[1] > 1
     return Failure(instance.label + _component_name(where, matrix), true_rhs, point, shown_values, tuple(diagnoses))
+
+
+def _batched(text: str, kind: str, where) -> str:
+    """One sample's true right side as a batch states it: row s of Δ, or the mean of a gradient."""
+    if kind == "Delta":
+        return rf"\left[{text}\right]_{{({where[0] + 1})}} (row {where[0] + 1}: sample {where[0] + 1})"
+    return rf"\frac{{1}}{{m}} \sum_{{s=1}}^{{m}} \left[{text}\right]_{{(s)}}"
 
 
 def _number(value) -> str:
@@ -114,15 +126,23 @@ def _diagnoses(evaluator: Evaluator, target: Resolved, instance: Instance, where
                            values(truth.expand(dict(components(flipped))[where]), points)))
         except (EquationError, ShapeMismatchError, AttributeError):
             pass
-    extras += _derivative_factor(truth, instance, where, mine_values, points)
-    extras += _transposed_weight(truth, instance, mine_values, true_values, points)
-    terms, layer_name = _terms(truth, evaluator.notation, target.kind, instance, where)
+    terms, layer_name = [], ""
+    if not evaluator.batch:  # these are written for one sample's symbols
+        extras += _derivative_factor(truth, instance, where, mine_values, points)
+        extras += _transposed_weight(truth, evaluator.notation, instance, mine_values, true_values, points)
+        terms, layer_name = _terms(truth, evaluator.notation, target.kind, instance, where)
+    batch_size = evaluator.batch.size if evaluator.batch else None
     return diagnose(mine_values, true_values, points, lambda node: at(node, instance.env), rhs, extras, terms,
-                    layer_name)
+                    layer_name, batch_size)
 
 
-def _transposed_weight(truth: Truth, instance: Instance, mine: list[complex], true: list[complex], points):
-    """∂C/∂w^l_{jk} answered with the value of ∂C/∂w^l_{kj} (a fixed weight, indices swapped)."""
+def _transposed_weight(truth: Truth, profile: Notation, instance: Instance, mine: list[complex],
+                       true: list[complex], points):
+    """∂C/∂w^l_{jk} answered with the value of ∂C/∂w^l_{kj} (a fixed weight, indices swapped).
+
+    The message names the cost as the person wrote it and the weight as the profile writes it
+    (θ^{(l)}_{ij} in Ng's notation).
+    """
     if instance.kind != "w":
         return []
     j, k = instance.indices
@@ -132,8 +152,9 @@ def _transposed_weight(truth: Truth, instance: Instance, mine: list[complex], tr
     other = values(truth.parameter(Parameter("w", instance.core, k, j)), points)
     if other is None:
         return []
-    return [(f"swapped indices: the right side is ∂C/∂w_{{{k}{j}}}, not ∂C/∂w_{{{j}{k}}} (the first index of a "
-             "weight is the destination neuron)", [m + t - o for m, t, o in zip(mine, true, other, strict=True)])]
+    shown, asked = (label(profile, "w", instance.core, pair, {}, instance.cost) for pair in ((k, j), (j, k)))
+    return [(f"swapped indices: the right side is {shown}, not {asked} (the first index of a weight is the "
+             "destination neuron)", [m + t - o for m, t, o in zip(mine, true, other, strict=True)])]
 
 
 def _derivative_factor(truth: Truth, instance: Instance, where, mine: list[complex], points):
@@ -193,7 +214,14 @@ def explain_shape(evaluator: Evaluator, instance: Instance, rhs: Node, reason: s
             except (EquationError, ShapeMismatchError):
                 pass
     show = printer_for(truth, evaluator.notation)
-    return Failure(instance.label, true_side_text(evaluator, instance, show), diagnoses=tuple(diagnoses))
+    if evaluator.batch and instance.kind == "Delta":  # every row is one sample's (δ^l)^T
+        row = sp.Matrix([[_true_rhs(truth, "Delta", instance.core, (), (0, column))
+                          for column in range(instance.true.shape[1])]])
+        text = rf"\left[{show(row)}\right]_{{(s)}} (row s: sample s)"
+    else:
+        text = true_side_text(evaluator, instance, show)
+        text = _batched(text, instance.kind, None) if evaluator.batch else text
+    return Failure(instance.label, text, diagnoses=tuple(diagnoses))
 
 
 def _equal(truth: Truth, true: sp.Expr, person: sp.Expr) -> bool:

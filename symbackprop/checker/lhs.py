@@ -1,7 +1,8 @@
 """The left side of an equation: what it states, and every instance of it the spec allows.
 
 A left side is ∂C/∂w^l_{jk}, ∂C/∂b^l_j, ∂C/∂W^l, ∂C/∂b^l, ∂C/∂z^l_j, δ^l_j or δ^l (in any
-notation profile).  Free letters (l, j, k, …) run over every layer and neuron the spec has;
+notation profile), or in a batch equation (:mod:`.batch`) the batch gradients ∂C/∂w, ∂C/∂b,
+∂C/∂W^l, ∂C/∂b^l or the batch of errors Δ^l.  Free letters (l, j, k, …) run over every layer and neuron the spec has;
 each :class:`Instance` carries the true value (a scalar, or a matrix checked entry by entry).
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy as sp
 
@@ -29,6 +30,7 @@ class Instance:
     true: sp.Expr | sp.Matrix
     label: str
     kind: str
+    cost: str = "C"  # the cost as the person wrote it on the left side (C, J, …), for messages
 
 
 def target_of(evaluator: Evaluator, lhs: Node) -> Resolved:
@@ -38,20 +40,27 @@ def target_of(evaluator: Evaluator, lhs: Node) -> Resolved:
             return Resolved("delta", None, resolved.indices, resolved.column, resolved.layer_text)
         if resolved.kind in ("w", "W", "b"):
             return resolved
+    elif isinstance(lhs, Sym) and evaluator.accumulator:  # Ng's D^{(l)} = ∂J/∂Θ^{(l)}
+        return evaluator.resolve(replace(lhs, name="Theta"))
     elif isinstance(lhs, Sym):
         resolved = evaluator.resolve(lhs)
-        if resolved.kind == "delta":
+        if resolved.kind in ("delta", "Delta"):
             return resolved
     raise evaluator.error("the left side must be ∂C/∂w^l_{jk}, ∂C/∂b^l_j, ∂C/∂W^l, ∂C/∂b^l, ∂C/∂z^l_j, "
-                          "δ^l_j or δ^l", lhs.column)
+                          "δ^l_j or δ^l (for a batch also Δ^l, and Ng's D^{(l)} in the ng notation)", lhs.column)
 
 
 def _variables(text: str | None) -> list[str]:
     return [] if text is None else sorted(set(re.findall(r"[a-zA-KM-Z]", text)))
 
 
-def instances(evaluator: Evaluator, target: Resolved) -> tuple[list[Instance], bool]:
-    """Every instance of the left side, and whether it has free indices."""
+def cost_of(lhs: Node) -> str:
+    """The cost's letter as the person wrote it (``J`` in Ng's course), C for a left side δ."""
+    return lhs.cost if isinstance(lhs, Partial) else "C"
+
+
+def instances(evaluator: Evaluator, target: Resolved, cost: str = "C") -> tuple[list[Instance], bool]:
+    """Every instance of the left side, and whether it has free indices; labels name ``cost``."""
     model, profile = evaluator.model, evaluator.notation
     layer_vars = _variables(target.layer_text)
     if len(layer_vars) > 1:
@@ -78,7 +87,7 @@ def instances(evaluator: Evaluator, target: Resolved) -> tuple[list[Instance], b
             bound = {**env, **dict(zip(index_vars, combination, strict=True))}
             indices = evaluator.index_values(target, core, bound)
             found.append(Instance(bound, core, indices, _true_value(evaluator.truth, target.kind, core, indices),
-                                  _label(profile, target.kind, core, indices, bound), target.kind))
+                                  label(profile, target.kind, core, indices, bound, cost), target.kind, cost))
     if not found:
         raise evaluator.error(f"no layer of {evaluator.truth.spec.shorthand()} fits '{target.layer_text}'",
                               target.column)
@@ -87,6 +96,8 @@ def instances(evaluator: Evaluator, target: Resolved) -> tuple[list[Instance], b
 
 def _true_value(truth: Truth, kind: str, core: int, indices: tuple[int, ...]):
     model = truth.model
+    if kind == "Delta":
+        return truth.delta_matrix(core)
     if kind == "w":
         return truth.parameter(Parameter("w", core, *indices))
     if kind == "W":
@@ -103,15 +114,17 @@ def _true_value(truth: Truth, kind: str, core: int, indices: tuple[int, ...]):
     return sp.Matrix([truth.delta(core, j) for j in model.units(core)])
 
 
-def _label(profile: Notation, kind: str, core: int, indices: tuple[int, ...], env: dict[str, int]) -> str:
+def label(profile: Notation, kind: str, core: int, indices: tuple[int, ...], env: dict[str, int],
+          cost: str = "C") -> str:
+    """The left side in the profile's letters, with the cost as written (∂J/∂θ in Ng's notation)."""
     if kind == "w":
-        text = rf"\partial C/\partial {profile.weight(core, *indices)}"
+        text = rf"\partial {cost}/\partial {profile.weight(core, *indices)}"
     elif kind == "W":
-        text = rf"\partial C/\partial {profile.weight_matrix(core)}"
+        text = rf"\partial {cost}/\partial {profile.weight_matrix(core)}"
     elif kind == "b":
-        text = rf"\partial C/\partial {profile.bias(core, *indices) if indices else profile.bias_vector(core)}"
+        text = rf"\partial {cost}/\partial {profile.bias(core, *indices) if indices else profile.bias_vector(core)}"
     else:
-        text = profile.node(r"\delta", core, *indices)
+        text = profile.node(r"\Delta" if kind == "Delta" else r"\delta", core, *indices)
     bindings = ", ".join(f"{key}={value}" for key, value in sorted(env.items()))
     return f"{text}" + (f" ({bindings})" if bindings else "")
 

@@ -7,13 +7,14 @@ The grammar (tokens from :mod:`.lexer`; juxtaposition is multiplication)::
     term     := product (hadamard product)*           (⊙, ∘, .* bind more loosely than products)
     product  := postfix (("*" | cdot | "/" | <juxtaposition>) postfix)*
     postfix  := primary (SUP | "'")*             SUP T/\\top → transpose, SUP number → power
+              | "1" SUB                          \\mathbf{1}_m, the column of ones
     primary  := NUMBER | "(" expr ")" | "[" expr "]" | "{" expr "}"
               | frac | partial | sum | nabla | font "{" … "}" | function | symbol
     frac     := \\frac "{" expr "}" "{" expr "}"    (\\partial on top: a partial derivative)
     partial  := \\frac{\\partial C}{\\partial symbol} | \\frac{\\partial}{\\partial symbol} J(…)
               | dC/dsymbol | ∂C/∂symbol
     sum      := \\sum SUB [SUP] term                 (the body runs to the end of the term)
-    nabla    := \\nabla SUB C                        (∇_a C: the gradient in the output activations;
+    nabla    := \\nabla SUB C                        (∇_a C: the gradient in the output activations, ∇_A C of a batch;
                                                   ∇_{W^l} C, ∇_{b^l} C: a partial, as a left side)
     function := (sigma | g | exp | log | tanh | diag) ["'"] "(" expr ")"
     symbol   := NAME [SUB] [SUP] ["'"]               (sub- and superscripts in either order)
@@ -50,6 +51,15 @@ class Sym(Node):
     name: str
     sup: str | None = None
     sub: str | None = None
+
+    @property
+    def letter(self) -> str:
+        """The name as LaTeX: ``\\delta`` for delta."""
+        return _LETTERS.get(self.name, self.name)
+
+    def latex(self) -> str:
+        """The symbol as LaTeX, with its scripts as written: ``\\delta^{l}_{j}``."""
+        return self.letter + (f"^{{{self.sup}}}" if self.sup else "") + (f"_{{{self.sub}}}" if self.sub else "")
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,13 @@ class Power(Node):
 
 
 @dataclass(frozen=True)
+class Ones(Node):
+    """The column of ones \\mathbf{1}_m (the batch's sum as a product)."""
+
+    size: str
+
+
+@dataclass(frozen=True)
 class Sum(Node):
     var: str
     upper: str | None
@@ -106,6 +123,7 @@ class Equation:
     sides: tuple[Node, ...]  # the left side first, then every right side
 
 
+_LETTERS = {"delta": r"\delta", "theta": r"\theta", "Theta": r"\Theta", "Delta": r"\Delta"}
 _STARTS = {"NAME", "NUMBER", "CMD"}
 MAX_LENGTH = 5000
 MAX_DEPTH = 100
@@ -215,6 +233,9 @@ class Parser:
             elif token.kind == "OP" and token.text == "'":
                 self.advance()
                 node = Transpose(token.column, node)
+            elif token.kind == "SUB" and node == Num(node.column, "1"):  # \mathbf{1}_m
+                self.advance()
+                node = Ones(node.column, token.text.strip())
             else:
                 return node
 
@@ -274,10 +295,10 @@ class Parser:
             if not self.at("SUB"):
                 raise self.error("a subscript, as in \\nabla_a C")
             sub = self.advance()
-            self.expect_cost()
-            if sub.text.strip() in ("a", "a^L", "a^{L}"):
+            cost = self.expect_cost()
+            if sub.text.strip() in ("a", "a^L", "a^{L}", "A"):
                 return Nabla(token.column, sub.text)
-            return Partial(token.column, "C", self.inner_symbol(sub))
+            return Partial(token.column, cost, self.inner_symbol(sub))
         if name in FONTS:
             if self.at("OP", "{") and self.peek().kind == "NAME" and self.peek(2).kind == "OP" \
                     and self.peek(2).text == "}":
@@ -300,9 +321,12 @@ class Parser:
         return symbol
 
     def expect_cost(self) -> str:
+        """C or J, with a subscript as written (C_x, C_{\\text{batch}}): the text of the cost."""
         if not (self.at("NAME") and self.token.text in ("C", "J")):
             raise self.error("the cost C (or J)")
         cost = self.advance().text
+        if self.at("SUB"):
+            cost += f"_{{{self.advance().text.strip()}}}"
         if self.at("OP", "(") and cost == "J":  # J(Θ)
             self.group("(", ")")
         return cost

@@ -6,7 +6,8 @@ the free indices.  Layer numbers are read in the notation profile (``ng`` and ``
 number the input layer 1; their weight index is shifted as the profile says) and ``L`` is
 the output layer.  Indices are 1-based; the first index of a weight is the destination.
 Shapes follow the mathematics: a layer's a, z, δ, b, x, y are column vectors, W^l is
-(width l) × (width l−1), D^l = diag(σ'(z^l)).
+(width l) × (width l−1), D^l = diag(σ'(z^l)).  In a batch equation (:mod:`.batch`) ``m`` is
+the batch size and Δ^l, A^l, Z^l, X, Y are m × (width) matrices, one row per sample.
 """
 
 from __future__ import annotations
@@ -20,14 +21,19 @@ import sympy as sp
 from ..errors import EquationError
 from ..notation import Notation
 from ..registry import Z
-from .parser import Bin, Func, Nabla, Neg, Node, Num, Partial, Power, Sum, Sym, Transpose
+from .batch import SAMPLE, SIZE, BatchTruth, is_sample_sum, unmark
+from .parser import Bin, Func, Nabla, Neg, Node, Num, Ones, Partial, Power, Sum, Sym, Transpose
 from .truth import Truth
 
 LAYER_VARIABLES = {"l"}
 _AFFINE = re.compile(r"^\s*([A-Za-z]|\d+)\s*((?:[+-]\s*\d+\s*)*)$")
 _PLAIN = re.compile(r"^([A-Za-z]+?)(\d+)$")
 ALIASES = {"theta": "w", "Theta": "W", "delta": "delta", "a": "a", "z": "z", "b": "b", "x": "x", "y": "y",
-           "w": "w", "W": "W", "D": "D"}
+           "w": "w", "W": "W", "D": "D", "m": "m", "Delta": "Delta", "A": "A", "Z": "Z", "X": "X", "Y": "Y"}
+#: Kinds of a batch equation only: the batch size and the matrices with one row per sample.
+BATCH_KINDS = {"m", "Delta", "A", "Z", "X", "Y", "Acc"}
+#: Kinds whose value belongs to one sample (in a batch equation they need a sample marker).
+PER_SAMPLE = {"a", "z", "delta", "x", "y", "D"}
 
 
 class ShapeMismatchError(Exception):
@@ -61,11 +67,14 @@ def strip_brackets(text: str) -> str:
 
 
 class Evaluator:
-    def __init__(self, truth: Truth, notation: Notation, place: str) -> None:
+    def __init__(self, truth: Truth | BatchTruth, notation: Notation, place: str, accumulator: bool = False) -> None:
         self.truth = truth
         self.model = truth.model
         self.notation = notation
         self.place = place
+        self.batch = truth if isinstance(truth, BatchTruth) else None
+        #: Δ^{(l)} is Ng's accumulator (the left side is Ng's D^{(l)}, see :mod:`.batch`)
+        self.accumulator = accumulator
 
     def error(self, reason: str, column: int, cls: type[EquationError] = EquationError) -> EquationError:
         return cls(reason, f"{self.place}, column {column}")
@@ -116,11 +125,12 @@ class Evaluator:
             elif sup is None:
                 sup = digits
         if name not in ALIASES:
-            hint = (" (the checker works per sample: drop the 1/m and the sum over samples)" if name == "m"
-                    else "")
             raise self.error(f"unknown symbol '{symbol.name}': expected w, b, a, z, \\delta, x, y, W, "
-                             f"\\theta, \\Theta, D, \\sigma or g{hint}", symbol.column)
+                             "\\theta, \\Theta, D, \\sigma or g (or, for a batch, m, \\Delta, A, Z, X, Y)",
+                             symbol.column)
         kind = ALIASES[name]
+        if kind in BATCH_KINDS:
+            return self._batch_symbol(symbol, kind, sup, sub)
         if kind in ("w", "W"):
             kind = "W" if sub is None else "w"
         if kind in ("x", "y"):
@@ -140,14 +150,29 @@ class Evaluator:
             indices = ()
         return Resolved(kind, None, indices, symbol.column, strip_brackets(sup))
 
+    def _batch_symbol(self, symbol: Sym, kind: str, sup: str | None, sub: str | None) -> Resolved:
+        if kind == "Delta" and self.accumulator and sup is not None:  # Ng's Δ^{(l)}, Δ^{(l)}_{ij}
+            indices = () if sub is None else self.split_indices(sub, 2, symbol.column)
+            return Resolved("Acc", None, indices, symbol.column, strip_brackets(sup))
+        layered = kind in ("Delta", "A", "Z")
+        if kind == "m" and sub is None and sup is not None and sup.strip("{} ").isdigit():  # m^2 is a power
+            return Resolved(kind, None, (), symbol.column, sup.strip("{} "))
+        if sub is not None or (sup is not None) != layered:
+            node = self.notation.generic_node
+            shown = {"Delta": node(r"\Delta"), "A": node("A"), "Z": node("Z")}.get(kind, symbol.letter)
+            raise self.error(f"'{symbol.latex()}': the batch's {symbol.letter} is written {shown}: "
+                             + ("a layer and no subscript" if layered else "no superscript or subscript"),
+                             symbol.column)
+        return Resolved(kind, None, (), symbol.column, strip_brackets(sup) if layered else None)
+
     def core_layer(self, resolved: Resolved, env: dict[str, int]) -> int:
         """The core layer of a resolved symbol, checked against the spec."""
         if resolved.layer_text is None:
             return self.model.L if resolved.kind == "y" else 0
         value = self.affine(resolved.layer_text, env, resolved.column, "layer")
-        weight = resolved.kind in ("w", "W", "b")
+        weight = resolved.kind in ("w", "W", "b", "Acc")
         core = value - (self.notation.weight_offset if weight else self.notation.layer_offset)
-        low = 0 if resolved.kind == "a" else 1
+        low = 0 if resolved.kind in ("a", "A") else 1
         if not low <= core <= self.model.L:
             shown = self.notation.weight_layer if weight else self.notation.layer
             first, last = shown(low), shown(self.model.L)
@@ -158,7 +183,7 @@ class Evaluator:
 
     def ranges(self, resolved: Resolved, core: int) -> tuple[range, ...]:
         units = self.model.units
-        if resolved.kind == "w":
+        if resolved.kind in ("w", "Acc"):
             return (units(core), units(core - 1))
         if resolved.kind == "x":
             return (units(0),)
@@ -192,7 +217,51 @@ class Evaluator:
         return {"a": model.a, "z": model.z, "delta": model.delta}[kind](core, *indices)
 
     def symbol_value(self, symbol: Sym, env: dict[str, int]) -> sp.Expr | sp.Matrix:
+        sample = None
+        if self.batch:
+            symbol, sample = unmark(symbol, env)
         resolved = self.resolve(symbol)
+        if resolved.kind in BATCH_KINDS:
+            return self.batch_value(resolved, env)
+        value = self._one_sample(symbol, resolved, env)
+        return self.per_sample(value, sample, symbol) if resolved.kind in PER_SAMPLE else value
+
+    def per_sample(self, value, sample: int | None, symbol: Sym):
+        """One sample's value in a batch equation (per-sample equations: ``value`` itself)."""
+        if self.batch is None:
+            return value
+        if sample is None:
+            node = self.notation.generic_node
+            batch_delta, delta = node(r"\Delta"), node(r"\delta")
+            raise self.error(f"'{symbol.latex()}' is one sample's value, but this is a batch equation (the batch "
+                             f"cost is the mean over the m samples): write the batch matrix ({batch_delta}, "
+                             f"{node('A')}, {node('Z')}, X, Y), or sum over the samples with the sample in the script, "
+                             rf"as in \frac{{1}}{{m}}\sum_{{s=1}}^{{m}} {delta}_{{(s)}}", symbol.column)
+        return self.batch.sample(value, sample)
+
+    def batch_value(self, resolved: Resolved, env: dict[str, int]) -> sp.Expr | sp.Matrix:
+        """m, or a batch matrix with one row per sample: Δ^l, A^l, Z^l, X, Y."""
+        if self.batch is None:  # is_batch() makes every equation that names one a batch equation
+            raise self.error(f"'{resolved.kind}' belongs to a batch equation", resolved.column)
+        model, kind = self.model, resolved.kind
+        if kind == "m":
+            return sp.Integer(SIZE) ** int(resolved.layer_text or 1)
+        if kind == "Acc":
+            core = self.core_layer(resolved, env)
+            matrix = self.batch.accumulator(core)
+            if not resolved.indices:
+                return matrix
+            j, k = self.index_values(resolved, core, env)
+            return matrix[j - 1, k - 1]
+        if kind in ("X", "Y"):
+            row = model.inputs if kind == "X" else model.targets
+        else:
+            core = self.core_layer(resolved, env)
+            symbol = {"Delta": model.delta, "A": model.a, "Z": model.z}[kind]
+            row = [symbol(core, j) for j in model.units(core)]
+        return sp.Matrix([[self.batch.sample(entry, n) for entry in row] for n in range(1, SIZE + 1)])
+
+    def _one_sample(self, symbol: Sym, resolved: Resolved, env: dict[str, int]) -> sp.Expr | sp.Matrix:
         core = self.core_layer(resolved, env)
         if resolved.kind == "z" and core == 0 or resolved.kind == "delta" and core == 0:
             raise self.error("the input layer has no z or δ", symbol.column, OutOfRangeError)
@@ -217,6 +286,8 @@ class Evaluator:
 
     def function_layer(self, node: Func, argument) -> int:
         symbols = argument.free_symbols
+        if self.batch:
+            symbols = {self.batch.base_symbol(symbol) for symbol in symbols}
         layers = {core for core in range(1, self.model.L + 1) for j in self.model.units(core)
                   if {self.model.z(core, j), self.model.a(core, j)} & symbols}
         if len(layers) == 1:
@@ -262,9 +333,12 @@ class Evaluator:
         if isinstance(node, Partial):
             return self.partial(node, env)
         if isinstance(node, Nabla):
-            if node.wrt.strip() not in ("a", "a^L", "{a^L}"):
-                raise self.error(f"\\nabla_{{{node.wrt}}} C: expected \\nabla_a C", node.column)
-            return sp.Matrix([self.truth.output_gradient(j) for j in self.model.units(self.model.L)])
+            return self.nabla(node)
+        if isinstance(node, Ones):
+            if self.batch is None or node.size.strip("{} ") != "m":
+                raise self.error(f"\\mathbf{{1}}_{{{node.size}}}: expected \\mathbf{{1}}_m, the column of m ones",
+                                 node.column)
+            return sp.ones(SIZE, 1)
         if isinstance(node, Neg):
             return -self.value(node.arg, env)
         if isinstance(node, Transpose):
@@ -280,6 +354,18 @@ class Evaluator:
         if isinstance(node, Bin):
             return self.binary(node, self.value(node.left, env), self.value(node.right, env))
         raise TypeError(node)
+
+    def nabla(self, node: Nabla) -> sp.Matrix:
+        """∇_a C, the gradient in the output activations (∇_A C of a batch: one row per sample)."""
+        wrt = node.wrt.strip()
+        if wrt not in ("a", "a^L", "{a^L}", "A"):
+            raise self.error(f"\\nabla_{{{node.wrt}}} C: expected \\nabla_a C", node.column)
+        gradient = [self.truth.output_gradient(j) for j in self.model.units(self.model.L)]
+        if wrt == "A" and self.batch:
+            return sp.Matrix([[self.batch.sample(entry, n) for entry in gradient] for n in range(1, SIZE + 1)])
+        if wrt == "A":
+            raise self.error("\\nabla_A C belongs to a batch equation: write \\nabla_a C for one sample", node.column)
+        return self.per_sample(sp.Matrix(gradient), None, Sym(node.column, "\\nabla_a C"))
 
     def binary(self, node: Bin, left, right):
         left, right = _scalar(left), _scalar(right)
@@ -308,9 +394,13 @@ class Evaluator:
         return _scalar(left * right)
 
     def sum(self, node: Sum, env: dict[str, int]):
-        if node.var in env or node.var in LAYER_VARIABLES or not re.fullmatch(r"[a-zA-Z]", node.var):
+        if node.var in env or SAMPLE + node.var in env or node.var in LAYER_VARIABLES \
+                or not re.fullmatch(r"[a-zA-Z]", node.var):
             raise self.error(f"summation index '{node.var}' must be a fresh letter", node.column)
-        if node.upper is not None:
+        key = node.var
+        if self.batch and is_sample_sum(node):
+            key, values = SAMPLE + node.var, range(1, SIZE + 1)
+        elif node.upper is not None:
             upper = self.affine(strip_brackets(node.upper), env, node.column, "upper limit")
             widest = max(self.truth.spec.sizes)
             if not 1 <= upper <= widest:
@@ -319,7 +409,7 @@ class Evaluator:
             values = range(1, upper + 1)
         else:
             values = self.sum_range(node, env)
-        terms = [self.value(node.body, {**env, node.var: value}) for value in values]
+        terms = [self.value(node.body, {**env, key: value}) for value in values]
         total = terms[0]
         for term in terms[1:]:
             total = total + term
@@ -329,7 +419,7 @@ class Evaluator:
         for symbol in _symbols(node.body):
             if symbol.sub is None or node.var not in symbol.sub:
                 continue
-            resolved = self.resolve(symbol)
+            resolved = self.resolve(unmark(symbol, env)[0] if self.batch else symbol)
             for text, allowed in zip(resolved.indices, self.ranges(resolved, self.core_layer(resolved, env)),
                                      strict=False):
                 if text.strip() == node.var:
@@ -339,13 +429,15 @@ class Evaluator:
 
     def partial(self, node: Partial, env: dict[str, int]):
         """A partial derivative on the right side: its true value."""
-        resolved = self.resolve(node.wrt)
+        wrt, sample = unmark(node.wrt, env) if self.batch else (node.wrt, None)
+        resolved = self.resolve(wrt)
         core = self.core_layer(resolved, env)
         if resolved.kind == "a" and core == self.model.L:
             if resolved.indices:
                 (j,) = self.index_values(resolved, core, env)
-                return self.truth.output_gradient(j)
-            return sp.Matrix([self.truth.output_gradient(j) for j in self.model.units(core)])
+                return self.per_sample(self.truth.output_gradient(j), sample, wrt)
+            return self.per_sample(sp.Matrix([self.truth.output_gradient(j) for j in self.model.units(core)]),
+                                   sample, wrt)
         if resolved.kind == "z":
             return self.symbol_value(Sym(node.wrt.column, "delta", node.wrt.sup, node.wrt.sub), env)
         raise self.error("on the right side only ∂C/∂a^L and ∂C/∂z are understood", node.column)

@@ -109,18 +109,24 @@ class Truth:
 
     def points(self, count: int, seed: int = 0) -> list[dict[sp.Symbol, sp.Float]]:
         """Random points of the network: parameters, inputs and targets, and every node's value."""
+        return [self.complete(point)
+                for point in Sampler(self.sampler.symbols, self.sampler.positive, seed).points(count)]
+
+    def complete(self, point: dict[sp.Symbol, sp.Float]) -> dict[sp.Symbol, sp.Float]:
+        """``point`` (parameters, inputs, targets) with the closed target and every node's value added."""
         model = self.model
-        found = []
-        for point in Sampler(self.sampler.symbols, self.sampler.positive, seed).points(count):
-            for target, value in self.closing.items():
-                point[target] = value.xreplace(point)
-            for layer in range(1, model.L + 1):
-                for j in model.units(layer):
-                    point[model.z(layer, j)] = sp.N(model.z_definition(layer, j).xreplace(point), DIGITS)
-                for j in model.units(layer):
-                    point[model.a(layer, j)] = sp.N(model.a_definition(layer, j).xreplace(point), DIGITS)
-            found.append(point)
-        return found
+        for target, value in self.closing.items():
+            point[target] = value.xreplace(point)
+        for layer in range(1, model.L + 1):
+            for j in model.units(layer):
+                point[model.z(layer, j)] = sp.N(model.z_definition(layer, j).xreplace(point), DIGITS)
+            for j in model.units(layer):
+                point[model.a(layer, j)] = sp.N(model.a_definition(layer, j).xreplace(point), DIGITS)
+        return point
+
+    def point_names(self, show) -> dict[sp.Symbol, str]:
+        """The symbols a report lists for a point (parameters, inputs, targets), as ``show`` prints them."""
+        return {symbol: show(symbol) for symbol in (*self.sampler.symbols, *self.model.targets)}
 
     def activation(self, layer: int):
         return self.spec.activations[layer - 1]
