@@ -16,7 +16,8 @@ import pytest
 
 from symbackprop import Spec, derive, tex
 from symbackprop.cli import main
-from symbackprop.document import build_document, parse_parameter, parse_weights, tex_escape, visible_width, wrap
+from symbackprop.document import build_document, parse_parameter, parse_weights, tex_escape
+from symbackprop.document.formulas import visible_width, wrap
 from symbackprop.errors import UserError
 from symbackprop.model import Parameter
 
