@@ -29,7 +29,6 @@ from typing import Any
 
 from .. import tex
 from ..driver import Derivation, derive
-from ..errors import UserError
 from ..model import Parameter
 from ..notation import Notation
 from ..notation import notation as notation_profile
@@ -38,7 +37,7 @@ from .context import Context
 from .diagram import diagram
 from .equations import equations_sections
 from .formulas import tex_escape
-from .options import parse_parameter, parse_weights
+from .options import parse_parameter, parse_weights, require_parameters
 from .per_weight import partials_section, paths_section
 from .setting import cost_section, forward_section, notation_section, title_block
 from .verification import verification_section
@@ -51,16 +50,16 @@ def build_document(spec, *, notation: str = "nielsen", highlight: str | None = N
                    derivation: Derivation | None = None) -> str | bytes:
     """The derivation of ``spec`` as LaTeX text, or as PDF bytes when ``pdf``.
 
+    ``highlight`` and ``weights`` name parameters in the ``notation`` profile's numbering
+    (``theta^(1)_{21}`` for ``ng``, ``w^[3]_{12}`` for ``higham``), as its reader would.
+
     ``derivation`` may be passed to reuse one already computed (it must be of ``spec``).
     """
     profile = notation_profile(notation)
-    chosen = parse_parameter(highlight) if highlight else None
-    selection = parse_weights(weights)
+    chosen = parse_parameter(highlight, "--highlight", profile) if highlight else None
+    selection = parse_weights(weights, profile)
     d = derivation if derivation is not None else derive(spec, max_parameters=max_parameters)
-    for parameter in ([chosen] if chosen else []) + list(selection if isinstance(selection, tuple) else []):
-        if parameter not in d.model.parameters:
-            raise UserError(f"{spec.shorthand()} has no parameter {parameter}",
-                            "--highlight" if parameter == chosen else "--weights")
+    require_parameters(d, profile, chosen, selection)
     text = render("derivation.tex.j2", document_view(d, profile, chosen, expand, selection))
     return tex.compile_pdf(text) if pdf else text
 
