@@ -184,8 +184,7 @@ def bp4_section(c: Context) -> dict[str, Any]:
                    rf"{frac_d('C', w)} = {frac_d('C', z)}\, {frac_d(z, w)} = {delta}\, {a_in}")]
     a_prev = n.input("k") if L == 1 else n.node("a", L - 1, "k")
     eq = d.layers.layer(L)
-    output = wrap(frac_d("C", n.weight(L, "j", "k")),
-                  [("", a_prev)] + [(r" \cdot ", piece) for _, piece in [("", as_factor(c.p(L), eq.delta))]])
+    output = wrap(frac_d("C", n.weight(L, "j", "k")), [("", a_prev), (r" \cdot ", as_factor(c.p(L), eq.delta))])
     special = [_step("For the output layer of this network, with \\eqref{eq:bp1-spec}:", output, "eq:bp4-output")]
     matrix = (rf"{frac_d('C', n.generic_weight_matrix(0))} = "
               rf"{n.generic_node(DELTA, 0)} ({n.generic_node('a', -1)})^{{T}}")
