@@ -11,12 +11,26 @@ reader of a given source expects:
 * ``higham`` (Higham & Higham, *Deep Learning: An Introduction for Applied Mathematicians*):
   W^{[l]}, b^{[l]}, a^{[l]}, z^{[l]}, δ^{[l]} and D^{[l]} = diag(σ'(z^{[l]})), input layer 1.
 
-Everything is LaTeX text; the document and the checker share these profiles.
+Everything is LaTeX text; the document and the checker share these profiles.  The one
+exception is :meth:`Notation.read_parameter` and its inverse :meth:`Notation.parameter_name`:
+a weight or bias as a reader types it on the command line (``theta^(1)_{21}``,
+``w^[3]_{12}``), in the profile's numbering, read into the core :class:`Parameter`.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from .errors import UserError
+from .model import Parameter
+
+#: A typed parameter name: a letter, an optional ^, a layer (braced, bracketed or bare), _ and indices.
+_PARAMETER = re.compile(
+    r"^(?P<letter>\\?[A-Za-z]+|θ)\s*\^?\s*(?P<layer>\{[^{}]*\}|[(\[]\s*\d+\s*[)\]]|\d+)\s*_\s*"
+    r"(?:\{\s*(?P<bindices>\d+(?:\s*,\s*\d+)?)\s*\}|(?P<pindices>\d+(?:,\d+)?))$")
+#: The parameters error messages show as examples (core numbering), written in the reader's profile.
+_WEIGHT, _BIAS, _WIDE_WEIGHT = Parameter("w", 2, 1, 1), Parameter("b", 1, 2), Parameter("w", 2, 10, 3)
 
 
 @dataclass(frozen=True)
@@ -31,6 +45,7 @@ class Notation:
     weight_matrix_letter: str
     bracket: tuple[str, str]  # around the layer number: ("", "") → a^2, ("(", ")") → a^{(2)}
     source: str
+    typed_weight_letters: tuple[str, ...] = ("w",)  # how readers type the weight letter; the first is shown
 
     def layer(self, core_layer: int) -> str:
         open_, close = self.bracket
@@ -104,6 +119,56 @@ class Notation:
         """Whether the profile writes σ'(z) ⊙ v as D v with D = diag(σ'(z)) (Higham & Higham)."""
         return self.name == "higham"
 
+    # -- parameter names as readers type them (command-line options) --
+    def parameter_name(self, parameter: Parameter, braces: bool = False) -> str:
+        """``parameter`` as a reader of this profile types it: ``w^2_11``, ``theta^(1)_21``, ``w^[3]_{10,2}``
+        (indices in braces when ``braces`` or when they need a comma)."""
+        letter = self.typed_weight_letters[0] if parameter.kind == "w" else "b"
+        numbers = (parameter.j,) if parameter.k is None else (parameter.j, parameter.k)
+        indices = self.indices(*numbers)
+        braced = braces or "," in indices
+        return f"{letter}^{self.weight_layer(parameter.layer)}_" + (f"{{{indices}}}" if braced else indices)
+
+    def read_parameter(self, text: str) -> Parameter:
+        """A weight or bias named in this profile's numbering (the inverse of :meth:`parameter_name`).
+
+        The weight letter may be any of ``typed_weight_letters``, the layer's brackets and the
+        braces are optional (``theta^(1)_{21}``, ``\\theta^{(1)}_{21}``, ``theta1_21``), and
+        indices with two digits need a comma (``_{10,3}``).  The profile layer is mapped to the
+        core layer through ``weight_offset``, so the result is in the core numbering.
+        """
+        match = _PARAMETER.match(text.strip())
+        layer = self._read_layer(match["layer"]) if match else None
+        letter = match["letter"] if match else None
+        if letter not in self.typed_weight_letters + ("b",) or layer is None:
+            raise UserError(f"expected a weight like {self.example('w')} or a bias like {self.example('b')}, "
+                            f"got {text!r}")
+        raw = re.sub(r"\s", "", match["bindices"] or match["pindices"])
+        if letter == "b":
+            if "," in raw:
+                raise UserError(f"a bias has one index, got {text!r}")
+            return Parameter("b", layer, int(raw))
+        indices = split_indices(raw)
+        if len(indices) != 2:
+            wide = self.parameter_name(_WIDE_WEIGHT, braces=True)
+            raise UserError(f"a weight has two indices (write {wide} when one has two digits), got {text!r}")
+        return Parameter("w", layer, int(indices[0]), int(indices[1]))
+
+    def _read_layer(self, text: str) -> int | None:
+        """The core layer of a typed layer number (``2``, ``{2}``, ``(2)``, ``{[2]}``), None when the
+        brackets are not this profile's."""
+        text = text.strip()
+        if text.startswith("{"):
+            text = text[1:-1].strip()
+        open_, close = self.bracket
+        if open_ and text.startswith(open_) and text.endswith(close):
+            text = text[len(open_):-len(close)].strip()
+        return int(text) - self.weight_offset if text.isdigit() else None
+
+    def example(self, kind: str) -> str:
+        """A weight (``kind`` "w") or bias ("b") name for messages, as people write it: ``w^2_{11}``, ``b^1_2``."""
+        return self.parameter_name(_WEIGHT, braces=True) if kind == "w" else self.parameter_name(_BIAS)
+
     def layer_numbering(self, depth: int) -> str:
         """A sentence stating the convention, for documents and checker reports."""
         first = self.layer_offset
@@ -116,11 +181,19 @@ PROFILES: dict[str, Notation] = {
     "nielsen": Notation("nielsen", "Nielsen", 0, 0, "w", "W", ("", ""),
                         "M. Nielsen, Neural Networks and Deep Learning, ch. 2"),
     "ng": Notation("ng", "Ng", 1, 0, r"\theta", r"\Theta", ("(", ")"),
-                   "A. Ng, Machine Learning (Coursera), lectures on backpropagation"),
+                   "A. Ng, Machine Learning (Coursera), lectures on backpropagation",
+                   ("theta", r"\theta", "θ", "w")),
     "higham": Notation("higham", "Higham & Higham", 1, 1, "w", "W", ("[", "]"),
                        "C. F. Higham and D. J. Higham, Deep Learning: An Introduction for Applied "
                        "Mathematicians, SIAM Review 61(4), 2019"),
 }
+
+
+def split_indices(text: str) -> tuple[str, ...]:
+    """``"11"`` → ("1", "1"), ``"10,3"`` → ("10", "3"), ``"4"`` → ("4",): the inverse of :meth:`Notation.indices`."""
+    if "," in text:
+        return tuple(text.split(","))
+    return tuple(text) if len(text) == 2 else (text,)
 
 
 def _shifted(name: str, shift: int) -> str:
@@ -128,8 +201,6 @@ def _shifted(name: str, shift: int) -> str:
 
 
 def notation(name: str) -> Notation:
-    from .errors import UserError
-
     if name not in PROFILES:
         raise UserError(f"unknown notation {name!r}; choose one of {', '.join(PROFILES)}", "--notation")
     return PROFILES[name]

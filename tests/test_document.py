@@ -16,9 +16,12 @@ import pytest
 
 from symbackprop import Spec, derive, tex
 from symbackprop.cli import main
-from symbackprop.document import build_document, parse_parameter, parse_weights, tex_escape, visible_width, wrap
+from symbackprop.document import build_document, document_view, parse_parameter, parse_weights, tex_escape
+from symbackprop.document.formulas import visible_width, wrap
 from symbackprop.errors import UserError
 from symbackprop.model import Parameter
+from symbackprop.notation import PROFILES
+from symbackprop.render import render
 
 ROOT = Path(__file__).resolve().parent.parent
 needs_tex = pytest.mark.skipif(shutil.which("pdflatex") is None or shutil.which("pdftotext") is None,
@@ -176,6 +179,72 @@ def test_document_bad_options_are_user_errors(derivations):
         build_document(d.spec, derivation=d, notation="bishop")
     assert parse_weights(None) == "all" and parse_weights("NONE") == "none"
     assert parse_weights("w^3_{10,2},b^1_2") == (Parameter("w", 3, 10, 2), Parameter("b", 1, 2))
+
+
+# -- parameter names in the reader's notation ----------------------------------------------
+
+# Core w^1_{21} of 3-4-2 (neuron 1 of layer 0 → neuron 2 of layer 1) as each profile's reader types it.
+READER_NAMES = {
+    "nielsen": ["w^1_{21}", "w1_21", "w^{1}_{2,1}"],
+    "ng": ["theta^(1)_{21}", r"\theta^{(1)}_{21}", "θ^(1)_21", "theta1_21", "w^(1)_{21}"],
+    "higham": ["w^[2]_{21}", "w^{[2]}_{21}", "w2_21", "w^{2}_{21}"],
+}
+
+
+@pytest.mark.parametrize("notation", list(READER_NAMES))
+def test_document_highlight_in_the_readers_notation(derivations, notation):
+    d = derivation_of(derivations, "3-4-2")
+    core = Parameter("w", 1, 2, 1)
+    expected = render("derivation.tex.j2", document_view(d, PROFILES[notation], core))
+    symbol = PROFILES[notation].weight(1, 2, 1)
+    assert rf"The sum over paths for ${symbol}$" in expected and "through 2 paths" in expected.replace("\n", " ")
+    for name in READER_NAMES[notation]:
+        source = build_document(d.spec, derivation=d, notation=notation, highlight=name)
+        assert source == expected, name
+        assert source.count("[chosen]") == 1
+
+
+@pytest.mark.parametrize("notation, names, symbols", [
+    ("nielsen", "w^2_{12}, b^1_3", ["w^{2}_{12}", "b^{1}_{3}"]),
+    ("ng", r"\theta^{(2)}_{12},b^(1)_3", [r"\theta^{(2)}_{12}", "b^{(1)}_{3}"]),
+    ("higham", "w^[3]_{12},b^{[2]}_3", ["w^{[3]}_{12}", "b^{[2]}_{3}"]),
+])
+def test_document_weights_in_the_readers_notation(derivations, notation, names, symbols):
+    d = derivation_of(derivations, "3-4-2")
+    source = build_document(d.spec, derivation=d, notation=notation, weights=names)
+    assert source == render("derivation.tex.j2", document_view(
+        d, PROFILES[notation], d.model.parameters[0], True, (Parameter("w", 2, 1, 2), Parameter("b", 1, 3))))
+    assert source.count(r"\subsection*") == 2
+    for symbol in symbols:
+        assert rf"\partial {symbol}" in source
+
+
+@pytest.mark.parametrize("notation, name, shown", [
+    ("nielsen", "w^3_{11}", "w^3_11"), ("nielsen", "b^0_1", "b^0_1"),
+    ("ng", "theta^(3)_{11}", "theta^(3)_11"), ("ng", "theta^(0)_{11}", "theta^(0)_11"),
+    ("higham", "w^[1]_{11}", "w^[1]_11"), ("higham", "b^[4]_1", "b^[4]_1"),
+])
+def test_document_layer_off_by_one_in_the_readers_notation(derivations, notation, name, shown):
+    d = derivation_of(derivations, "3-4-2")
+    first, last = PROFILES[notation].weight_layer(1), PROFILES[notation].weight_layer(2)
+    for option in ("highlight", "weights"):
+        with pytest.raises(UserError) as error:
+            build_document(d.spec, derivation=d, notation=notation, **{option: name})
+        assert error.value.message == (f"--{option}: 3-4-2 has no parameter {shown} (its parameters are in layers "
+                                       f"{first} to {last} of the {notation} numbering)")
+
+
+@pytest.mark.parametrize("notation, value, example", [
+    ("ng", "theta^[1]_{21}", "theta^(2)_{11}"), ("ng", "W^(1)_{21}", "theta^(2)_{11}"),
+    ("higham", "w^(2)_{21}", "w^[3]_{11}"), ("higham", r"\theta^{[2]}_{21}", "w^[3]_{11}"),
+    ("nielsen", "theta^1_{21}", "w^2_{11}"),
+])
+def test_document_cli_bad_name_is_one_line_in_the_readers_notation(capsys, notation, value, example):
+    for option in ("--highlight", "--weights"):
+        assert main(["latex", "2-2-1", "--notation", notation, option, value]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith(f"symbackprop: error: {option}: ")
+        assert f"expected a weight like {example}" in err
 
 
 # -- escaping and safety -------------------------------------------------------------------

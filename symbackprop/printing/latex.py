@@ -23,7 +23,7 @@ from sympy.printing.latex import LatexPrinter
 
 from ..derivation import N_OUT, E
 from ..functions import relu, sigmoid, softplus
-from ..notation import PROFILES, Notation
+from ..notation import PROFILES, Notation, split_indices
 from ..registry import A, Y, Z
 
 #: The symbol derivation.py uses for Σ_i over the output layer, and softmax's a_i.
@@ -59,13 +59,6 @@ def soften_parentheses(text: str) -> str:
         if not count:
             break
     return text.replace(_KEEP_OPEN, r"\left(").replace(_KEEP_CLOSE, r"\right)")
-
-
-def split_indices(text: str) -> tuple[str, ...]:
-    """``"11"`` → ("1", "1"), ``"10,3"`` → ("10", "3"), ``"4"`` → ("4",)."""
-    if "," in text:
-        return tuple(text.split(","))
-    return tuple(text) if len(text) == 2 else (text,)
 
 
 class BackpropLatexPrinter(LatexPrinter):

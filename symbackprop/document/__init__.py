@@ -1,0 +1,83 @@
+"""The derivation document: a view-model of a :class:`~symbackprop.driver.Derivation`, rendered
+as LaTeX (``templates/derivation.tex.j2``) and optionally compiled to PDF.
+
+Provides:
+
+* :func:`build_document` -- spec → ``.tex`` text (or PDF bytes), the entry point of ``symbackprop latex``;
+* :func:`document_view` -- the view-model the template receives (every formula a printed string);
+* :func:`tex_escape` -- user text (names, expression sources, notes) as literal LaTeX text;
+* :func:`parse_parameter` / :func:`parse_weights` -- ``--highlight`` and ``--weights`` values.
+
+The document reads top to bottom as the modules of this package, each building the
+sections of the template named after it from a :class:`~.context.Context`:
+
+* ``setting`` -- title and spec, notation, forward equations, the cost;
+* ``diagram`` -- the network (TikZ) with the paths of one weight highlighted;
+* ``equations`` -- BP1–BP4 (general statement, derivation, this spec's form, componentwise,
+  matrix and batched forms);
+* ``per_weight`` -- the sum over paths of the highlighted weight, and the per-weight partials
+  with their proof verdicts;
+* ``verification`` -- the verification summary;
+
+with ``formulas`` (escaping, line breaking, displayed equations) shared by all of them and
+``options`` reading the command-line values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import tex
+from ..driver import Derivation, derive
+from ..model import Parameter
+from ..notation import Notation
+from ..notation import notation as notation_profile
+from ..render import render
+from .context import Context
+from .diagram import diagram
+from .equations import equations_sections
+from .formulas import tex_escape
+from .options import parse_parameter, parse_weights, require_parameters
+from .per_weight import partials_section, paths_section
+from .setting import cost_section, forward_section, notation_section, title_block
+from .verification import verification_section
+
+__all__ = ["build_document", "document_view", "parse_parameter", "parse_weights", "tex_escape"]
+
+
+def build_document(spec, *, notation: str = "nielsen", highlight: str | None = None, expand: bool = True,
+                   weights: str | None = None, pdf: bool = False, max_parameters: int = 60,
+                   derivation: Derivation | None = None) -> str | bytes:
+    """The derivation of ``spec`` as LaTeX text, or as PDF bytes when ``pdf``.
+
+    ``highlight`` and ``weights`` name parameters in the ``notation`` profile's numbering
+    (``theta^(1)_{21}`` for ``ng``, ``w^[3]_{12}`` for ``higham``), as its reader would.
+
+    ``derivation`` may be passed to reuse one already computed (it must be of ``spec``).
+    """
+    profile = notation_profile(notation)
+    chosen = parse_parameter(highlight, "--highlight", profile) if highlight else None
+    selection = parse_weights(weights, profile)
+    d = derivation if derivation is not None else derive(spec, max_parameters=max_parameters)
+    require_parameters(d, profile, chosen, selection)
+    text = render("derivation.tex.j2", document_view(d, profile, chosen, expand, selection))
+    return tex.compile_pdf(text) if pdf else text
+
+
+def document_view(d: Derivation, n: Notation, chosen: Parameter | None = None, expand: bool = True,
+                  selection: str | tuple[Parameter, ...] = "all") -> dict[str, Any]:
+    """Everything the template shows, as strings and lists of strings."""
+    if chosen is None and d.per_weight is not None:
+        chosen = d.model.parameters[0]
+    context = Context(d, n, chosen, expand, selection)
+    return {
+        "title": title_block(context),
+        "diagram": diagram(context),
+        "notation": notation_section(context),
+        "forward": forward_section(context),
+        "cost": cost_section(context),
+        "equations": equations_sections(context),
+        "paths": paths_section(context),
+        "partials": partials_section(context),
+        "verification": verification_section(context),
+    }

@@ -1,0 +1,118 @@
+"""The sections that set the scene before the backpropagation equations.
+
+Provides :func:`title_block` (name, layers, cost, notation profile), :func:`notation_section`
+(every symbol the document uses, in the reader's notation), :func:`forward_section` (the
+forward pass, general and per layer) and :func:`cost_section` (the cost and its gradient).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from ..printing.latex import printer
+from .context import Context
+from .formulas import DELTA, equation, frac_d, tex_escape
+
+
+def title_block(c: Context) -> dict[str, Any]:
+    spec, n = c.d.spec, c.n
+    layers = []
+    for layer, size in enumerate(spec.sizes):
+        role = "input" if layer == 0 else ("output" if layer == spec.depth else "hidden")
+        activation = tex_escape(spec.activations[layer - 1].label()) if layer else ""
+        layers.append({"number": n.layer(layer), "size": size, "role": role, "activation": activation})
+    return {"name": tex_escape(spec.name), "shorthand": spec.shorthand(), "layers": layers,
+            "cost": tex_escape(spec.cost.label()), "parameters": spec.parameter_count,
+            "bias": "with" if spec.bias else "without", "profile": tex_escape(n.title),
+            "source": tex_escape(n.source)}
+
+
+def _uses_step(c: Context) -> bool:
+    return any(isinstance(eq.derivative_z, sp.Expr) and eq.derivative_z.has(sp.Heaviside) for eq in c.d.layers.layers)
+
+
+def notation_section(c: Context) -> dict[str, Any]:
+    n, spec = c.n, c.d.spec
+    s = n.activation_letter
+    L = n.layer(spec.depth)
+    rows = [
+        (n.generic_weight(0, "j", "k"), f"the weight from neuron $k$ of layer ${n.generic_layer(-1)}$ to neuron "
+                                        f"$j$ of layer ${n.generic_layer(0)}$; ${n.generic_weight_matrix(0)}$ is the "
+                                        "matrix of these weights (row $j$, column $k$)"),
+        (n.generic_bias(0, "j"), f"the bias of neuron $j$ of layer ${n.generic_layer(0)}$; "
+                                 f"${n.generic_bias(0)}$ is the vector of biases"),
+        (n.generic_node("z", 0, "j"), "the weighted input of neuron $j$ (its pre-activation)"),
+        (n.generic_node("a", 0, "j"), f"the activation (output) of neuron $j$; ${n.node('a', 0)} = x$, the input"),
+        (rf"{s},\ {s}'", f"the activation function of a layer, applied elementwise, and its derivative; "
+                         f"${s}'(z)$ means $d{s}/dz$ evaluated at $z$"),
+        (r"x_{k},\ y_{j}", "the input of a sample and its target (desired output)"),
+        ("C", "the cost of one sample; the batch cost is the mean of $C$ over the $m$ samples of a batch"),
+        (n.generic_node(r"\delta", 0, "j"), f"the error of neuron $j$: ${n.generic_node(DELTA, 0, 'j')} "
+                                            rf"= \partial C / \partial {n.generic_node('z', 0, 'j')}$"),
+        (r"\odot", r"the elementwise (Hadamard) product: $(u \odot v)_j = u_j v_j$"),
+        ("L", f"the output layer; in this network $L = {L.strip('()[]')}$ and $n_{{L}} = {spec.sizes[-1]}$ "
+              "output neurons"),
+        ("m,\\ s", "the number of samples in a batch, and the index of a sample"),
+        (rf"A^{{{n.generic_layer()}}},\ Z^{{{n.generic_layer()}}},\ \Delta^{{{n.generic_layer()}}}",
+         "batched forms: one row per sample (an $m \\times n_l$ matrix)"),
+    ]
+    if n.diagonal_form:
+        rows.append((n.generic_node("D", 0), f"$\\operatorname{{diag}}({s}'({n.generic_node('z', 0)}))$, the diagonal "
+                                             f"matrix of the derivatives, so that ${s}'(z) \\odot v = D v$"))
+    if _uses_step(c):
+        rows.append((r"\mathbf{1}[x > 0],\ H(x)", "the step function: 1 when $x > 0$, else 0 (the derivative "
+                                                  "of relu, taken as 0 at 0); $H$ is the same step with "
+                                                  "$H(0) = 1/2$"))
+    if any(eq.row_sums for eq in c.d.layers.layers):
+        rows.append(("s", "a sum over the output layer, defined where it is used"))
+    return {"rows": [{"symbol": symbol, "text": text} for symbol, text in rows],
+            "numbering": n.layer_numbering(spec.depth), "profile": tex_escape(n.title),
+            "source": tex_escape(n.source)}
+
+
+def forward_section(c: Context) -> dict[str, Any]:
+    n, spec = c.n, c.d.spec
+    s = n.activation_letter
+    bias = f" + {n.generic_bias(0, 'j')}" if spec.bias else ""
+    bias_vec = f" + {n.generic_bias(0)}" if spec.bias else ""
+    general = [
+        equation(rf"{n.generic_node('z', 0, 'j')} = \sum_{{k}} {n.generic_weight(0, 'j', 'k')}\, "
+                 rf"{n.generic_node('a', -1, 'k')}{bias}, \qquad "
+                 rf"{n.generic_node('a', 0, 'j')} = {s}({n.generic_node('z', 0, 'j')})",
+                 "eq:forward"),
+        equation(rf"{n.generic_node('z', 0)} = {n.generic_weight_matrix(0)} {n.generic_node('a', -1)}{bias_vec}, "
+                 rf"\qquad {n.generic_node('a', 0)} = {s}({n.generic_node('z', 0)})", "eq:forward-matrix"),
+        equation(rf"Z^{{{n.generic_layer(0)}}} = A^{{{n.generic_layer(-1)}}} ({n.generic_weight_matrix(0)})^{{T}}"
+                 + (rf" + \mathbf{{1}}_m ({n.generic_bias(0)})^{{T}}" if spec.bias else "")
+                 + rf", \qquad A^{{{n.generic_layer(0)}}} = {s}(Z^{{{n.generic_layer(0)}}})", "eq:forward-batched"),
+    ]
+    layers = []
+    for number, activation in enumerate(spec.activations, start=1):
+        a_j, z_j = n.node("a", number, "j"), n.node("z", number, "j")
+        if activation.elementwise:
+            formula = f"{a_j} = {printer(n, number).doprint(activation.expr)}"
+        else:
+            formula = rf"{a_j} = \frac{{e^{{{z_j}}}}}{{\sum_{{i}} e^{{{n.node('z', number, 'i')}}}}}"
+        layers.append({"layer": n.layer(number), "name": tex_escape(activation.label()),
+                       "equation": equation(formula, f"eq:forward-{number}")})
+    return {"general": general, "layers": layers, "input": n.node("a", 0)}
+
+
+def _unit_cost(c: Context, index: str = "j") -> str:
+    p = c.p(c.depth, index)
+    cost = c.d.spec.cost.expr
+    text = p.doprint(cost)
+    return rf"\left({text}\right)" if isinstance(cost, sp.Add) else text
+
+
+def cost_section(c: Context) -> dict[str, Any]:
+    n, spec = c.n, c.d.spec
+    L = spec.depth
+    per_sample = equation(rf"C = \sum_{{j=1}}^{{n_{{L}}}} {_unit_cost(c)}", "eq:cost")
+    batch = equation(r"C_{\text{batch}} = \frac{1}{m} \sum_{s=1}^{m} C^{(s)}", "eq:batch-cost")
+    gradient = equation(rf"{frac_d('C', n.node('a', L, 'j'))} = {c.p(L).doprint(c.d.layers.cost_gradient)}",
+                        "eq:cost-gradient")
+    return {"name": tex_escape(spec.cost.label()), "per_sample": per_sample, "batch": batch,
+            "gradient": gradient}
