@@ -1,18 +1,20 @@
 """Explain a failed check: the true right-hand side, the point where the sides differ, a diagnosis.
 
 The true right-hand side is printed in the chosen notation from the derivation's own
-δ's (one level deep, so it reads like BP1–BP4); the point lists the parameters, inputs and
-targets; the diagnoses come from :mod:`.diagnose`.
+δ's (one level deep, so it reads like BP1–BP4); the point is shown through the values of what
+the two sides are written in (a, z, y, w, δ); the diagnoses come from :mod:`.diagnose`.
 """
 
 from __future__ import annotations
+
+import contextlib
 
 import sympy as sp
 
 from ..errors import EquationError
 from ..model import Parameter
 from ..notation import Notation
-from .compare import SCREEN_POINTS, Outcome, close, values
+from .compare import SCREEN_POINTS, Outcome, close, evaluate, values
 from .diagnose import diagnose, variants
 from .lhs import Instance, components, label, shape_of
 from .parser import Node
@@ -65,18 +67,43 @@ def explain_failure(evaluator: Evaluator, target: Resolved, instance: Instance, 
     """The first failing entry of an instance: true right side, the point, both values, diagnoses."""
     truth, profile = evaluator.truth, evaluator.notation
     show = printer_for(truth, profile)
-    true_rhs = show(_true_rhs(truth, target.kind, instance.core, instance.indices, where))
+    shown_true = _true_rhs(truth, target.kind, instance.core, instance.indices, where)
+    true_rhs = show(shown_true)
     if evaluator.batch:
         true_rhs = _batched(true_rhs, instance.kind, where)
-    names = truth.point_names(show)
-    point = ", ".join(f"{names[symbol]} = {float(value):.10g}"
-                      for symbol, value in sorted(outcome.point.items(), key=lambda item: str(item[0]))
-                      if symbol in names)
+    point = _point_text(evaluator, instance, where, rhs, shown_true, outcome.point, show)
     shown_values = (f"the left side (true value) is {_number(outcome.true)} but the right side is "
                     f"{_number(outcome.person)}")
     diagnoses = _diagnoses(evaluator, target, instance, where, rhs, true, mine)
     matrix = isinstance(instance.true, sp.MatrixBase) and instance.true.shape[1] > 1
     return Failure(instance.label + _component_name(where, matrix), true_rhs, point, shown_values, tuple(diagnoses))
+
+
+def _point_text(evaluator: Evaluator, instance: Instance, where, rhs: Node, shown_true: sp.Expr,
+                point: dict[sp.Symbol, sp.Float], show) -> str:
+    """The values at the failing point of what the two sides are written in (a, z, y, w, δ).
+
+    The point itself is every parameter, input and target, drawn at random: dozens of numbers
+    that say little.  A batch equation's symbols stand for several samples, so it lists those.
+    """
+    truth = evaluator.truth
+    names = truth.point_names(show)
+    everything = ", ".join(f"{names[symbol]} = {float(value):.10g}"
+                           for symbol, value in sorted(point.items(), key=lambda item: str(item[0]))
+                           if symbol in names)
+    if evaluator.batch:
+        return everything
+    symbols = set(shown_true.free_symbols)
+    with contextlib.suppress(EquationError, ShapeMismatchError, KeyError):
+        symbols |= dict(components(evaluator.value(rhs, instance.env)))[where].free_symbols
+    shown = []
+    for symbol in symbols:
+        value = point[symbol] if symbol in point else evaluate(truth.expand(symbol), point)
+        if not value.is_number:
+            return everything
+        shown.append((show(symbol), float(value)))
+    shown.sort(key=lambda item: item[0].lstrip("\\"))
+    return ", ".join(f"{name} = {value:.10g}" for name, value in shown) or everything
 
 
 def _batched(text: str, kind: str, where) -> str:
@@ -112,13 +139,14 @@ def _diagnoses(evaluator: Evaluator, target: Resolved, instance: Instance, where
         return values(truth.expand(component), points)
 
     extras = []
+    exchanged = None
     index_vars = [v for v in instance.env if v != "l" and v in "ijkmnpq"]
     if len(index_vars) == 2:
         first, second = index_vars
         swapped = {**instance.env, first: instance.env[second], second: instance.env[first]}
         if swapped != instance.env:
-            extras.append((f"swapped indices: the right side is right for {first} and {second} exchanged",
-                           at(rhs, swapped)))
+            exchanged = f"swapped indices: the right side is right for {first} and {second} exchanged"
+            extras.append((exchanged, at(rhs, swapped)))
     if isinstance(instance.true, sp.MatrixBase) and instance.true.shape[0] == instance.true.shape[1] > 1:
         try:
             flipped = evaluator.value(rhs, instance.env).T
@@ -126,14 +154,18 @@ def _diagnoses(evaluator: Evaluator, target: Resolved, instance: Instance, where
                            values(truth.expand(dict(components(flipped))[where]), points)))
         except (EquationError, ShapeMismatchError, AttributeError):
             pass
-    terms, layer_name = [], ""
+    terms, layer_name, weight_swaps = [], "", []
     if not evaluator.batch:  # these are written for one sample's symbols
         extras += _derivative_factor(truth, instance, where, mine_values, points)
-        extras += _transposed_weight(truth, evaluator.notation, instance, mine_values, true_values, points)
+        weight_swaps = _transposed_weight(truth, evaluator.notation, instance, mine_values, true_values, points)
+        extras += weight_swaps
         terms, layer_name = _terms(truth, evaluator.notation, target.kind, instance, where)
     batch_size = evaluator.batch.size if evaluator.batch else None
-    return diagnose(mine_values, true_values, points, lambda node: at(node, instance.env), rhs, extras, terms,
-                    layer_name, batch_size)
+    found = diagnose(mine_values, true_values, points, lambda node: at(node, instance.env), rhs, extras, terms,
+                     layer_name, batch_size)
+    if exchanged in found and any(text in found for text, _ in weight_swaps):
+        found.remove(exchanged)  # naming the weight says the same, more precisely
+    return found
 
 
 def _transposed_weight(truth: Truth, profile: Notation, instance: Instance, mine: list[complex],
