@@ -59,7 +59,8 @@ def _header(d: Derivation) -> list[str]:
     spec = d.spec
     activations = ", ".join(activation.label() for activation in spec.activations)
     bias = "with biases" if spec.bias else "no biases"
-    return [f"Network {spec.name}: {spec.shorthand()} (activations {activations}; cost {spec.cost.label()}; {bias})",
+    name = f"{spec.name}: " if spec.has_name else ""
+    return [f"Network {name}{spec.shorthand()} (activations {activations}; cost {spec.cost.label()}; {bias})",
             f"Parameters: {spec.weight_count} weights and {spec.bias_count} biases "
             f"({spec.parameter_count} in all), L = {spec.depth} weight layers"]
 

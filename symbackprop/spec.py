@@ -40,6 +40,10 @@ _SHORTHAND = re.compile(r"^\d+(-\d+)*$", re.ASCII)
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 
+#: The name of a network given none (an identifier, used for generated module and file names).
+DEFAULT_NAME = "network"
+
+
 @dataclass(frozen=True)
 class Spec:
     """A validated feed-forward network: widths, one activation per weight layer, a cost."""
@@ -48,7 +52,12 @@ class Spec:
     activations: tuple[Activation, ...]
     cost: Cost
     bias: bool = True
-    name: str = "network"
+    name: str = DEFAULT_NAME
+
+    @property
+    def has_name(self) -> bool:
+        """Whether the network was given a name of its own (titles then show it)."""
+        return self.name != DEFAULT_NAME
 
     @property
     def depth(self) -> int:
@@ -148,7 +157,7 @@ def from_shorthand(widths: str, *, activation: str = "sigmoid", output_activatio
     hidden = _activation_option(activation, "--activation")
     output = _activation_option(output_activation or activation, "--output-activation")
     return _build(sizes, (hidden,) * (len(sizes) - 2) + (output,), _cost_option(cost), bias,
-                  _name(name or "network", "--name"), place)
+                  _name(name or DEFAULT_NAME, "--name"), place)
 
 
 def _activation_option(text: str, option: str) -> Activation:
@@ -221,7 +230,7 @@ def parse_toml(text: str, place: str = "<spec>") -> Spec:
     bias = data.get("bias", True)
     if not isinstance(bias, bool):
         raise SpecError("must be true or false", f"{place}: bias")
-    return _build(sizes, activations, cost, bias, _name(data.get("name", "network"), f"{place}: name"), place)
+    return _build(sizes, activations, cost, bias, _name(data.get("name", DEFAULT_NAME), f"{place}: name"), place)
 
 
 def _toml_layers(layers: list[dict], place: str) -> tuple[tuple[int, ...], tuple[Activation, ...]]:

@@ -20,7 +20,7 @@ def test_derive_shorthand_in_a_subprocess():
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     out = result.stdout
-    assert "3-4-2" in out and "sigmoid" in out
+    assert out.startswith("Network 3-4-2 (activations sigmoid, sigmoid; cost quadratic; with biases)")
     assert "z^1 = W^1 a^0 + b^1" in out and "a^2 = σ_2(z^2)" in out
     assert "20 weights and 6 biases" in out
     assert "δ^2_j = a·(1 − a)·(a − y)" in out

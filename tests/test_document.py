@@ -130,6 +130,16 @@ def test_document_states_simplifications(derivations):
     source = build_document(d.spec, derivation=d)
     assert r"= a^{2}_{j} (1 - a^{2}_{j})" in source  # σ'(z) = a(1 − a)
     assert r"\tag{BP1}" in source and r"\eqref{eq:bp1}" in source
+    # BP2 for this network: the back-propagated error first, then σ' in terms of a
+    assert r"\delta^{1}_{j} = \bigl((W^{2})^{T} \delta^{2}\bigr)_{j}\, a^{1}_{j} (1 - a^{1}_{j})" in source
+
+
+def test_document_title_names_the_network_only_when_it_has_a_name(derivations):
+    d = derivation_of(derivations, "3-4-2")
+    assert r"\title{Backpropagation for the network 3-4-2}" in build_document(d.spec, derivation=d)
+    named = replace(d, spec=replace(d.spec, name="tiny"))
+    assert r"\title{Backpropagation for the network \texttt{tiny} (3-4-2)}" in build_document(named.spec,
+                                                                                           derivation=named)
 
 
 # -- options -------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import Any
 
 import sympy as sp
 
+from ..derivation import E
 from ..passes import sum_of_targets
 from .context import Context
 from .formulas import DELTA, as_factor, equation, frac_d, sum_pieces, tex_escape, wrap
@@ -137,7 +138,10 @@ def bp2_section(c: Context) -> dict[str, Any]:
         eq = d.layers.layer(layer)
         special.append({"text": f"Layer ${n.layer(layer)}$ ({tex_escape(eq.activation.label())}):", "equation": None})
         special += _derivative_steps(c, layer)
-        special.append(_step("so", _wrapped(c, n.node(r"\delta", layer, "j"), eq.delta, layer), f"eq:bp2-{layer}"))
+        p = c.p(layer)
+        # e · σ'(z) with the back-propagated error first, as BP2 reads (SymPy would sort it inside σ')
+        rhs = [("", p.doprint(E)), (r"\, ", as_factor(p, eq.derivative))]
+        special.append(_step("so", wrap(n.node(r"\delta", layer, "j"), rhs), f"eq:bp2-{layer}"))
     if not special:
         special.append({"text": "This network has no hidden layer, so BP2 is not used.", "equation": None})
     delta_l, delta_next = n.generic_node(r"\delta", 0), n.generic_node(r"\delta", 1)

@@ -23,7 +23,7 @@ def title_block(c: Context) -> dict[str, Any]:
         role = "input" if layer == 0 else ("output" if layer == spec.depth else "hidden")
         activation = tex_escape(spec.activations[layer - 1].label()) if layer else ""
         layers.append({"number": n.layer(layer), "size": size, "role": role, "activation": activation})
-    return {"name": tex_escape(spec.name), "shorthand": spec.shorthand(), "layers": layers,
+    return {"name": tex_escape(spec.name) if spec.has_name else None, "shorthand": spec.shorthand(), "layers": layers,
             "cost": tex_escape(spec.cost.label()), "parameters": spec.parameter_count,
             "bias": "with" if spec.bias else "without", "profile": tex_escape(n.title),
             "source": tex_escape(n.source)}
