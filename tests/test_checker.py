@@ -63,11 +63,15 @@ def test_incorrect_report_gives_point_values_and_truth(specs):
     assert "INCORRECT at \\delta^{2}_{1} (j=1)" in text
     assert "true right-hand side: a^{2}_{1} (1 - a^{2}_{1}) (a^{2}_{1} - y_{1})" in text
     assert "the left side (true value) is" in text and "but the right side is" in text
-    # the point is shown through what the sides are written in, not the 26 random parameters and inputs
-    assert "w^{1}_{11} = " not in text and "x_{1} = " not in text
+    assert "      at b^{1}_{1} = " in text and "w^{1}_{11} = " in text and "x_{1} = " in text
+    # and then the values there of what the two sides are written in
+    where = next(line for line in text.splitlines() if line.startswith("      where "))
     number = r"(-?[0-9.]+(?:e-?[0-9]+)?)"
-    a, y, z, true, mine = (float(re.search(re.escape(before) + number, text)[1]) for before in (
-        "a^{2}_{1} = ", "y_{1} = ", "z^{2}_{1} = ", "true value) is ", "right side is "))
+    a, y, z = (float(re.search(re.escape(before) + number, where)[1])
+               for before in ("a^{2}_{1} = ", "y_{1} = ", "z^{2}_{1} = "))
+    true, mine = (float(re.search(re.escape(before) + number, text)[1])
+                  for before in ("true value) is ", "right side is "))
+    assert "w^{" not in where and "x_{" not in where
     assert a == pytest.approx(1 / (1 + math.exp(-z)), rel=1e-8)
     assert true == pytest.approx(a * (1 - a) * (a - y), rel=1e-6) and mine == pytest.approx(-true, rel=1e-9)
 
@@ -77,7 +81,8 @@ def test_a_swapped_weight_gets_one_diagnosis_naming_the_weight(specs):
     diagnoses = [line.strip() for line in text.splitlines() if "diagnosis:" in line]
     assert diagnoses == [r"diagnosis: swapped indices: the right side is \partial C/\partial w^{2}_{21}, not "
                          r"\partial C/\partial w^{2}_{12} (the first index of a weight is the destination neuron)"]
-    assert r"\delta^{2}_{2} = " in text and "a^{1}_{1} = " in text
+    where = next(line for line in text.splitlines() if line.startswith("      where "))
+    assert r"\delta^{2}_{2} = " in where and "a^{1}_{1} = " in where and "a^{1}_{2} = " in where
 
 
 def test_report_states_conventions_in_the_chosen_notation(specs):

@@ -1,8 +1,9 @@
 """Explain a failed check: the true right-hand side, the point where the sides differ, a diagnosis.
 
 The true right-hand side is printed in the chosen notation from the derivation's own
-δ's (one level deep, so it reads like BP1–BP4); the point is shown through the values of what
-the two sides are written in (a, z, y, w, δ); the diagnoses come from :mod:`.diagnose`.
+δ's (one level deep, so it reads like BP1–BP4); the point lists the parameters, inputs and
+targets, and then the values there of what the two sides are written in (a, z, y, w, δ); the
+diagnoses come from :mod:`.diagnose`.
 """
 
 from __future__ import annotations
@@ -71,20 +72,21 @@ def explain_failure(evaluator: Evaluator, target: Resolved, instance: Instance, 
     true_rhs = show(shown_true)
     if evaluator.batch:
         true_rhs = _batched(true_rhs, instance.kind, where)
-    point = _point_text(evaluator, instance, where, rhs, shown_true, outcome.point, show)
+    point, nodes = _point_text(evaluator, instance, where, rhs, shown_true, outcome.point, show)
     shown_values = (f"the left side (true value) is {_number(outcome.true)} but the right side is "
                     f"{_number(outcome.person)}")
     diagnoses = _diagnoses(evaluator, target, instance, where, rhs, true, mine)
     matrix = isinstance(instance.true, sp.MatrixBase) and instance.true.shape[1] > 1
-    return Failure(instance.label + _component_name(where, matrix), true_rhs, point, shown_values, tuple(diagnoses))
+    return Failure(instance.label + _component_name(where, matrix), true_rhs, point, shown_values, tuple(diagnoses),
+                   nodes)
 
 
 def _point_text(evaluator: Evaluator, instance: Instance, where, rhs: Node, shown_true: sp.Expr,
-                point: dict[sp.Symbol, sp.Float], show) -> str:
-    """The values at the failing point of what the two sides are written in (a, z, y, w, δ).
+                point: dict[sp.Symbol, sp.Float], show) -> tuple[str, str]:
+    """The failing point (its weights, inputs and targets) and, beside it, the values there of
+    what the two sides are written in (a, z, y, w, δ): the numbers a reader can check by hand.
 
-    The point itself is every parameter, input and target, drawn at random: dozens of numbers
-    that say little.  A batch equation's symbols stand for several samples, so it lists those.
+    A batch equation's symbols stand for several samples, so it gets the point alone.
     """
     truth = evaluator.truth
     names = truth.point_names(show)
@@ -92,7 +94,7 @@ def _point_text(evaluator: Evaluator, instance: Instance, where, rhs: Node, show
                            for symbol, value in sorted(point.items(), key=lambda item: str(item[0]))
                            if symbol in names)
     if evaluator.batch:
-        return everything
+        return everything, ""
     symbols = set(shown_true.free_symbols)
     with contextlib.suppress(EquationError, ShapeMismatchError, KeyError):
         symbols |= dict(components(evaluator.value(rhs, instance.env)))[where].free_symbols
@@ -100,10 +102,10 @@ def _point_text(evaluator: Evaluator, instance: Instance, where, rhs: Node, show
     for symbol in symbols:
         value = point[symbol] if symbol in point else evaluate(truth.expand(symbol), point)
         if not value.is_number:
-            return everything
+            return everything, ""
         shown.append((show(symbol), float(value)))
     shown.sort(key=lambda item: item[0].lstrip("\\"))
-    return ", ".join(f"{name} = {value:.10g}" for name, value in shown) or everything
+    return everything, ", ".join(f"{name} = {value:.10g}" for name, value in shown)
 
 
 def _batched(text: str, kind: str, where) -> str:

@@ -20,6 +20,7 @@ class Failure:
     point: str = ""
     values: str = ""
     diagnoses: tuple[str, ...] = ()
+    nodes: str = ""  # the values at the point of the a, z, y, w, δ the two sides are written in
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class Result:
         lines.append(f"      true right-hand side: {failure.true_rhs}")
         if failure.point:
             lines.append(f"      at {failure.point}")
+            if failure.nodes:
+                lines.append(f"      where {failure.nodes}")
             lines.append(f"      {failure.values}")
         for diagnosis in failure.diagnoses or ("no diagnosis fits (not a sign, a constant factor, σ'(a) for "
                                                "σ'(z), a transpose, swapped indices or a missing term)",):
