@@ -107,8 +107,12 @@ def _check(arguments: argparse.Namespace) -> int:
         equations += equations_from_file(arguments.file)
     if not equations:
         raise UserError("nothing to check: give --equation '...' or --file FILE.tex", "check")
-    report = check_equations(spec, equations, notation=arguments.notation)
+    report = check_equations(spec, equations, notation=arguments.notation, keep_going=bool(arguments.file))
     print(report.text())
+    if report.unreadable:
+        first = report.unreadable[0]
+        print(f"symbackprop: error: {len(report.unreadable)} of {len(report.results)} equations not understood "
+              f"(the first, [{first.number}]: {first.unreadable})", file=sys.stderr)
     return report.exit_code
 
 

@@ -264,3 +264,66 @@ def test_user_text_is_never_run(specs, text):
 def test_hostile_sizes_are_refused(specs, text, phrase):
     with pytest.raises(EquationError, match=phrase):
         check_equations(specs["quad"], [text])
+
+
+# -- whole files: definitions, chain-rule steps and forward-pass lines among the claims ---------------
+MIXED = r"""
+\begin{equation} z^l = W^l a^{l-1} + b^l, \qquad a^l = \sigma(z^l) \end{equation}
+\begin{equation} C = \frac{1}{2} \sum_j (y_j - a^L_j)^2 \end{equation}
+\begin{equation}
+  \delta^L_j = \sum_k \frac{\partial C}{\partial a^L_k} \frac{\partial a^L_k}{\partial z^L_j}
+\end{equation}
+\begin{equation} \delta^L_j = (a^L_j - y_j) \sigma'(z^L_j \end{equation}
+\begin{equation} \delta^l_j = \bigl((W^{l+1})^T \delta^{l+1}\bigr)_j \sigma'(z^l_j) \end{equation}
+\begin{equation} \frac{\partial C}{\partial w^l_{jk}} = a^{l-1}_j \delta^l_k \end{equation}
+"""
+
+
+def test_a_file_is_checked_past_what_is_not_a_claim_and_what_cannot_be_read(specs, tmp_path, capsys):
+    report = check_equations(specs["quad"], equations_from_text(MIXED), keep_going=True)
+    verdicts = [(result.number, result.correct, bool(result.skipped), bool(result.unreadable))
+                for result in report.results]
+    assert verdicts == [("1", True, True, False), ("2", True, True, False), ("3", True, False, False),
+                        ("4", False, False, True), ("5", True, False, False), ("6", False, False, False)]
+    assert report.exit_code == 2 and "NOT UNDERSTOOD: equation 4, column" in report.text()
+    assert report.text().endswith("2 of 4 correct, 1 of them not understood; 2 skipped (not a gradient or an error δ)")
+    path = tmp_path / "mine.tex"
+    path.write_text(MIXED)
+    assert main(["check", "2-3-2", "--file", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and "1 of 6 equations not understood" in captured.err
+    assert "swapped indices" in captured.out
+    with pytest.raises(EquationError, match="equation 1"):  # equations given one by one: the first stops it
+        check_equations(specs["quad"], equations_from_text(MIXED))
+
+
+def test_chain_rule_steps_and_vector_entries_have_their_true_values(specs):
+    good = [r"\delta^l_j = \sum_k \frac{\partial C}{\partial z^{l+1}_k} \frac{\partial z^{l+1}_k}{\partial z^l_j}",
+            r"\frac{\partial C}{\partial w^l_{jk}} = \delta^l_j \frac{\partial z^l_j}{\partial w^l_{jk}}",
+            r"\frac{\partial C}{\partial b^l_j} = \delta^l_j \frac{\partial z^l_j}{\partial b^l_j}",
+            r"\delta^L_j = \frac{\partial C}{\partial a^L_j} \frac{\partial a^L_j}{\partial z^L_j}",
+            r"\delta^L_j = \sum_k \frac{\partial C}{\partial a^L_k} \sigma'(z^L_j) [k = j]",
+            r"\delta^l_j = \bigl((W^{l+1})^T \delta^{l+1}\bigr)_j a^l_j (1 - a^l_j)"]
+    assert check_equations(specs["quad"], good).exit_code == 0
+    tanh = Spec.parse("2-3-2", activation="tanh", output_activation="identity")
+    powers = [r"\delta^1_j = \sum_k w^2_{kj} \delta^2_k (1 - \tanh^2(z^1_j))",
+              r"\delta^1_j = \sum_k w^2_{kj} \delta^2_k (1 - \tanh^{2}{(z^{1}_{j})})"]  # SymPy's way
+    assert check_equations(tanh, powers).exit_code == 0
+    wrong = check_equations(specs["quad"], [r"\delta^l_j = \sum_k \delta^{l+1}_k \frac{\partial z^{l+1}_j}"
+                                            r"{\partial z^l_k}"])
+    assert wrong.exit_code == 1 and "swapped indices" in wrong.text()
+    with pytest.raises(EquationError, match="out of range for a vector of 3"):
+        check_equations(specs["quad"], [r"\delta^1_1 = ((W^{2})^T \delta^{2})_{4} \sigma'(z^1_1)"])
+
+
+@pytest.mark.parametrize("notation", ["nielsen", "ng", "higham"])
+def test_every_equation_of_our_own_document_checks(notation):
+    """The derivation document, read back by the checker: no equation incorrect or unreadable
+    (softmax, so the Jacobian steps, the row sum s it defines and its cancellation are all in it)."""
+    spec = Spec.parse("2-2-2", activation="tanh", output_activation="softmax", cost="cross_entropy")
+    report = check_equations(spec, equations_from_text(build_document(spec, notation=notation, weights="none")),
+                             notation, keep_going=True)
+    assert report.exit_code == 0, "\n".join(line for result in report.results if not result.correct
+                                            for line in result.lines())
+    checked = [result for result in report.results if not result.skipped]
+    assert len(checked) >= 30 and any("defines s" in result.skipped for result in report.results)

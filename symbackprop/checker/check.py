@@ -20,28 +20,93 @@ from .batch import SIZE, batch_for, is_batch, ng_gradient
 from .compare import POINTS, compare
 from .explain import explain_failure, explain_shape, printer_for, true_side_text
 from .lhs import Instance, components, cost_of, instances, shape_of, target_of
-from .parser import Node, parse_equation
+from .parser import Node, Sym, parse_equation, parse_first_sides, parse_left_side
 from .report import CheckReport, Failure, Result
-from .resolve import Evaluator, IndexOutOfRangeError, OutOfRangeError, Resolved, ShapeMismatchError
+from .resolve import (
+    ALIASES,
+    Evaluator,
+    IndexOutOfRangeError,
+    NotElementwiseError,
+    OutOfRangeError,
+    Resolved,
+    ShapeMismatchError,
+)
 from .truth import Truth, truth_for
 
 
-def check_equations(spec: Spec, equations: list[str], notation: str = "nielsen") -> CheckReport:
-    """Check every equation; :class:`EquationError` (exit 2) for one that cannot be understood."""
+def check_equations(spec: Spec, equations: list[str], notation: str = "nielsen", *,
+                    keep_going: bool = False) -> CheckReport:
+    """Check every equation.
+
+    One that cannot be understood raises :class:`EquationError` (exit 2), or with ``keep_going``
+    (a whole file: derivations mix in forward-pass lines and prose-like maths) becomes a
+    NOT UNDERSTOOD result while the others are still checked.
+    """
     profile = notation_profile(notation)
     truth = truth_for(spec)
+    texts = [text.strip().rstrip(".,;").strip() for text in equations]
+    definitions = _definitions(texts) if keep_going else {}
     results: list[Result] = []
-    for number, text in enumerate(equations, start=1):
-        results += check_one(truth, profile, number, text.strip().rstrip(".,;").strip())
+    for number, text in enumerate(texts, start=1):
+        try:
+            results += check_one(truth, profile, number, text, definitions)
+        except EquationError as error:
+            if not keep_going:
+                raise
+            reason = _not_a_claim(truth, profile, number, text, definitions)
+            if reason is None:
+                results.append(Result(str(number), text, False, "", unreadable=error.message))
+            else:
+                results.append(Result(str(number), text, True, "", skipped=reason))
     return CheckReport(spec, profile, tuple(results), bool(truth.closing))
 
 
-def check_one(truth: Truth, profile: Notation, number: int, text: str) -> list[Result]:
+SKIPPED = "its left side is not a gradient or an error δ (a definition or an intermediate step)"
+
+
+def _definitions(texts: list[str]) -> dict[str, Node]:
+    """Symbols a file defines for its other equations, as in ``s = \\sum_i a_i ∂C/∂a_i``: a bare
+    name that means nothing in any notation, on the left of an equation, mapped to its right side."""
+    found: dict[str, Node] = {}
+    for number, text in enumerate(texts, start=1):
+        try:
+            lhs, rhs = parse_first_sides(text, f"equation {number}")
+        except EquationError:
+            continue
+        if isinstance(lhs, Sym) and lhs.sup is None and lhs.sub is None and lhs.name not in ALIASES:
+            found.setdefault(lhs.name, rhs)
+    return found
+
+
+def _not_a_claim(truth: Truth, profile: Notation, number: int, text: str,
+                 definitions: dict[str, Node]) -> str | None:
+    """Why an equation that could not be checked is no gradient or δ claim (a file's forward pass,
+    cost, chain-rule step or definition: skipped, not an error), or None when it is one.  An
+    unreadable left side counts as a claim."""
+    place = f"equation {number}"
+    try:
+        lhs = parse_left_side(text, place)
+    except EquationError:
+        return None
+    accumulator = ng_gradient(lhs, profile)
+    for model in (truth, batch_for(truth)):
+        try:
+            target_of(Evaluator(model, profile, place, accumulator), lhs)
+        except EquationError:
+            continue
+        return None
+    if isinstance(lhs, Sym) and lhs.name in definitions and lhs.sup is None and lhs.sub is None:
+        return f"it defines {lhs.name}, read where the file uses it"
+    return SKIPPED
+
+
+def check_one(truth: Truth, profile: Notation, number: int, text: str,
+              definitions: dict[str, Node] | None = None) -> list[Result]:
     place = f"equation {number}"
     equation = parse_equation(text, place)
     accumulator = ng_gradient(equation.sides[0], profile)
     batch = is_batch(equation, profile)
-    evaluator = Evaluator(batch_for(truth) if batch else truth, profile, place, accumulator)
+    evaluator = Evaluator(batch_for(truth) if batch else truth, profile, place, accumulator, definitions)
     target = target_of(evaluator, equation.sides[0])
     if batch and target.kind == "delta":
         delta, batch_delta = profile.generic_node(r"\delta"), profile.generic_node(r"\Delta")
@@ -62,6 +127,7 @@ def _check_side(evaluator: Evaluator, target: Resolved, found: list[Instance], f
     truth = evaluator.truth
     statuses: list[str] = []
     checked = 0
+    skipped: OutOfRangeError | None = None
     points = truth.points(POINTS)
     for instance in found:
         try:
@@ -73,8 +139,9 @@ def _check_side(evaluator: Evaluator, target: Resolved, found: list[Instance], f
                 instance.label, true_side_text(evaluator, instance, printer_for(truth, evaluator.notation)),
                 diagnoses=(f"an index is out of range for this instance ({error.reason}): swapped or "
                            "misplaced indices?",)))
-        except OutOfRangeError:
+        except OutOfRangeError as error:
             if free:
+                skipped = skipped or error
                 continue
             raise
         except ShapeMismatchError as mismatch:
@@ -98,6 +165,8 @@ def _check_side(evaluator: Evaluator, target: Resolved, found: list[Instance], f
                                                                       true, mine, outcome))
             statuses.append(outcome.status)
     if not checked:
+        if isinstance(skipped, NotElementwiseError):
+            raise skipped  # not a missing layer: σ' of the softmax output, the only layer there is
         raise EquationError("the right side refers to layers that do not exist for any instance of the left "
                             "side", f"equation {label}")
     summary = _summary(statuses, checked, free)

@@ -3,8 +3,10 @@
 From .tex (or any text with LaTeX display math): ``\\begin{equation}…\\end{equation}`` (and
 ``equation*``, ``align``, ``align*``, ``gather``, ``multline``), ``\\[ … \\]`` and
 ``$$ … $$``.  Aligned environments are split on ``\\\\``; a row starting with ``&=``
-continues the left side of the row before it.  ``\\label{…}``, ``\\nonumber`` and trailing
-punctuation are dropped.  From a .txt file: every non-comment line that contains '='.
+continues the left side of the row before it, and a row with no '=' at all (``&\\quad + …``)
+continues the right side.  ``\\label{…}``, ``\\tag{…}``, ``\\nonumber``, inner ``split`` and
+``aligned`` environments and trailing punctuation are dropped.  From a .txt file: every
+non-comment line that contains '='.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from ..errors import EquationError
 _ENVIRONMENT = re.compile(
     r"\\begin\{(equation|align|gather|multline|eqnarray)(\*?)\}(.*?)\\end\{\1\2\}"
     r"|\\\[(.*?)\\\]|\$\$(.*?)\$\$", re.S)
-_DROP = re.compile(r"\\label\{[^}]*\}|\\nonumber|\\notag|(?<!\\)%[^\n]*")
+_DROP = re.compile(r"\\label\{[^}]*\}|\\tag\*?\{[^}]*\}|\\nonumber|\\notag|(?<!\\)%[^\n]*"
+                   r"|\\(?:begin|end)\{(?:split|aligned|gathered)\}")
 
 
 def equations_from_file(path: str | Path) -> list[str]:
@@ -51,4 +54,6 @@ def equations_from_text(text: str, plain: bool = False) -> list[str]:
             if "=" in row:
                 left = row.replace("&", "").split("=")[0].strip()
                 found.append(row.replace("&", " ").strip())
+            elif left is not None:  # a long right side broken over lines
+                found[-1] = f"{found[-1]} {row.replace('&', ' ').strip()}"
     return found

@@ -76,6 +76,14 @@ class Partial(Node):
 
 
 @dataclass(frozen=True)
+class NodePartial(Node):
+    """∂a^l_k/∂z^l_j and the like: one network quantity by another, a step of the chain rule."""
+
+    of: Sym
+    wrt: Sym
+
+
+@dataclass(frozen=True)
 class Nabla(Node):
     wrt: str
 
@@ -108,6 +116,22 @@ class Ones(Node):
     """The column of ones \\mathbf{1}_m (the batch's sum as a product)."""
 
     size: str
+
+
+@dataclass(frozen=True)
+class Indicator(Node):
+    """The Iverson bracket [i = j] (1 when the indices agree, else 0), as in \\mathbf{1}[i = j]."""
+
+    left: str
+    right: str
+
+
+@dataclass(frozen=True)
+class Component(Node):
+    """Entry ``index`` of a bracketed vector: ((W^{l+1})^T δ^{l+1})_j."""
+
+    arg: Node
+    index: str
 
 
 @dataclass(frozen=True)
@@ -236,6 +260,10 @@ class Parser:
             elif token.kind == "SUB" and node == Num(node.column, "1"):  # \mathbf{1}_m
                 self.advance()
                 node = Ones(node.column, token.text.strip())
+            elif token.kind == "SUB" and self.tokens[self.pos - 1].kind == "OP" \
+                    and self.tokens[self.pos - 1].text in ")]":
+                self.advance()
+                node = Component(token.column, node, token.text.strip())
             else:
                 return node
 
@@ -254,6 +282,8 @@ class Parser:
         if token.kind == "NUMBER":
             self.advance()
             return Num(token.column, token.text)
+        if token.kind == "OP" and token.text == "[" and self.peek(2).kind == "OP" and self.peek(2).text == "=":
+            return self.indicator()
         if token.kind == "OP" and token.text in "([{":
             close = {"(": ")", "[": "]", "{": "}"}[token.text]
             return self.group(token.text, close)
@@ -262,11 +292,23 @@ class Parser:
         if token.kind == "NAME":
             if token.text in ("dC", "dJ") and self.peek().kind == "OP" and self.peek().text == "/":
                 return self.plain_partial()
-            if token.text in FUNCTIONS and (self.peek().kind == "OP" and self.peek().text in "('"
-                                            or self.peek().kind == "SUP" and self.peek().text in PRIME):
+            if token.text in FUNCTIONS and (self.peek().kind == "OP" and self.peek().text in "('{"
+                                            or self.peek().kind == "SUP" and (self.peek().text in PRIME
+                                                                              or self.peek().text.isdigit())):
                 return self.function()
             return self.symbol()
         raise self.error("a number, a symbol, '(' or a command such as \\frac")
+
+    def indicator(self) -> Indicator:
+        """[i = j]: two indices (a letter or a number each) compared."""
+        token = self.advance()
+        sides = []
+        for after in ("=", "]"):
+            if not (self.at("NAME") or self.at("NUMBER")):
+                raise self.error("an index (a letter or a number) in [i = j]")
+            sides.append(self.advance().text)
+            self.expect("OP", after, f"'{after}' in [i = j]")
+        return Indicator(token.column, *sides)
 
     def command(self) -> Node:
         token = self.advance()
@@ -334,6 +376,8 @@ class Parser:
     def latex_partial(self, frac: Token) -> Node:
         self.expect("OP", "{")
         self.expect("CMD", "partial")
+        if self.at("NAME") and self.token.text not in ("C", "J"):
+            return self.node_partial(frac)
         cost = None if self.at("OP", "}") else self.expect_cost()
         self.expect("OP", "}", "'}' after \\partial C")
         self.expect("OP", "{", "'{' to open the denominator")
@@ -343,6 +387,16 @@ class Parser:
         if cost is None:
             cost = self.expect_cost()
         return Partial(frac.column, cost, wrt)
+
+    def node_partial(self, frac: Token) -> NodePartial:
+        """The rest of \\frac{\\partial a^l_k}{\\partial z^l_j}, after the numerator's \\partial."""
+        of = self.symbol()
+        self.expect("OP", "}", "'}' after the numerator of ∂a/∂z")
+        self.expect("OP", "{", "'{' to open the denominator")
+        self.expect("CMD", "partial", "\\partial in the denominator")
+        wrt = self.symbol_in_braces()
+        self.expect("OP", "}", "'}' to close the denominator")
+        return NodePartial(frac.column, of, wrt)
 
     def symbol_in_braces(self) -> Sym:
         if self.at("CMD") and self.token.text in FONTS:
@@ -368,14 +422,24 @@ class Parser:
         return Partial(token.column, token.text[1], self.symbol())
 
     def function(self) -> Node:
+        """σ(z), σ'(z), \\tanh(z), and SymPy's way with powers: \\tanh^{2}{(z)} is tanh(z)²."""
         token = self.advance()
-        prime = False
+        prime, power = False, None
         if self.at("OP", "'") or (self.at("SUP") and self.token.text in PRIME):
             self.advance()
             prime = True
-        if not self.at("OP", "("):
+        elif self.at("SUP") and self.token.text.isdigit():
+            power = self.advance()
+            if int(power.text) > MAX_EXPONENT:
+                raise self.error(f"a whole-number power up to {MAX_EXPONENT}", power)
+        if self.at("OP", "{"):
+            argument = self.group("{", "}")
+        elif self.at("OP", "("):
+            argument = self.group("(", ")")
+        else:
             raise self.error(f"'(' after {token.text}")
-        return Func(token.column, token.text, prime, self.group("(", ")"))
+        node = Func(token.column, token.text, prime, argument)
+        return node if power is None else Power(power.column, node, int(power.text))
 
     def symbol(self) -> Sym:
         if not self.at("NAME"):
@@ -393,6 +457,23 @@ class Parser:
                 sup = self.advance().text
             else:
                 return Sym(symbol.column, symbol.name, sup, sub)
+
+
+def parse_left_side(text: str, place: str) -> Node:
+    """The left side of an equation alone, when the rest cannot be parsed (what kind of claim is it?)."""
+    parser = Parser(text, place)
+    side = parser.expr()
+    if not parser.at("OP", "="):
+        raise parser.error("'=' between the left and right sides")
+    return side
+
+
+def parse_first_sides(text: str, place: str) -> tuple[Node, Node]:
+    """The left side and the first right side, whatever follows (``s = Σ_i … = −1``)."""
+    parser = Parser(text, place)
+    left = parser.expr()
+    parser.expect("OP", "=", "'=' between the left and right sides")
+    return left, parser.expr()
 
 
 def parse_equation(text: str, place: str) -> Equation:

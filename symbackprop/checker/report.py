@@ -30,9 +30,15 @@ class Result:
     correct: bool
     how: str
     failure: Failure | None = None
+    unreadable: str = ""  # why the equation could not be read (a file is checked on past it)
+    skipped: str = ""  # why a file's equation is not a claim to check (a definition, a step)
 
     def lines(self) -> list[str]:
         lines = [f"[{self.number}] {self.text}"]
+        if self.unreadable:
+            return lines + [f"    NOT UNDERSTOOD: {self.unreadable}"]
+        if self.skipped:
+            return lines + [f"    skipped: {self.skipped}"]
         if self.correct:
             return lines + [f"    CORRECT ({self.how})"]
         failure = self.failure
@@ -57,7 +63,14 @@ class CheckReport:
     targets_sum_to_one: bool = False
 
     @property
+    def unreadable(self) -> tuple[Result, ...]:
+        return tuple(result for result in self.results if result.unreadable)
+
+    @property
     def exit_code(self) -> int:
+        """2 when an equation could not be understood, else 1 when one is incorrect, else 0."""
+        if self.unreadable:
+            return 2
         return 0 if all(result.correct for result in self.results) else 1
 
     def text(self) -> str:
@@ -70,8 +83,14 @@ class CheckReport:
         if self.targets_sum_to_one:
             head.append("Assumed: the targets sum to one (Σ_j y_j = 1); the last target is eliminated.")
         body = [line for result in self.results for line in result.lines()]
-        correct = sum(result.correct for result in self.results)
-        return "\n".join(head + [""] + body + ["", f"{correct} of {len(self.results)} correct"])
+        checked = [result for result in self.results if not result.skipped]
+        tally = f"{sum(result.correct for result in checked)} of {len(checked)} correct"
+        if self.unreadable:
+            tally += f", {len(self.unreadable)} of them not understood"
+        skipped = len(self.results) - len(checked)
+        if skipped:
+            tally += f"; {skipped} skipped (not a gradient or an error δ)"
+        return "\n".join(head + [""] + body + ["", tally])
 
 
 def _plain(text: str) -> str:

@@ -13,6 +13,7 @@ the batch size and Δ^l, A^l, Z^l, X, Y are m × (width) matrices, one row per s
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -22,7 +23,23 @@ from ..errors import EquationError
 from ..notation import Notation
 from ..registry import Z
 from .batch import SAMPLE, SIZE, BatchTruth, is_sample_sum, unmark
-from .parser import Bin, Func, Nabla, Neg, Node, Num, Ones, Partial, Power, Sum, Sym, Transpose
+from .parser import (
+    Bin,
+    Component,
+    Func,
+    Indicator,
+    Nabla,
+    Neg,
+    Node,
+    NodePartial,
+    Num,
+    Ones,
+    Partial,
+    Power,
+    Sum,
+    Sym,
+    Transpose,
+)
 from .truth import Truth
 
 LAYER_VARIABLES = {"l"}
@@ -48,6 +65,10 @@ class IndexOutOfRangeError(OutOfRangeError):
     """A neuron index outside its layer."""
 
 
+class NotElementwiseError(OutOfRangeError):
+    """σ' (or D) of a softmax layer: an equation with a free layer does not apply there."""
+
+
 @dataclass(frozen=True)
 class Resolved:
     """A symbol with its kind (w, W, b, a, z, delta, x, y, D), core layer and index texts."""
@@ -67,7 +88,8 @@ def strip_brackets(text: str) -> str:
 
 
 class Evaluator:
-    def __init__(self, truth: Truth | BatchTruth, notation: Notation, place: str, accumulator: bool = False) -> None:
+    def __init__(self, truth: Truth | BatchTruth, notation: Notation, place: str, accumulator: bool = False,
+                 definitions: Mapping[str, Node] | None = None) -> None:
         self.truth = truth
         self.model = truth.model
         self.notation = notation
@@ -75,6 +97,9 @@ class Evaluator:
         self.batch = truth if isinstance(truth, BatchTruth) else None
         #: Δ^{(l)} is Ng's accumulator (the left side is Ng's D^{(l)}, see :mod:`.batch`)
         self.accumulator = accumulator
+        #: symbols the same file defines (s = Σ_i a_i ∂C/∂a_i), read as their right sides
+        self.definitions = dict(definitions or {})
+        self._expanding: set[str] = set()
 
     def error(self, reason: str, column: int, cls: type[EquationError] = EquationError) -> EquationError:
         return cls(reason, f"{self.place}, column {column}")
@@ -217,6 +242,8 @@ class Evaluator:
         return {"a": model.a, "z": model.z, "delta": model.delta}[kind](core, *indices)
 
     def symbol_value(self, symbol: Sym, env: dict[str, int]) -> sp.Expr | sp.Matrix:
+        if symbol.sup is None and symbol.sub is None and symbol.name in self.definitions:
+            return self.defined(symbol, env)
         sample = None
         if self.batch:
             symbol, sample = unmark(symbol, env)
@@ -225,6 +252,16 @@ class Evaluator:
             return self.batch_value(resolved, env)
         value = self._one_sample(symbol, resolved, env)
         return self.per_sample(value, sample, symbol) if resolved.kind in PER_SAMPLE else value
+
+    def defined(self, symbol: Sym, env: dict[str, int]) -> sp.Expr | sp.Matrix:
+        """A symbol defined elsewhere in the file, as the value of its definition."""
+        if symbol.name in self._expanding:
+            raise self.error(f"'{symbol.name}' is defined in terms of itself", symbol.column)
+        self._expanding.add(symbol.name)
+        try:
+            return self.value(self.definitions[symbol.name], env)
+        finally:
+            self._expanding.discard(symbol.name)
 
     def per_sample(self, value, sample: int | None, symbol: Sym):
         """One sample's value in a batch equation (per-sample equations: ``value`` itself)."""
@@ -282,7 +319,7 @@ class Evaluator:
             return self.truth.derivative(core, argument)
         except ValueError:
             raise self.error("σ' of a softmax layer is a Jacobian, not an elementwise derivative; write δ^L "
-                             "through ∂C/∂a or in closed form", column) from None
+                             "through ∂C/∂a or in closed form", column, NotElementwiseError) from None
 
     def function_layer(self, node: Func, argument) -> int:
         symbols = argument.free_symbols
@@ -339,6 +376,13 @@ class Evaluator:
                 raise self.error(f"\\mathbf{{1}}_{{{node.size}}}: expected \\mathbf{{1}}_m, the column of m ones",
                                  node.column)
             return sp.ones(SIZE, 1)
+        if isinstance(node, Component):
+            return self.component(node, env)
+        if isinstance(node, NodePartial):
+            return self.node_partial(node, env)
+        if isinstance(node, Indicator):
+            left, right = (self.affine(text, env, node.column, "index") for text in (node.left, node.right))
+            return sp.Integer(left == right)
         if isinstance(node, Neg):
             return -self.value(node.arg, env)
         if isinstance(node, Transpose):
@@ -354,6 +398,42 @@ class Evaluator:
         if isinstance(node, Bin):
             return self.binary(node, self.value(node.left, env), self.value(node.right, env))
         raise TypeError(node)
+
+    def component(self, node: Component, env: dict[str, int]) -> sp.Expr:
+        """Entry ``index`` (1-based, as in the mathematics) of a vector in brackets."""
+        inner = self.value(node.arg, env)
+        if not isinstance(inner, sp.MatrixBase) or 1 not in inner.shape:
+            raise ShapeMismatchError(f"(…)_{{{node.index}}} takes an entry of a vector, but the bracket holds "
+                                     f"{_shape(inner)} "
+                                     f"(column {node.column})")
+        index = self.affine(strip_brackets(node.index), env, node.column, "index")
+        if not 1 <= index <= len(inner):
+            raise self.error(f"index {index} ('{node.index}') is out of range for a vector of {len(inner)}",
+                             node.column, IndexOutOfRangeError)
+        return inner[index - 1]
+
+    def node_partial(self, node: NodePartial, env: dict[str, int]) -> sp.Expr:
+        """∂N/∂D between two network quantities: N written through D's layer, differentiated by D.
+
+        ∂a^L_k/∂z^L_j is δ_kj σ'(z^L_j) (or softmax's a_k(δ_kj − a_j)), ∂z^{l+1}_k/∂z^l_j is
+        w^{l+1}_kj σ'(z^l_j), ∂z^l_j/∂w^l_jk is a^{l−1}_k: whatever the person's chain rule says.
+        """
+        if self.batch:
+            raise self.error("a step such as ∂a/∂z is read in one sample's equations only", node.column)
+        of = self._one_entry(node.of, env, ("a", "z"))
+        kind, core, wrt = self._one_entry(node.wrt, env, ("a", "z", "w", "b"))
+        written_through = self.truth.above("a", core - 1) if kind in ("w", "b") else self.truth.above(kind, core)
+        return sp.diff(written_through.get(of[2], of[2]), wrt)
+
+    def _one_entry(self, symbol: Sym, env: dict[str, int], kinds: tuple[str, ...]) -> tuple[str, int, sp.Symbol]:
+        resolved = self.resolve(symbol)
+        if resolved.kind not in kinds or not resolved.indices:
+            raise self.error(f"in ∂N/∂D, expected one entry of {', '.join(kinds)} (with its indices), as in "
+                             "∂a^l_k/∂z^l_j", symbol.column)
+        core = self.core_layer(resolved, env)
+        if resolved.kind == "z" and core == 0:
+            raise self.error("the input layer has no z", symbol.column, OutOfRangeError)
+        return resolved.kind, core, self.entry(resolved.kind, core, self.index_values(resolved, core, env))
 
     def nabla(self, node: Nabla) -> sp.Matrix:
         """∇_a C, the gradient in the output activations (∇_A C of a batch: one row per sample)."""
@@ -460,6 +540,10 @@ def _symbols(node: Node):
         yield node
         return
     if isinstance(node, Partial):
+        yield node.wrt
+        return
+    if isinstance(node, NodePartial):
+        yield from (node.of, node.wrt)
         return
     for name in ("arg", "left", "right", "body"):
         child = getattr(node, name, None)
