@@ -11,6 +11,8 @@ from conftest import derived
 
 from symbackprop import driver
 from symbackprop.derivation import derive_layers
+from symbackprop.model import NetworkModel, Parameter
+from symbackprop.partials import PerWeightPartials
 from symbackprop.proof import (
     FAILED,
     PROVED,
@@ -49,6 +51,20 @@ def test_time_budget_interrupts():
     assert time.monotonic() - start < 2
     with time_budget(None):
         pass
+
+
+def test_time_budget_fires_again_when_its_timeout_error_is_swallowed():
+    """As Python does with an exception raised in a gc callback or __del__."""
+    with pytest.raises(TimeoutError), time_budget(0.05):
+        try:
+            while True:
+                pass
+        except TimeoutError:
+            pass
+        give_up = time.monotonic() + 5
+        while time.monotonic() < give_up:
+            pass
+        pytest.fail("the budget did not fire a second time")
 
 
 def test_numerically_equal_and_counterexample():
@@ -130,3 +146,13 @@ def test_rewrite_check_in_isolation():
     (verdict,) = driver.prove_rewrites(layers)
     assert verdict.holds and sp.expand(layers.layers[0].derivative - (1 - sp.exp(-A))) == 0
     assert Z not in layers.layers[0].derivative.free_symbols
+
+
+def test_a_step_that_runs_out_of_time_does_not_use_up_the_next_ones():
+    """abs(z) networks: cancel takes seconds on this difference, expand decides it at once."""
+    spec = Spec.parse("3-3-3-2", activation="soft=z/(1+abs(z))", output_activation="sigmoid")
+    partials = PerWeightPartials(NetworkModel(spec), derive_layers(spec))
+    brute, factored = partials.brute(Parameter("w", 1, 1, 1)), partials.factored_in_nodes(Parameter("w", 1, 1, 1))
+    model = partials.model
+    difference = partials.free_nodes(model.contract_nodes(brute) - model.contract_nodes(factored))
+    assert symbolically_zero(difference, budget=1.0, quick=True)
