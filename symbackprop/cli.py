@@ -136,8 +136,7 @@ def _proof_budget_argument(parser: argparse.ArgumentParser, help_text: str | Non
     parser.add_argument("--proof-budget", type=seconds, default=PROOF_BUDGET, metavar="SECONDS",
                         help=help_text or f"seconds for the whole symbolic proof; past them the remaining partials are "
                         f"checked numerically only, and the verdicts say so (default {PROOF_BUDGET:g}; "
-                        "0: numeric checks only; "
-                        "inf: no limit)")
+                        "0: numeric checks only; inf: no limit)")
 
 
 class _Parser(argparse.ArgumentParser):

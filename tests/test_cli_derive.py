@@ -124,6 +124,12 @@ def test_proof_budget_option(capsys):
     assert "BP4:         proved symbolically for all 6" in out and "time budget" not in out
 
 
+def test_proof_budget_default_is_the_api_default():
+    from symbackprop.driver import DEFAULT_PROOF_BUDGET
+
+    assert cli.build_parser().parse_args(["derive", "2-1"]).proof_budget == DEFAULT_PROOF_BUDGET
+
+
 def test_latex_takes_the_proof_budget_too(capsys):
     assert cli.main(["latex", "2-1", "--activation", "sigmoid", "--proof-budget", "0"]) == 0
     assert "after the 0 s proof budget ran out" in capsys.readouterr().out
