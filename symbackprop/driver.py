@@ -19,8 +19,11 @@ from .partials import PerWeightPartials
 from .proof import (
     DIGITS,
     FAILED,
+    NO_DEADLINE,
+    POINTS_AFTER_DEADLINE,
     PROVED,
     VERIFIED,
+    Deadline,
     Proof,
     Sampler,
     Verdict,
@@ -38,6 +41,8 @@ REDUCED_WIDTH = 2
 MAX_PROOF_DEPTH = 4
 #: ... and so do networks whose brute-force partials would be too large (see :func:`path_terms`).
 MAX_PATH_TERMS = 400
+#: Seconds for the whole symbolic proof (see :class:`~symbackprop.proof.Deadline`).
+DEFAULT_PROOF_BUDGET = 30.0
 NUMERIC_ENTRIES = 24
 RELATIVE_TOLERANCE = 1e-5
 # What the report states instead of the measured error: the last digits of that depend on the BLAS
@@ -100,23 +105,47 @@ class Derivation:
 
 
 def derive(spec: Spec, *, max_parameters: int = DEFAULT_MAX_PARAMETERS, budget: float | None = 2.0,
-           seed: int = 0) -> Derivation:
-    """Derive and prove backpropagation for ``spec``."""
+           proof_budget: float | None = DEFAULT_PROOF_BUDGET, seed: int = 0) -> Derivation:
+    """Derive and prove backpropagation for ``spec``.
+
+    ``budget`` bounds each symbolic simplification (seconds); ``proof_budget`` bounds all of
+    them together (None: no limit).  Statements reached after it are checked numerically at
+    fewer points, never reported as proved, and a note in the proof says how many.
+    """
     model = NetworkModel(spec)
     layers = derive_layers(spec)
+    deadline = Deadline(proof_budget)
+    # the few σ' rewrites first: the per-weight proof relies on them, and they are cheap
+    rewrites = prove_rewrites(layers, budget=budget, seed=seed, deadline=deadline)
     reason = _too_large(spec, max_parameters)
     per_weight = PerWeightPartials(model, layers) if reason is None else None
     if per_weight is not None:
-        verdicts = prove_per_weight(per_weight, budget=budget, seed=seed)
+        verdicts = prove_per_weight(per_weight, budget=budget, seed=seed, deadline=deadline)
         notes: tuple[str, ...] = ()
     else:
         reduced = _reduced(spec)
         reduced_partials = PerWeightPartials(NetworkModel(reduced), derive_layers(reduced))
         verdicts = tuple(replace(v, subject=f"{v.subject} (reduced network {reduced.shorthand()})")
-                         for v in prove_per_weight(reduced_partials, budget=budget, seed=seed))
+                         for v in prove_per_weight(reduced_partials, budget=budget, seed=seed, deadline=deadline))
         notes = (_reduction_note(spec, reduced, reason),)
-    verdicts = prove_rewrites(layers, budget=budget, seed=seed) + verdicts + verify_layer_level(layers, seed=seed)
-    return Derivation(spec, model, layers, per_weight, Proof(verdicts, notes), max_parameters)
+    verdicts = rewrites + verdicts + verify_layer_level(layers, seed=seed)
+    return Derivation(spec, model, layers, per_weight, Proof(verdicts, notes + _budget_note(verdicts, deadline)),
+                      max_parameters)
+
+
+def _budget_note(verdicts: tuple[Verdict, ...], deadline: Deadline) -> tuple[str, ...]:
+    """What the user must know when the overall budget cut the symbolic proof short (else nothing)."""
+    if not any(v.budget_spent for v in verdicts):
+        return ()
+    partials = [v for v in verdicts if v.equation in ("BP3", "BP4")]
+    cut = [v for v in partials if v.budget_spent]
+    proved = sum(v.status == PROVED for v in partials)
+    rewrites = sum(v.budget_spent for v in verdicts if v.equation == "rewrite")
+    also = f"; {rewrites} of the σ' rewrites were likewise checked numerically only" if rewrites else ""
+    return (f"The proof's time budget of {deadline.seconds:g} s ran out: {proved} of {len(partials)} per-weight "
+            f"partials were proved symbolically, and {len(cut)} were then checked numerically only, at "
+            f"{POINTS_AFTER_DEADLINE} random points each in {DIGITS}-digit arithmetic, without a symbolic "
+            f"attempt{also} (a larger --proof-budget lets them be attempted).",)
 
 
 def derive_layer_level(spec: Spec, *, budget: float | None = 2.0, seed: int = 0) -> Derivation:
@@ -204,10 +233,12 @@ def _equation(parameter: Parameter) -> str:
     return "BP4" if parameter.kind == "w" else "BP3"
 
 
-def prove_per_weight(partials: PerWeightPartials, *, budget: float | None = 2.0, seed: int = 0) -> tuple[Verdict, ...]:
+def prove_per_weight(partials: PerWeightPartials, *, budget: float | None = 2.0, seed: int = 0,
+                     deadline: Deadline = NO_DEADLINE) -> tuple[Verdict, ...]:
     """For every parameter: factored form (BP1–BP4 instantiated) == brute-force partial.
 
     Under the assumption Σ y = 1 both sides are compared with the last target eliminated.
+    Past ``deadline`` the remaining parameters are only checked numerically (see :func:`compare`).
     """
     model = partials.model
     closing = {}
@@ -216,53 +247,73 @@ def prove_per_weight(partials: PerWeightPartials, *, budget: float | None = 2.0,
         closing = {targets[-1]: 1 - sp.Add(*targets[:-1])}
     targets = [t for t in model.targets if t not in closing]
     full_sampler = Sampler([model.symbol(p) for p in model.parameters] + list(model.inputs), targets, seed)
-    verdicts = []
-    for parameter in model.parameters:
-        brute = partials.brute(parameter)
-        factored = partials.factored_in_nodes(parameter)
-
-        def in_nodes(thorough: bool, brute=brute, factored=factored) -> sp.Expr:
-            difference = model.contract_nodes(brute, thorough) - model.contract_nodes(factored, thorough)
-            return partials.free_nodes(difference).xreplace(closing)
-
-        fast = in_nodes(False)
-        node_symbols = sorted(fast.free_symbols - set(targets), key=str)
-        full = (brute.xreplace(closing), partials.factored_expanded(parameter).xreplace(closing))
-        verdicts.append(compare(_subject(parameter), _equation(parameter), fast, full,
-                                Sampler(node_symbols, targets, seed), full_sampler, budget=budget,
-                                retry=lambda in_nodes=in_nodes: in_nodes(True)))
+    # output layer first: its partials are the smallest, so when the budget runs out it is the
+    # deepest (costliest) ones that are left to the numeric check
+    found = {parameter: _prove_parameter(partials, parameter, closing, full_sampler, budget, seed, deadline)
+             for parameter in sorted(model.parameters, key=lambda parameter: -parameter.layer)}
+    verdicts = [found[parameter] for parameter in model.parameters]
     return tuple(verdicts) + _delta_verdicts(model, verdicts)
 
 
+def _prove_parameter(partials: PerWeightPartials, parameter: Parameter, closing: dict, full_sampler: Sampler,
+                     budget: float | None, seed: int, deadline: Deadline) -> Verdict:
+    """The verdict for one parameter: its brute-force and factored partials in node form, then compared."""
+    model = partials.model
+    brute = partials.brute(parameter)
+    factored = partials.factored_in_nodes(parameter)
+
+    def in_nodes(thorough: bool) -> sp.Expr:
+        difference = model.contract_nodes(brute, thorough) - model.contract_nodes(factored, thorough)
+        return partials.free_nodes(difference).xreplace(closing)
+
+    fast = in_nodes(False)
+    targets = full_sampler.positive
+    node_symbols = sorted(fast.free_symbols - set(targets), key=str)
+    full = (brute.xreplace(closing), partials.factored_expanded(parameter).xreplace(closing))
+    return compare(_subject(parameter), _equation(parameter), fast, full, Sampler(node_symbols, targets, seed),
+                   full_sampler, budget=budget, retry=lambda: in_nodes(True), deadline=deadline)
+
+
 def prove_rewrites(layers: LayerDerivation, *, budget: float | None = 2.0, seed: int = 0,
-                   points: int = 24) -> tuple[Verdict, ...]:
+                   points: int = 24, deadline: Deadline = NO_DEADLINE) -> tuple[Verdict, ...]:
     """One verdict per layer whose σ'(z) is written in terms of a = σ(z): g(σ(z)) − σ'(z) = 0.
 
     The per-weight proof turns g(a) back into σ'(z), so it relies on these.  Proved with
     cancel/expand/simplify (also after rewriting into exponentials); otherwise checked in
     50-digit arithmetic at ``points`` random z (Heaviside forms such as relu's are never
-    decided symbolically).
+    decided symbolically).  Layers with the same activation state the same identity, which is
+    decided once; past ``deadline`` only numerically.
     """
     verdicts = []
+    decided: dict[tuple[sp.Expr, sp.Expr], Verdict] = {}
     for equations in layers.layers:
         if not equations.derivative_in_a or equations.derivative == equations.derivative_z:
             continue
         subject = f"σ'(z) = {sp.sstr(equations.derivative)} (layer {equations.layer})"
         composed = equations.derivative.xreplace({A: equations.activation.expr})
-        difference = composed - equations.derivative_z
-        if symbolically_zero(difference, budget) or symbolically_zero(difference.rewrite(sp.exp), budget):
-            verdicts.append(Verdict(subject, "rewrite", PROVED))
-            continue
-        equal, point, left, right = numerically_equal(composed, equations.derivative_z, Sampler([Z], seed=seed),
-                                                      points)
-        if equal:
-            verdicts.append(Verdict(subject, "rewrite", VERIFIED,
-                                    f"{points} random points, {DIGITS}-digit arithmetic"))
-        else:
-            verdicts.append(Verdict(subject, "rewrite", FAILED, f"at z = {float(point[Z]):.6g}: "
-                                    f"g(σ(z)) = {float(left):.10g} but σ'(z) = {float(right):.10g}",
-                                    {"z": float(point[Z])}))
+        key = (composed, equations.derivative_z)
+        if key not in decided:
+            decided[key] = _rewrite_verdict(composed, equations.derivative_z, budget, seed, points, deadline)
+        verdicts.append(replace(decided[key], subject=subject))
     return tuple(verdicts)
+
+
+def _rewrite_verdict(composed: sp.Expr, derivative_z: sp.Expr, budget: float | None, seed: int, points: int,
+                     deadline: Deadline) -> Verdict:
+    """g(σ(z)) == σ'(z): PROVED, VERIFIED at random z, or FAILED with the z (subject left blank)."""
+    difference = composed - derivative_z
+    spent = deadline.spent
+    if not spent and (symbolically_zero(difference, deadline.step(budget))
+                               or symbolically_zero(difference.rewrite(sp.exp), deadline.step(budget))):
+        return Verdict("", "rewrite", PROVED)
+    equal, point, left, right = numerically_equal(composed, derivative_z, Sampler([Z], seed=seed), points)
+    if equal:
+        after = f", {deadline.after()}" if spent else ""
+        return Verdict("", "rewrite", VERIFIED, f"{points} random points, {DIGITS}-digit arithmetic{after}",
+                       budget_spent=spent)
+    return Verdict("", "rewrite", FAILED, f"at z = {float(point[Z]):.6g}: "
+                   f"g(σ(z)) = {float(left):.10g} but σ'(z) = {float(right):.10g}", {"z": float(point[Z])},
+                   budget_spent=spent)
 
 
 def _delta_verdicts(model: NetworkModel, verdicts: list[Verdict]) -> tuple[Verdict, ...]:

@@ -16,6 +16,7 @@ the simplifications people expect are *found*, not hard-coded:
 from __future__ import annotations
 
 import random
+from functools import lru_cache
 
 import sympy as sp
 from sympy.functions.elementary.hyperbolic import HyperbolicFunction
@@ -46,12 +47,15 @@ def trigonometric_forms(expr: sp.Expr) -> tuple[sp.Expr, ...]:
     return (sp.Mul(*rest) * sp.trigsimp(sp.Mul(*[factor for factor in factors if factor.has(*functions)])),)
 
 
+@lru_cache(maxsize=64)
 def derivative_in_terms_of_output(activation: sp.Expr) -> sp.Expr | None:
     """σ'(z) as an expression in a = σ(z) only, or None when no such form exists.
 
     First the direct route (σ(z) appears in σ'(z): substitute it), then the inverse route
     (solve a = σ(z) for z).  Either result is checked numerically at several points, since
-    ``solve`` may pick a branch that does not hold on the whole real line.
+    ``solve`` may pick a branch that does not hold on the whole real line.  Cached: every
+    hidden layer with the same activation asks again, and ``derive`` derives the layers twice
+    for a reduced network; ``solve`` and ``simplify`` for a cubic take seconds each time.
     """
     derivative = sp.diff(activation, Z)
     if Z not in derivative.free_symbols:

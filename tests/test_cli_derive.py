@@ -121,3 +121,34 @@ def test_expression_text():
     assert expression_text(A * (1 - A)) == "a·(1 − a)"
     assert expression_text(sp.exp(-A) - Y) == "−y + exp(−a)"
     assert plain_text("per-weight: δ^L = -(a**2 - 1) at 1e-5") == "per-weight: δ^L = −(a² − 1) at 1e-5"
+
+
+def test_proof_budget_option(capsys):
+    assert cli.main(["derive", "2-2-1", "--activation", "tanh", "--proof-budget", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "BP4:         verified numerically for all 6 (4 random points, 50-digit arithmetic, after the 0 s " \
+           "proof budget ran out)" in out
+    assert "The proof's time budget of 0 s ran out: 0 of 9 per-weight partials were proved symbolically" in out
+    assert cli.main(["derive", "2-2-1", "--activation", "tanh", "--proof-budget", "inf"]) == 0
+    out = capsys.readouterr().out
+    assert "BP4:         proved symbolically for all 6" in out and "time budget" not in out
+
+
+def test_proof_budget_default_is_the_api_default():
+    from symbackprop.driver import DEFAULT_PROOF_BUDGET
+
+    assert cli.build_parser().parse_args(["derive", "2-1"]).proof_budget == DEFAULT_PROOF_BUDGET
+
+
+def test_latex_takes_the_proof_budget_too(capsys):
+    assert cli.main(["latex", "2-1", "--activation", "sigmoid", "--proof-budget", "0"]) == 0
+    assert "after the 0 s proof budget ran out" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("value", ["-1", "nan", "soon"])
+def test_bad_proof_budget_is_a_usage_error(capsys, value):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["derive", "2-1", "--proof-budget", value])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "--proof-budget" in err

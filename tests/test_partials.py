@@ -12,7 +12,7 @@ from symbackprop import driver
 from symbackprop.derivation import E, derive_layers
 from symbackprop.model import NetworkModel, Parameter
 from symbackprop.partials import PerWeightPartials
-from symbackprop.proof import FAILED
+from symbackprop.proof import FAILED, Deadline
 from symbackprop.registry import A, Y
 from symbackprop.spec import Spec
 
@@ -81,9 +81,11 @@ def _tampered(spec: Spec, layer: int, change) -> PerWeightPartials:
     # a hidden layer with the derivative dropped (δ = e)
     ("1-2-1", dict(activation="tanh", output_activation="identity"), 1, lambda delta: E, "BP2"),
 ])
-def test_wrong_factored_forms_are_caught(widths, options, layer, change, failing):
+@pytest.mark.parametrize("proof_budget", [None, 0.0], ids=["no-deadline", "deadline-spent"])
+def test_wrong_factored_forms_are_caught(widths, options, layer, change, failing, proof_budget):
+    """Also once the overall budget is spent: the cheaper numeric check must still catch them."""
     spec = Spec.parse(widths, **options)
-    verdicts = driver.prove_per_weight(_tampered(spec, layer, change), budget=0.3)
+    verdicts = driver.prove_per_weight(_tampered(spec, layer, change), budget=0.3, deadline=Deadline(proof_budget))
     failures = [v for v in verdicts if v.status == FAILED]
     assert failures
     summary = next(v for v in verdicts if v.equation == failing)

@@ -11,13 +11,19 @@ from conftest import derived
 
 from symbackprop import driver
 from symbackprop.derivation import derive_layers
+from symbackprop.model import NetworkModel, Parameter
+from symbackprop.partials import PerWeightPartials
 from symbackprop.proof import (
+    DIGITS,
     FAILED,
+    POINTS_AFTER_DEADLINE,
     PROVED,
     VERIFIED,
+    Deadline,
     Proof,
     Sampler,
     Verdict,
+    compare,
     numerically_equal,
     symbolically_zero,
     time_budget,
@@ -49,6 +55,20 @@ def test_time_budget_interrupts():
     assert time.monotonic() - start < 2
     with time_budget(None):
         pass
+
+
+def test_time_budget_fires_again_when_its_timeout_error_is_swallowed():
+    """As Python does with an exception raised in a gc callback or __del__."""
+    with pytest.raises(TimeoutError), time_budget(0.05):
+        try:
+            while True:
+                pass
+        except TimeoutError:
+            pass
+        give_up = time.monotonic() + 5
+        while time.monotonic() < give_up:
+            pass
+        pytest.fail("the budget did not fire a second time")
 
 
 def test_numerically_equal_and_counterexample():
@@ -130,3 +150,63 @@ def test_rewrite_check_in_isolation():
     (verdict,) = driver.prove_rewrites(layers)
     assert verdict.holds and sp.expand(layers.layers[0].derivative - (1 - sp.exp(-A))) == 0
     assert Z not in layers.layers[0].derivative.free_symbols
+
+
+# --- the overall time budget ------------------------------------------------------------
+
+
+def test_deadline_caps_each_step_at_what_is_left():
+    assert not Deadline(None).spent and Deadline(None).step(2.0) == 2.0 and Deadline(None).step(None) is None
+    assert Deadline(0).spent and Deadline(0).step(2.0) == pytest.approx(1e-3)
+    assert Deadline(100).step(2.0) == 2.0 and 99 < Deadline(100).step(None) <= 100
+    assert Deadline(0.5).step(2.0) <= 0.5
+
+
+def test_after_the_deadline_nothing_is_proved_and_the_verdict_says_why():
+    sampler = Sampler([x, y])
+    verdict = compare("easy", "BP4", sp.Integer(0), (x * y, y * x), sampler, sampler,
+                      deadline=Deadline(0))
+    assert verdict.status == VERIFIED and verdict.budget_spent
+    assert verdict.how == (f"{POINTS_AFTER_DEADLINE} random points, {DIGITS}-digit arithmetic, "
+                           "after the 0 s proof budget ran out")
+    wrong = compare("wrong", "BP4", x - y, (x, y), sampler, sampler, deadline=Deadline(0))
+    assert wrong.status == FAILED and wrong.counterexample
+    assert compare("easy", "BP4", sp.Integer(0), (x, x), sampler, sampler).status == PROVED
+
+
+def test_summary_counts_each_way_a_numeric_verdict_was_reached():
+    late = "4 random points, after the 30 s proof budget ran out"
+    proof = Proof((Verdict("p1", "BP4", PROVED), Verdict("p2", "BP4", VERIFIED, "12 random points"),
+                   Verdict("p3", "BP4", VERIFIED, late, budget_spent=True),
+                   Verdict("p4", "BP4", VERIFIED, late, budget_spent=True)))
+    assert proof.summary("BP4") == (f"proved symbolically (1 of 4); verified numerically (3 of 4: "
+                                    f"1 with 12 random points; 2 with {late})")
+    assert [v.subject for v in proof.budget_spent] == ["p3", "p4"]
+
+
+def test_derive_with_the_budget_spent_proves_nothing_and_says_so():
+    d = driver.derive(Spec.parse("2-2-1", activation="tanh", output_activation="sigmoid"), proof_budget=0)
+    checked = [v for v in d.proof.verdicts if v.equation in ("BP3", "BP4", "rewrite")]
+    assert checked and all(v.status == VERIFIED and v.budget_spent for v in checked)
+    assert d.proof.summary("BP4").startswith("verified numerically for all 6")
+    assert "after the 0 s proof budget ran out" in d.proof.summary("BP4")
+    (note,) = d.proof.notes
+    assert note.startswith("The proof's time budget of 0 s ran out: 0 of 9 per-weight partials were proved "
+                           "symbolically, and 9 were then checked numerically only")
+    assert "2 of the σ' rewrites were likewise checked numerically only" in note
+
+
+def test_derive_without_a_deadline_has_no_budget_note():
+    d = driver.derive(Spec.parse("2-2-1", activation="tanh", output_activation="sigmoid"), proof_budget=None)
+    assert d.proof.notes == () and d.proof.budget_spent == ()
+    assert d.proof.summary("BP4") == "proved symbolically for all 6"
+
+
+def test_a_step_that_runs_out_of_time_does_not_use_up_the_next_ones():
+    """abs(z) networks: cancel takes seconds on this difference, expand decides it at once."""
+    spec = Spec.parse("3-3-3-2", activation="soft=z/(1+abs(z))", output_activation="sigmoid")
+    partials = PerWeightPartials(NetworkModel(spec), derive_layers(spec))
+    brute, factored = partials.brute(Parameter("w", 1, 1, 1)), partials.factored_in_nodes(Parameter("w", 1, 1, 1))
+    model = partials.model
+    difference = partials.free_nodes(model.contract_nodes(brute) - model.contract_nodes(factored))
+    assert symbolically_zero(difference, budget=1.0, quick=True)
