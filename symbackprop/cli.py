@@ -153,6 +153,15 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
+    def _get_values(self, action: argparse.Action, arg_strings: list[str]):
+        # argparse drops a "--" given as an option's value (--activation=--) and hands [] on as the
+        # value; keep it a string, so it fails like any other bad value instead of with a traceback.
+        if action.option_strings and action.nargs is None and arg_strings == ["--"]:
+            value = self._get_value(action, "--")
+            self._check_value(action, value)
+            return value
+        return super()._get_values(action, arg_strings)
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="symbackprop", description="Derive backpropagation for your network "

@@ -152,3 +152,17 @@ def test_bad_proof_budget_is_a_usage_error(capsys, value):
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "--proof-budget" in err
+
+
+@pytest.mark.parametrize("argv", [["derive", "2-2", "--activation=--"], ["latex", "2-2", "--cost=--"],
+                                  ["check", "2-2", "--equation=--"], ["check", "2-2", "--notation=--", "--equation",
+                                                                      "x = 1"]])
+def test_a_double_dash_as_an_option_value_is_a_bad_value_not_a_crash(capsys, argv):
+    """argparse hands on [] for --option=--; every one of these used to end in a traceback."""
+    try:
+        code = cli.main(argv)
+    except SystemExit as exit_:
+        code = exit_.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "'--'" in err or "found '-'" in err
