@@ -165,4 +165,4 @@ def test_a_double_dash_as_an_option_value_is_a_bad_value_not_a_crash(capsys, arg
         code = exit_.code
     assert code == 2
     err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) == 1 and "'--'" in err or "found '-'" in err
+    assert len(err.strip().splitlines()) == 1 and ("'--'" in err or "found '-'" in err)
