@@ -78,6 +78,8 @@ def _through_inverse(activation: sp.Expr, derivative: sp.Expr) -> sp.Expr | None
         candidate = sp.simplify(derivative.rewrite(sp.exp).xreplace({Z: solution}))
         if not _elementary(candidate):
             continue  # e.g. erf' in terms of erfinv(a): no simpler than σ'(z), and not printable
+        if sp.count_ops(candidate) > sp.count_ops(derivative.rewrite(sp.exp)):
+            continue  # e.g. a cubic's Cardano formula for z² + 1: a rewrite must not be longer
         if Z not in candidate.free_symbols and _agrees(candidate, activation, derivative):
             return candidate
     return None
