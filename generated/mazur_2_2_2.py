@@ -135,7 +135,7 @@ def _loss(buf, Y, m):
     np.subtract(a2, Y, out=c2_0)
     np.square(c2_0, out=c2)
     np.multiply(c2, 0.5, out=c2)
-    return np.sum(c2) / m
+    return np.add.reduce(c2, axis=None) / m
 
 
 def _backward(params, X, Y, buf, scale):
@@ -159,14 +159,14 @@ def _backward(params, X, Y, buf, scale):
     np.multiply(d2, t2_1, out=d2)
     np.multiply(d2, scale, out=d2)  # so gW, gb come out scaled
     np.matmul(d2.T, a1, out=gW2)
-    np.sum(d2, axis=0, out=gb2)
+    np.add.reduce(d2, axis=0, out=gb2)
     np.matmul(d2, params["W2"], out=e1)
     # layer 1: δ = a*e*(1 - a)
     np.multiply(a1, e1, out=d1)
     np.subtract(1.0, a1, out=t1_0)
     np.multiply(d1, t1_0, out=d1)
     np.matmul(d1.T, X, out=gW1)
-    np.sum(d1, axis=0, out=gb1)
+    np.add.reduce(d1, axis=0, out=gb1)
 
 
 def _data(name, array, width, rows=None, finite=False):

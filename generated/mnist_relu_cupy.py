@@ -138,7 +138,7 @@ def _loss(buf, Y, m):
     cp.subtract(z2, lse2, out=logp2)
     cp.multiply(logp2, Y, out=c2)
     cp.negative(c2, out=c2)
-    return cp.sum(c2) / m
+    return cp.sum(c2, axis=None) / m
 
 
 def _backward(params, X, Y, buf, scale):

@@ -125,10 +125,10 @@ def _forward(params, X, buf):
     _sigmoid(z1, out=a1)
     np.matmul(a1, params["W2"].T, out=z2)
     np.add(z2, params["b2"], out=z2)
-    np.max(z2, axis=1, keepdims=True, out=zmax2)
+    np.maximum.reduce(z2, axis=1, keepdims=True, out=zmax2)
     np.subtract(z2, zmax2, out=z2)  # shifted logits: exp cannot overflow
     np.exp(z2, out=a2)
-    np.sum(a2, axis=1, keepdims=True, out=ssum2)
+    np.add.reduce(a2, axis=1, keepdims=True, out=ssum2)
     np.divide(a2, ssum2, out=a2)
     return a2
 
@@ -145,7 +145,7 @@ def _loss(buf, Y, m):
     np.subtract(z2, lse2, out=logp2)
     np.multiply(logp2, Y, out=c2)
     np.negative(c2, out=c2)
-    return np.sum(c2) / m
+    return np.add.reduce(c2, axis=None) / m
 
 
 def _backward(params, X, Y, buf, scale):
@@ -164,14 +164,14 @@ def _backward(params, X, Y, buf, scale):
     np.subtract(a2, Y, out=d2)
     np.multiply(d2, scale, out=d2)  # so gW, gb come out scaled
     np.matmul(d2.T, a1, out=gW2)
-    np.sum(d2, axis=0, out=gb2)
+    np.add.reduce(d2, axis=0, out=gb2)
     np.matmul(d2, params["W2"], out=e1)
     # layer 1: δ = a*e*(1 - a)
     np.multiply(a1, e1, out=d1)
     np.subtract(1.0, a1, out=t1_0)
     np.multiply(d1, t1_0, out=d1)
     np.matmul(d1.T, X, out=gW1)
-    np.sum(d1, axis=0, out=gb1)
+    np.add.reduce(d1, axis=0, out=gb1)
 
 
 def _data(name, array, width, rows=None, finite=False):

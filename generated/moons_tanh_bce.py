@@ -144,7 +144,7 @@ def _loss(buf, Y, m):
     np.logaddexp(0.0, z2, out=c2_3)
     np.multiply(c2_2, c2_3, out=c2_2)
     np.add(c2, c2_2, out=c2)
-    return np.sum(c2) / m
+    return np.add.reduce(c2, axis=None) / m
 
 
 def _backward(params, X, Y, buf, scale):
@@ -164,14 +164,14 @@ def _backward(params, X, Y, buf, scale):
     np.subtract(a2, Y, out=d2)
     np.multiply(d2, scale, out=d2)  # so gW, gb come out scaled
     np.matmul(d2.T, a1, out=gW2)
-    np.sum(d2, axis=0, out=gb2)
+    np.add.reduce(d2, axis=0, out=gb2)
     np.matmul(d2, params["W2"], out=e1)
     # layer 1: δ = e*(1 - a**2)
     np.square(a1, out=t1_1)
     np.subtract(1.0, t1_1, out=t1_0)
     np.multiply(e1, t1_0, out=d1)
     np.matmul(d1.T, X, out=gW1)
-    np.sum(d1, axis=0, out=gb1)
+    np.add.reduce(d1, axis=0, out=gb1)
 
 
 def _data(name, array, width, rows=None, finite=False):

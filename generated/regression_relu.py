@@ -144,7 +144,7 @@ def _loss(buf, Y, m):
     np.subtract(z3, Y, out=c3_0)
     np.square(c3_0, out=c3)
     np.multiply(c3, 0.5, out=c3)
-    return np.sum(c3) / m
+    return np.add.reduce(c3, axis=None) / m
 
 
 def _backward(params, X, Y, buf, scale):
@@ -169,19 +169,19 @@ def _backward(params, X, Y, buf, scale):
     np.subtract(z3, Y, out=d3)
     np.multiply(d3, scale, out=d3)  # so gW, gb come out scaled
     np.matmul(d3.T, a2, out=gW3)
-    np.sum(d3, axis=0, out=gb3)
+    np.add.reduce(d3, axis=0, out=gb3)
     np.matmul(d3, params["W3"], out=e2)
     # layer 2: δ = e*Heaviside(a, 0)
     np.greater(a2, 0.0, out=t2_0)
     np.multiply(e2, t2_0, out=d2)
     np.matmul(d2.T, a1, out=gW2)
-    np.sum(d2, axis=0, out=gb2)
+    np.add.reduce(d2, axis=0, out=gb2)
     np.matmul(d2, params["W2"], out=e1)
     # layer 1: δ = e*Heaviside(a, 0)
     np.greater(a1, 0.0, out=t1_0)
     np.multiply(e1, t1_0, out=d1)
     np.matmul(d1.T, X, out=gW1)
-    np.sum(d1, axis=0, out=gb1)
+    np.add.reduce(d1, axis=0, out=gb1)
 
 
 def _data(name, array, width, rows=None, finite=False):

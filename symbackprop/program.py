@@ -19,7 +19,7 @@ import sympy as sp
 from . import __version__
 from .derivation import N_OUT, E, LayerDerivation, LayerEquations
 from .functions import leaky_relu, relu, sigmoid, softplus
-from .printing.numpy import PRINTERS, helper_source, lower
+from .printing.numpy import PRINTERS, REDUCTIONS, helper_source, lower
 from .registry import A, Y, Z
 
 DTYPES = ("float32", "float64")
@@ -112,7 +112,7 @@ def _backward_lines(eq: LayerEquations, names: dict[sp.Symbol, str], width: int,
             buffers.append((f"u{n}_{k}", f"(m, {width})"))
         buffers.extend((temp, "(m, 1)" if shape == "row" else f"(m, {width})") for temp, shape in summand.temporaries)
         helpers |= summand.helpers
-        lines += summand.lines + [f"{xp}.sum({summand.result}, axis=1, keepdims=True, out={name})"]
+        lines += summand.lines + [f"{REDUCTIONS[backend]['sum']}({summand.result}, axis=1, keepdims=True, out={name})"]
     lowered = lower(delta, f"d{n}", names, rows=rows, prefix=f"t{n}_", backend=backend)
     helpers |= lowered.helpers
     buffers.extend((temp, "(m, 1)" if shape == "row" else f"(m, {width})") for temp, shape in lowered.temporaries)
@@ -122,11 +122,12 @@ def _backward_lines(eq: LayerEquations, names: dict[sp.Symbol, str], width: int,
     return lines + lowered.lines
 
 
-def _softmax_lines(xp: str, n: int) -> list[str]:
-    return [f"{xp}.max(z{n}, axis=1, keepdims=True, out=zmax{n})",
+def _softmax_lines(xp: str, backend: str, n: int) -> list[str]:
+    reduce = REDUCTIONS[backend]
+    return [f"{reduce['max']}(z{n}, axis=1, keepdims=True, out=zmax{n})",
             f"{xp}.subtract(z{n}, zmax{n}, out=z{n})  # shifted logits: exp cannot overflow",
             f"{xp}.exp(z{n}, out=a{n})",
-            f"{xp}.sum(a{n}, axis=1, keepdims=True, out=ssum{n})",
+            f"{reduce['sum']}(a{n}, axis=1, keepdims=True, out=ssum{n})",
             f"{xp}.divide(a{n}, ssum{n}, out=a{n})"]
 
 
@@ -161,7 +162,7 @@ def build_program(layers: LayerDerivation, *, dtype: str = "float64", backend: s
             forward_formula, derivative = sp.sstr(eq.activation.expr), sp.sstr(eq.derivative)
         else:
             buffers += [(f"a{n}", f"(m, {width})"), (f"zmax{n}", "(m, 1)"), (f"ssum{n}", "(m, 1)")]
-            forward += _softmax_lines(xp, n)
+            forward += _softmax_lines(xp, backend, n)
             outputs.append(f"a{n}")
             forward_formula, derivative = "softmax(z)", "(softmax Jacobian)"
         programs.append(LayerProgram(n, spec.sizes[n - 1], width, eq.activation.label(), _init(eq.activation.expr),
@@ -183,7 +184,7 @@ def build_program(layers: LayerDerivation, *, dtype: str = "float64", backend: s
         block.append(f"{xp}.matmul(d{n}.T, {outputs[n - 1]}, out=gW{n})")
         buffers.append((f"gW{n}", f"({spec.sizes[n]}, {spec.sizes[n - 1]})"))
         if spec.bias:
-            block.append(f"{xp}.sum(d{n}, axis=0, out=gb{n})")
+            block.append(f"{REDUCTIONS[backend]['sum']}(d{n}, axis=0, out=gb{n})")
             buffers.append((f"gb{n}", f"({spec.sizes[n]},)"))
         if n > 1:
             block.append(f"{xp}.matmul(d{n}, params[\"W{n}\"], out=e{n - 1})")
@@ -206,7 +207,8 @@ def build_program(layers: LayerDerivation, *, dtype: str = "float64", backend: s
     buffers = _unique(buffers)
     forward = _unpack(buffers, forward) + forward + [f"return {outputs[-1]}"]
     backward = _unpack(buffers, backward) + backward
-    loss_lines = _unpack(buffers, loss_lines) + loss_lines + [f"return {xp}.sum({lowered.result}) / m"]
+    total = f"{REDUCTIONS[backend]['sum']}({lowered.result}, axis=None)"
+    loss_lines = _unpack(buffers, loss_lines) + loss_lines + [f"return {total} / m"]
     spec_lines = [_docstring(f"    {line}") if line else "" for line in spec.to_toml().strip().splitlines()]
     for layer in programs:
         layer.activation, layer.forward_formula = _docstring(layer.activation), _docstring(layer.forward_formula)

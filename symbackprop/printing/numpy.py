@@ -74,6 +74,14 @@ def helper_source(name: str, backend: str, xp: str) -> tuple[str, ...]:
     return tuple(line.format(xp=xp) for line in lines)
 
 
+#: Reductions by backend: NumPy's ufunc ``reduce`` skips the Python wrapper of ``np.sum``/``np.max``
+#: (about 1 µs a call, a tenth of a batch-10 step; same algorithm, same bits); CuPy keeps its own.
+REDUCTIONS: dict[str, dict[str, str]] = {
+    "numpy": {"sum": "np.add.reduce", "max": "np.maximum.reduce"},
+    "cupy": {"sum": "cp.sum", "max": "cp.max"},
+}
+
+
 #: Our functions in an ordinary expression: class → format string over printed arguments.
 EXPRESSION_TABLE: dict[type, str] = {
     sigmoid: "_sigmoid({0})",
