@@ -73,7 +73,7 @@ def _definitions(texts: list[str]) -> dict[str, Node]:
             lhs, rhs = parse_first_sides(text, f"equation {number}")
         except EquationError:
             continue
-        if isinstance(lhs, Sym) and lhs.sup is None and lhs.sub is None and lhs.name not in ALIASES:
+        if isinstance(lhs, Sym) and lhs.bare and lhs.name not in ALIASES:
             found.setdefault(lhs.name, rhs)
     return found
 
@@ -95,7 +95,7 @@ def _not_a_claim(truth: Truth, profile: Notation, number: int, text: str,
         except EquationError:
             continue
         return None
-    if isinstance(lhs, Sym) and lhs.name in definitions and lhs.sup is None and lhs.sub is None:
+    if isinstance(lhs, Sym) and lhs.bare and lhs.name in definitions:
         return f"it defines {lhs.name}, read where the file uses it"
     return SKIPPED
 

@@ -53,6 +53,11 @@ class Sym(Node):
     sub: str | None = None
 
     @property
+    def bare(self) -> bool:
+        """No scripts: a name such as a file's own ``s``, not a network quantity."""
+        return self.sup is None and self.sub is None
+
+    @property
     def letter(self) -> str:
         """The name as LaTeX: ``\\delta`` for delta."""
         return _LETTERS.get(self.name, self.name)

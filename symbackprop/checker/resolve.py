@@ -242,7 +242,7 @@ class Evaluator:
         return {"a": model.a, "z": model.z, "delta": model.delta}[kind](core, *indices)
 
     def symbol_value(self, symbol: Sym, env: dict[str, int]) -> sp.Expr | sp.Matrix:
-        if symbol.sup is None and symbol.sub is None and symbol.name in self.definitions:
+        if symbol.bare and symbol.name in self.definitions:
             return self.defined(symbol, env)
         sample = None
         if self.batch:
