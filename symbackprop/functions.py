@@ -145,3 +145,8 @@ WHITELIST: dict[str, type[sp.Function] | object] = {
 
 #: Our own function classes, for printers and numeric back ends.
 CUSTOM_FUNCTIONS = (sigmoid, softplus, relu, leaky_relu)
+
+
+def step_at_zero(step: sp.Heaviside) -> sp.Expr:
+    """H(0) of a Heaviside step: its second argument, or SymPy's default ½ when it has none."""
+    return step.args[1] if len(step.args) > 1 else sp.S.Half

@@ -16,6 +16,7 @@ from sympy.printing.str import StrPrinter
 
 from .derivation import LayerEquations
 from .driver import Derivation
+from .functions import step_at_zero
 from .registry import A, Y, Z
 
 _POWERS = {"2": "²", "3": "³", "4": "⁴"}
@@ -27,7 +28,7 @@ class _SummaryPrinter(StrPrinter):
 
     def _print_Heaviside(self, expr: sp.Heaviside) -> str:
         x = self._print(expr.args[0])
-        h0 = expr.args[1] if len(expr.args) > 1 else sp.S.Half
+        h0 = step_at_zero(expr)
         return f"[{x} > 0]" if h0 == 0 else f"[{x} ≥ 0]" if h0 == 1 else f"H({x})"
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 from sympy.printing.numpy import CuPyPrinter, NumPyPrinter
 
-from ..functions import leaky_relu, relu, sigmoid, softplus
+from ..functions import leaky_relu, relu, sigmoid, softplus, step_at_zero
 
 
 class PrintingError(ValueError):
@@ -144,7 +144,7 @@ class NumPyCodePrinter(NumPyPrinter):
 
     def _print_Heaviside(self, expr: sp.Heaviside) -> str:
         x = self._print(expr.args[0])
-        h0 = expr.args[1] if len(expr.args) > 1 else sp.S.Half
+        h0 = step_at_zero(expr)
         if h0 == 0:
             return f"{self.alias}.greater({x}, 0.0)"
         return f"{self.alias}.heaviside({x}, {number(h0)})"
@@ -236,7 +236,7 @@ class _Lowering:
             raise PrintingError(f"no {self.xp} form for {type(expr).__name__} {expr}")
 
     def _lower_Heaviside(self, expr: sp.Heaviside, out: str) -> None:
-        h0 = expr.args[1] if len(expr.args) > 1 else sp.S.Half
+        h0 = step_at_zero(expr)
         x = self.operand(expr.args[0])
         if h0 == 0:
             self.emit(f"{self.xp}.greater({x}, 0.0, out={out})")
