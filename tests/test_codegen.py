@@ -19,7 +19,7 @@ from symbackprop.cli import main
 from symbackprop.codegen import check_module, generate_module
 from symbackprop.derivation import E, derive_layers
 from symbackprop.functions import leaky_relu, relu, sigmoid, softplus
-from symbackprop.printing.numpy import HELPERS, CuPyCodePrinter, NumPyCodePrinter, PrintingError, lower
+from symbackprop.printing.numpy import CuPyCodePrinter, NumPyCodePrinter, PrintingError, helper_source, lower
 from symbackprop.program import build_program
 from symbackprop.registry import A, Y, Z
 
@@ -229,8 +229,8 @@ def test_lowered_code_computes_the_expression(expr):
     lowered = lower(expr, "out", {A: "a", Y: "y", Z: "z"})
     env = {"np": np, **values, "out": np.empty((3, 4))}
     env.update({name: np.empty((3, 4)) for name, _ in lowered.temporaries})
-    helper_source = "\n".join(line.format(xp="np") for name in lowered.helpers for line in HELPERS[name])
-    exec(helper_source + "\n" + "\n".join(lowered.lines), env)
+    helpers = "\n".join(line for name in lowered.helpers for line in helper_source(name, "numpy", "np"))
+    exec(helpers + "\n" + "\n".join(lowered.lines), env)
     from symbackprop.numeric import NUMPY_FUNCTIONS
 
     expected = sp.lambdify((A, Y, Z), expr, modules=[NUMPY_FUNCTIONS, "numpy"])(values["a"], values["y"], values["z"])

@@ -420,10 +420,10 @@ class Evaluator:
         """
         if self.batch:
             raise self.error("a step such as ∂a/∂z is read in one sample's equations only", node.column)
-        of = self._one_entry(node.of, env, ("a", "z"))
+        *_, of = self._one_entry(node.of, env, ("a", "z"))
         kind, core, wrt = self._one_entry(node.wrt, env, ("a", "z", "w", "b"))
         written_through = self.truth.above("a", core - 1) if kind in ("w", "b") else self.truth.above(kind, core)
-        return sp.diff(written_through.get(of[2], of[2]), wrt)
+        return sp.diff(written_through.get(of, of), wrt)
 
     def _one_entry(self, symbol: Sym, env: dict[str, int], kinds: tuple[str, ...]) -> tuple[str, int, sp.Symbol]:
         resolved = self.resolve(symbol)
