@@ -167,8 +167,10 @@ def time_budget(seconds: float | None) -> Iterator[None]:
             raise TimeoutError
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds, ALARM_REPEAT)
     try:
+        # armed inside the try: a short alarm may fire before the next line, and the timer must
+        # still be stopped then, or it would go on raising wherever the program is
+        signal.setitimer(signal.ITIMER_REAL, seconds, ALARM_REPEAT)
         yield
     finally:
         active[0] = False
