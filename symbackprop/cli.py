@@ -41,7 +41,7 @@ def _derive(arguments: argparse.Namespace) -> int:
     from .report import derivation_summary
 
     derivation = derive(spec_from_arguments(arguments), max_parameters=arguments.max_weights,
-                        proof_budget=arguments.proof_budget)
+                        proof_budget=arguments.proof_budget, memory_budget=arguments.memory_budget)
     print(derivation_summary(derivation))
     return 0 if derivation.proof.holds else 1
 
@@ -59,7 +59,7 @@ def _codegen(arguments: argparse.Namespace) -> int:
     from .driver import derive_layer_level
     from .fileio import write_atomic
 
-    derivation = derive_layer_level(spec_from_arguments(arguments))
+    derivation = derive_layer_level(spec_from_arguments(arguments), memory_budget=arguments.memory_budget)
     failure = derivation.proof.first_failure()
     if failure is not None:
         print(f"symbackprop: no module written: {failure.line()}", file=sys.stderr)
@@ -76,6 +76,8 @@ def _codegen(arguments: argparse.Namespace) -> int:
         return 0
     write_atomic(arguments.output, source, force=arguments.force)
     print(f"wrote {arguments.output}")
+    for equation in ("layer-level", "batched"):
+        print(f"    {equation + ':':<13}{derivation.proof.summary(equation)}")
     return 0
 
 
@@ -87,7 +89,8 @@ def _latex(arguments: argparse.Namespace) -> int:
     spec = spec_from_arguments(arguments)
     output = Path(arguments.output) if arguments.output else None
     pdf = arguments.pdf or (output is not None and output.suffix == ".pdf")
-    derivation = derive(spec, max_parameters=arguments.max_weights, proof_budget=arguments.proof_budget)
+    derivation = derive(spec, max_parameters=arguments.max_weights, proof_budget=arguments.proof_budget,
+                        memory_budget=arguments.memory_budget)
     data = build_document(spec, notation=arguments.notation, highlight=arguments.highlight,
                           expand=arguments.expand, weights=arguments.weights, pdf=pdf,
                           max_parameters=arguments.max_weights, derivation=derivation)
@@ -129,22 +132,38 @@ def _regenerate(arguments: argparse.Namespace) -> int:
 
 
 PROOF_BUDGET = 30.0  # seconds; the same as driver.DEFAULT_PROOF_BUDGET (not imported: it pulls in SymPy)
+MEMORY_BUDGET = 256.0  # MiB; the same as numeric.DEFAULT_MEMORY_BUDGET_MIB (likewise)
+
+
+def _limit(name: str, zero: bool):
+    """An argparse type: a number of ``name`` (0 only where ``zero``), or inf for no limit (None)."""
+
+    def limit(text: str) -> float | None:
+        value = float(text)
+        if not (value >= 0 if zero else value > 0):
+            raise ValueError(text)
+        return None if value == float("inf") else value
+
+    limit.__name__ = name  # argparse names the type in its error message
+    return limit
 
 
 def _proof_budget_argument(parser: argparse.ArgumentParser, help_text: str | None = None) -> None:
     """--proof-budget SECONDS: the whole symbolic proof's time limit (0: numeric checks only; inf: none)."""
-
-    def seconds(text: str) -> float | None:
-        value = float(text)
-        if not value >= 0:
-            raise ValueError(text)
-        return None if value == float("inf") else value
-
-    seconds.__name__ = "number of seconds"  # argparse names the type in its error message
-    parser.add_argument("--proof-budget", type=seconds, default=PROOF_BUDGET, metavar="SECONDS",
+    parser.add_argument("--proof-budget", type=_limit("number of seconds", zero=True), default=PROOF_BUDGET,
+                        metavar="SECONDS",
                         help=help_text or f"seconds for the whole symbolic proof; past them the remaining partials are "
                         f"checked numerically only, and the verdicts say so (default {PROOF_BUDGET:g}; "
                         "0: numeric checks only; inf: no limit)")
+
+
+def _memory_budget_argument(parser: argparse.ArgumentParser, help_text: str | None = None) -> None:
+    """--memory-budget MIB: the memory of the numeric check of the matrix and batched forms."""
+    parser.add_argument("--memory-budget", type=_limit("positive number of MiB", zero=False), default=MEMORY_BUDGET,
+                        metavar="MIB",
+                        help=help_text or "MiB the numeric check of the matrix and batched forms may use; a network "
+                        "that needs more is checked at capped widths, and the verdicts say so "
+                        f"(default {MEMORY_BUDGET:g}; inf: no limit)")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -181,9 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
     derive_parser.add_argument("--max-weights", type=int, default=120, metavar="N",
                                help="list and prove partials per weight up to N parameters (default 120)")
     _proof_budget_argument(derive_parser)
+    _memory_budget_argument(derive_parser)
     demo = command("demo", _demo, f"derive the built-in example {DEMO_SPEC}", spec=False)
     demo.add_argument("--max-weights", type=int, default=120, help=argparse.SUPPRESS)
     _proof_budget_argument(demo, argparse.SUPPRESS)
+    _memory_budget_argument(demo, argparse.SUPPRESS)
 
     codegen = command("codegen", _codegen, "generate a standalone NumPy training module")
     codegen.add_argument("-o", "--output", help="the .py file to write (default: stdout)")
@@ -191,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     codegen.add_argument("--backend", choices=("numpy", "cupy"), default="numpy")
     codegen.add_argument("--check", action="store_true", help="only say whether -o FILE is up to date")
     codegen.add_argument("--force", action="store_true", help="overwrite a file not generated by symbackprop")
+    _memory_budget_argument(codegen)
 
     latex = command("latex", _latex, "write the derivation as a LaTeX document (or PDF)")
     latex.add_argument("-o", "--output", help="the .tex or .pdf file to write (default: .tex on stdout)")
@@ -206,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     latex.add_argument("--max-weights", type=int, default=60, metavar="N",
                        help="list partials per weight only up to N parameters (default 60)")
     _proof_budget_argument(latex)
+    _memory_budget_argument(latex)
     latex.add_argument("--force", action="store_true", help="overwrite a file not generated by symbackprop")
 
     check = command("check", _check, "check hand-derived backprop equations")

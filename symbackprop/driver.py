@@ -14,7 +14,15 @@ import sympy as sp
 from .derivation import LayerDerivation, LayerEquations, derive_layers
 from .errors import UserError
 from .model import NetworkModel, Parameter
-from .numeric import LayerLevelEvaluator, central_difference, random_problem
+from .numeric import (
+    DEFAULT_MEMORY_BUDGET_MIB,
+    LayerLevelEvaluator,
+    central_difference,
+    check_bytes,
+    random_problem,
+    size_text,
+    widths_within,
+)
 from .partials import PerWeightPartials
 from .proof import (
     DIGITS,
@@ -44,6 +52,8 @@ MAX_PATH_TERMS = 400
 #: Seconds for the whole symbolic proof (see :class:`~symbackprop.proof.Deadline`).
 DEFAULT_PROOF_BUDGET = 30.0
 NUMERIC_ENTRIES = 24
+#: Samples in the batch of the numeric check of the batched forms.
+CHECK_SAMPLES = 5
 RELATIVE_TOLERANCE = 1e-5
 # What the report states instead of the measured error: the last digits of that depend on the BLAS
 # build, and the committed documents must read the same on every machine.
@@ -87,7 +97,7 @@ class Derivation:
     def partial(self, kind: str, layer: int, j: int, k: int | None = None) -> PartialDerivative:
         """∂C/∂w^l_jk (kind "w") or ∂C/∂b^l_j (kind "b"), 1-based as in the mathematics."""
         parameter = Parameter(kind, layer, j, k if kind == "w" else None)
-        if parameter not in self.model.parameters:
+        if not self.model.has(parameter):
             raise UserError(f"no parameter {parameter} in {self.spec.shorthand()}")
         if self.per_weight is None:
             reason = _too_large(self.spec, self.max_parameters)
@@ -105,12 +115,15 @@ class Derivation:
 
 
 def derive(spec: Spec, *, max_parameters: int = DEFAULT_MAX_PARAMETERS, budget: float | None = 2.0,
-           proof_budget: float | None = DEFAULT_PROOF_BUDGET, seed: int = 0) -> Derivation:
+           proof_budget: float | None = DEFAULT_PROOF_BUDGET, memory_budget: float | None = DEFAULT_MEMORY_BUDGET_MIB,
+           seed: int = 0) -> Derivation:
     """Derive and prove backpropagation for ``spec``.
 
     ``budget`` bounds each symbolic simplification (seconds); ``proof_budget`` bounds all of
     them together (None: no limit).  Statements reached after it are checked numerically at
     fewer points, never reported as proved, and a note in the proof says how many.
+    ``memory_budget`` (MiB; None: no limit) bounds the numeric check of the layer-level forms,
+    which runs at capped widths where the full network would not fit (the verdicts say so).
     """
     model = NetworkModel(spec)
     layers = derive_layers(spec)
@@ -127,8 +140,8 @@ def derive(spec: Spec, *, max_parameters: int = DEFAULT_MAX_PARAMETERS, budget: 
         reduced_partials = PerWeightPartials(NetworkModel(reduced), derive_layers(reduced))
         verdicts = tuple(replace(v, subject=f"{v.subject} (reduced network {reduced.shorthand()})")
                          for v in prove_per_weight(reduced_partials, budget=budget, seed=seed, deadline=deadline))
-        notes = (_reduction_note(spec, reduced, reason),)
-    verdicts = rewrites + verdicts + verify_layer_level(layers, seed=seed)
+        notes = (_reduction_note(spec, reduced, reason, widths_within(spec, memory_budget, CHECK_SAMPLES)),)
+    verdicts = rewrites + verdicts + verify_layer_level(layers, seed=seed, memory_budget=memory_budget)
     return Derivation(spec, model, layers, per_weight, Proof(verdicts, notes + _budget_note(verdicts, deadline)),
                       max_parameters)
 
@@ -148,15 +161,18 @@ def _budget_note(verdicts: tuple[Verdict, ...], deadline: Deadline) -> tuple[str
             f"attempt{also} (a larger --proof-budget lets them be attempted).",)
 
 
-def derive_layer_level(spec: Spec, *, budget: float | None = 2.0, seed: int = 0) -> Derivation:
+def derive_layer_level(spec: Spec, *, budget: float | None = 2.0, seed: int = 0,
+                       memory_budget: float | None = DEFAULT_MEMORY_BUDGET_MIB) -> Derivation:
     """The layer-level derivation with only the checks a training module relies on.
 
-    Those are the σ' rewrites and the matrix forms against central differences, at full width.
+    Those are the σ' rewrites and the matrix forms against central differences, at full width
+    where that fits ``memory_budget`` (see :func:`verify_layer_level`).
     The per-weight proof of :func:`derive` is about the symbolic route to those forms, not about
     the spec's code, and takes most of ``derive``'s time, so ``codegen`` does without it.
     """
     layers = derive_layers(spec)
-    verdicts = prove_rewrites(layers, budget=budget, seed=seed) + verify_layer_level(layers, seed=seed)
+    verdicts = (prove_rewrites(layers, budget=budget, seed=seed)
+                + verify_layer_level(layers, seed=seed, memory_budget=memory_budget))
     note = "per-weight proof not run: the layer-level forms were checked against central differences only"
     return Derivation(spec, NetworkModel(spec), layers, None, Proof(verdicts, (note,)), max_parameters=0)
 
@@ -221,12 +237,13 @@ def _path_limit(max_parameters: int) -> int:
     return max(MAX_PATH_TERMS, MAX_PATH_TERMS * max_parameters // DEFAULT_MAX_PARAMETERS)
 
 
-def _reduction_note(spec: Spec, reduced: Spec, reason: str) -> str:
+def _reduction_note(spec: Spec, reduced: Spec, reason: str, checked: Spec) -> str:
     labels = ", ".join(activation.label() for activation in reduced.activations[:-1])
     kept = "" if reduced.depth == spec.depth else f" (its hidden layers: {labels})"
+    where = "at full width" if checked == spec else f"at the widths {checked.shorthand()} the memory budget allows"
     return (f"{reason}: per-weight partials are not listed; BP1–BP4 are proved per weight on the reduced network "
             f"{reduced.shorthand()}{kept} (the layer-level forms do not depend on the widths) and verified "
-            f"numerically at full width.")
+            f"numerically {where}.")
 
 
 def _equation(parameter: Parameter) -> str:
@@ -332,29 +349,52 @@ def _delta_verdicts(model: NetworkModel, verdicts: list[Verdict]) -> tuple[Verdi
     return tuple(found)
 
 
-def verify_layer_level(layers: LayerDerivation, *, seed: int = 0, samples: int = 5) -> tuple[Verdict, ...]:
-    """Matrix forms per sample (m = 1) and batched (mean over m) against central differences."""
-    evaluator = LayerLevelEvaluator(layers)
+def verify_layer_level(layers: LayerDerivation, *, seed: int = 0, samples: int = CHECK_SAMPLES,
+                       memory_budget: float | None = DEFAULT_MEMORY_BUDGET_MIB) -> tuple[Verdict, ...]:
+    """Matrix forms per sample (m = 1) and batched (mean over m) against central differences.
+
+    At full width when that fits ``memory_budget`` (MiB; None: no limit), else at the widths
+    :func:`~symbackprop.numeric.widths_within` caps them to: the forms are the same at any width.
+    """
     spec = layers.spec
-    verdicts = []
+    checked = widths_within(spec, memory_budget, samples)
+    evaluator = LayerLevelEvaluator(replace(layers, spec=checked))
+    where = _check_coverage(spec, checked, samples, memory_budget)
     forms = (("layer-level", 1, "δ^l = ((W^{l+1})^T δ^{l+1}) ⊙ σ'(z^l), ∂C/∂W^l = δ^l (a^{l−1})^T"),
              ("batched", samples, f"∂C/∂W^l = (1/m) Δ^l^T A^{{l−1}}, ∂C/∂b^l = mean of Δ^l (m = {samples})"))
+    verdicts = []
     for equation, m, subject in forms:
-        params, X, Y_ = random_problem(spec, m, seed)
-        grads = evaluator.gradients(params, X, Y_)
-        rng = np.random.default_rng(seed + 1)
-        worst = 0.0
-        for _ in range(NUMERIC_ENTRIES):
-            key = sorted(grads)[rng.integers(len(grads))]
-            index = tuple(int(rng.integers(n)) for n in grads[key].shape)
-            numeric = central_difference(evaluator, params, X, Y_, key, index)
-            error = abs(numeric - grads[key][index]) / max(1.0, abs(numeric))
-            if error > RELATIVE_TOLERANCE:
-                how = f"{key}{list(index)}: form {grads[key][index]:.10g}, central difference {numeric:.10g}"
-                return tuple(verdicts) + (Verdict(subject, equation, FAILED, how),)
-            worst = max(worst, error)
-        bound = next(b for b in REPORTED_BOUNDS if worst <= b)
-        how = (f"float64 at full width {spec.shorthand()}, {NUMERIC_ENTRIES} entries against central differences, "
-               f"relative error below 1e{round(np.log10(bound))}")
-        verdicts.append(Verdict(subject, equation, VERIFIED, how))
+        verdicts.append(_verify_form(evaluator, m, seed, subject, equation, where))
+        if not verdicts[-1].holds:
+            break
     return tuple(verdicts)
+
+
+def _verify_form(evaluator: LayerLevelEvaluator, m: int, seed: int, subject: str, equation: str,
+                 where: str) -> Verdict:
+    """One form at :data:`NUMERIC_ENTRIES` random entries; its arrays are freed on return."""
+    params, X, Y_ = random_problem(evaluator.spec, m, seed)
+    grads = evaluator.gradients(params, X, Y_)
+    rng = np.random.default_rng(seed + 1)
+    worst = 0.0
+    for _ in range(NUMERIC_ENTRIES):
+        key = sorted(grads)[rng.integers(len(grads))]
+        index = tuple(int(rng.integers(n)) for n in grads[key].shape)
+        numeric = central_difference(evaluator, params, X, Y_, key, index)
+        error = abs(numeric - grads[key][index]) / max(1.0, abs(numeric))
+        if error > RELATIVE_TOLERANCE:
+            how = f"{key}{list(index)}: form {grads[key][index]:.10g}, central difference {numeric:.10g}"
+            return Verdict(subject, equation, FAILED, f"{how}, {where.rstrip(',;')}")
+        worst = max(worst, error)
+    bound = next(b for b in REPORTED_BOUNDS if worst <= b)
+    how = (f"float64 {where} {NUMERIC_ENTRIES} entries against central differences, "
+           f"relative error below 1e{round(np.log10(bound))}")
+    return Verdict(subject, equation, VERIFIED, how)
+
+
+def _check_coverage(spec: Spec, checked: Spec, samples: int, memory_budget: float | None) -> str:
+    """Which widths the layer-level check ran at (and why not at full width), up to the separator after it."""
+    if checked == spec:
+        return f"at full width {spec.shorthand()},"
+    needed, allowed = size_text(check_bytes(spec, samples)), size_text(int(memory_budget * 2**20))
+    return f"at widths capped to {checked.shorthand()}, since the full network needs {needed} and the memory budget is {allowed};"

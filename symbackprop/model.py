@@ -91,6 +91,14 @@ class NetworkModel:
                 found += [Parameter("b", layer, j) for j in self.units(layer)]
         return tuple(found)
 
+    def has(self, parameter: Parameter) -> bool:
+        """Whether ``parameter`` is one of :attr:`parameters`, without listing them all."""
+        if not 1 <= parameter.layer <= self.L or not 1 <= parameter.j <= self.width(parameter.layer):
+            return False
+        if parameter.kind == "b":
+            return self.spec.bias and parameter.k is None
+        return parameter.kind == "w" and parameter.k is not None and 1 <= parameter.k <= self.width(parameter.layer - 1)
+
     @property
     def inputs(self) -> tuple[sp.Symbol, ...]:
         return tuple(self.x(k) for k in self.units(0))

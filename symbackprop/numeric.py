@@ -4,12 +4,17 @@ The layer-level (matrix) forms δ^l = ((W^{l+1})^T δ^{l+1}) ⊙ σ'(z^l) and
 ∂C/∂W^l = δ^l (a^{l−1})^T, and their batched versions (mean over m samples), are evaluated
 with NumPy and compared with central differences of the cost, which uses only the forward
 definitions.  This is the independent check used where per-weight expansion is too large.
+
+The check holds the parameters and their gradients (two floats per parameter) and a few
+arrays per layer and sample; :func:`check_bytes` estimates that from above and
+:func:`widths_within` caps the widths until it fits a memory budget.  The forms do not depend
+on the widths, so a capped network checks the same formulas.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import sympy as sp
@@ -78,9 +83,12 @@ class LayerLevelEvaluator:
 
     def cost(self, params: dict[str, np.ndarray], X: np.ndarray, Y_: np.ndarray) -> float:
         """Mean over samples of Σ_j c(a^L_j, y_j)."""
+        return float(self.unit_costs(params, X, Y_).sum(axis=1).mean())
+
+    def unit_costs(self, params: dict[str, np.ndarray], X: np.ndarray, Y_: np.ndarray) -> np.ndarray:
+        """c(a^L_j, y_j) for every sample (row) and output unit (column)."""
         output = self.forward(params, X)[-1][1]
-        per_unit = np.broadcast_to(self.unit_cost(output, Y_), output.shape)
-        return float(per_unit.sum(axis=1).mean())
+        return np.broadcast_to(self.unit_cost(output, Y_), output.shape)
 
     def gradients(self, params: dict[str, np.ndarray], X: np.ndarray, Y_: np.ndarray) -> dict[str, np.ndarray]:
         """∂C/∂W^l = (1/m) Δ^l^T A^{l−1} and ∂C/∂b^l = mean of Δ^l, from the layer-level forms."""
@@ -93,7 +101,8 @@ class LayerLevelEvaluator:
             delta_fn, summands = self.deltas[layer - 1]
             sums = [np.broadcast_to(fn(A_l, Y_, Z_l), A_l.shape).sum(axis=1, keepdims=True) for fn in summands]
             delta = np.broadcast_to(delta_fn(A_l, Y_, Z_l, error, *sums), A_l.shape).astype(float)
-            grads[f"W{layer}"] = delta.T @ layers[layer - 1][1] / m
+            grads[f"W{layer}"] = delta.T @ layers[layer - 1][1]
+            grads[f"W{layer}"] /= m  # in place: a second array of the weights' size is what the budget counts
             if self.spec.bias:
                 grads[f"b{layer}"] = delta.mean(axis=0)
             error = delta @ params[f"W{layer}"]
@@ -118,11 +127,66 @@ def random_problem(spec: Spec, samples: int, seed: int) -> tuple[dict[str, np.nd
 
 def central_difference(evaluator: LayerLevelEvaluator, params: dict[str, np.ndarray], X: np.ndarray,
                        Y_: np.ndarray, key: str, index: tuple[int, ...], step: float = 1e-6) -> float:
-    """∂C/∂p by a central difference in float64."""
+    """∂C/∂p by a central difference in float64.
+
+    The per-unit costs are differenced before they are summed: a unit the parameter does not
+    reach cancels exactly, so the rounding error does not grow with the cost of a wide output
+    layer (differencing the summed cost of 300,000 units loses five digits).
+    """
     original = params[key][index]
     params[key][index] = original + step
-    upper = evaluator.cost(params, X, Y_)
+    upper = evaluator.unit_costs(params, X, Y_)
     params[key][index] = original - step
-    lower = evaluator.cost(params, X, Y_)
+    lower = evaluator.unit_costs(params, X, Y_)
     params[key][index] = original
-    return (upper - lower) / (2 * step)
+    return float((upper - lower).sum(axis=1).mean()) / (2 * step)
+
+
+#: Memory the full-width checks may use unless the caller says otherwise (MiB).
+DEFAULT_MEMORY_BUDGET_MIB = 256.0
+_FLOAT = 8
+#: Arrays of one float per sample and neuron that the check holds at once at its peak: for the input
+#: X and the error sent back to it; for every other layer z, a, δ, the error, the per-unit costs of a
+#: central difference and the temporaries of the activation (up to 6 measured with tracemalloc, for
+#: a custom activation; doubled, as an expression may nest deeper).
+_INPUT_ARRAYS, _ARRAYS_PER_NEURON = 2, 12
+#: What the check allocates whatever the widths (compiled functions, small arrays).
+_FIXED_BYTES = 4 * 2**20
+
+
+def check_bytes(spec: Spec, samples: int) -> int:
+    """An upper estimate of the bytes the float64 check of ``spec`` with ``samples`` samples holds.
+
+    Parameters and gradients, one float each per parameter, plus the per-sample arrays.
+    """
+    neurons = _INPUT_ARRAYS * spec.sizes[0] + _ARRAYS_PER_NEURON * sum(spec.sizes[1:])
+    return _FIXED_BYTES + _FLOAT * (2 * spec.parameter_count + samples * neurons)
+
+
+def widths_within(spec: Spec, budget_mib: float | None, samples: int) -> Spec:
+    """``spec`` when its check fits ``budget_mib`` (None: no limit), else ``spec`` with every width
+    capped at the largest power of two (2 at least) for which the check fits."""
+    if budget_mib is None or check_bytes(spec, samples) <= budget_mib * 2**20:
+        return spec
+    cap = 2
+    while 2 * cap < max(spec.sizes) and check_bytes(capped(spec, 2 * cap), samples) <= budget_mib * 2**20:
+        cap *= 2
+    return capped(spec, cap)
+
+
+def capped(spec: Spec, cap: int) -> Spec:
+    """The same architecture with every width at most ``cap``."""
+    return replace(spec, sizes=tuple(min(size, cap) for size in spec.sizes))
+
+
+def size_text(count: int) -> str:
+    """A number of bytes for people: ``74.5 GiB``, ``256 MiB``, ``12 KiB``."""
+    value, unit = float(count), "bytes"
+    for larger in ("KiB", "MiB", "GiB", "TiB", "PiB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, larger
+    if unit == "bytes":
+        return f"{count} bytes"
+    digits = f"{value:.{max(0, 2 - int(math.log10(value)))}f}"
+    return f"{digits.rstrip('0').rstrip('.') if '.' in digits else digits} {unit}"

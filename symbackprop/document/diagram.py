@@ -7,6 +7,7 @@ and any on the highlighted path, with a vertical ellipsis for the rest.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ..model import Parameter
@@ -30,29 +31,42 @@ def _drawn(width: int, extra: set[int]) -> list[int | None]:
     return slots
 
 
-def _hot_edges(c: Context) -> tuple[set[tuple[int, int, int]], set[tuple[int, int]], dict[int, set[int]]]:
-    """Edges (layer, j, k) and nodes (layer, j) on the paths of the chosen parameter."""
-    chosen, model = c.chosen, c.d.model
-    if chosen is None:
-        return set(), set(), {}
-    edges, nodes = set(), {(chosen.layer, chosen.j)}
-    extra = {chosen.layer: {chosen.j}}
-    if chosen.kind == "w":
-        edges.add((chosen.layer, chosen.j, chosen.k))
-        nodes.add((chosen.layer - 1, chosen.k))
-        extra[chosen.layer - 1] = {chosen.k}
-    for layer in range(chosen.layer + 1, c.depth + 1):
-        sources = [chosen.j] if layer == chosen.layer + 1 else list(model.units(layer - 1))
-        for j in model.units(layer):
-            nodes.add((layer, j))
-            edges.update((layer, j, k) for k in sources)
-    return edges, nodes, extra
+@dataclass(frozen=True)
+class _Paths:
+    """Which nodes and edges lie on the paths from the highlighted parameter to the cost.
+
+    Tests rather than sets: past a wide layer there are too many edges to list.
+    """
+
+    chosen: Parameter | None
+
+    def node(self, layer: int, j: int) -> bool:
+        c = self.chosen
+        if c is None:
+            return False
+        return layer > c.layer or (layer, j) == (c.layer, c.j) or (c.kind == "w" and (layer, j) == (c.layer - 1, c.k))
+
+    def edge(self, layer: int, j: int, k: int) -> bool:
+        c = self.chosen
+        if c is None or layer < c.layer:
+            return False
+        if layer == c.layer:
+            return c.kind == "w" and (j, k) == (c.j, c.k)
+        return layer > c.layer + 1 or k == c.j
+
+    def neurons(self) -> dict[int, set[int]]:
+        """The neurons of the parameter itself, per layer: a wide layer draws them too."""
+        c = self.chosen
+        if c is None:
+            return {}
+        return {c.layer: {c.j}, **({c.layer - 1: {c.k}} if c.kind == "w" else {})}
 
 
 def diagram(c: Context) -> dict[str, Any]:
     """Nodes, ellipses, edges and captions of the TikZ figure, positions in cm."""
     spec, n = c.d.spec, c.n
-    hot_edges, hot_nodes, extra = _hot_edges(c)
+    paths = _Paths(c.chosen)
+    extra = paths.neurons()
     dx = min(3.4, 13.0 / max(spec.depth, 1))
     dy = 1.15
     nodes, ellipses, captions, shown = [], [], [], {}
@@ -67,7 +81,7 @@ def diagram(c: Context) -> dict[str, Any]:
                 continue
             label = n.input(index) if layer == 0 else n.node("a", layer, index)
             nodes.append({"id": f"n{layer}-{index}", "x": x, "y": y, "label": label,
-                          "hot": (layer, index) in hot_nodes})
+                          "hot": paths.node(layer, index)})
         role = "input" if layer == 0 else ("output" if layer == spec.depth else "hidden")
         name = "" if layer == 0 else tex_escape(spec.activations[layer - 1].name)
         captions.append({"x": f"{layer * dx:.2f}", "y": f"{-(top + 0.9) * dy:.2f}",
@@ -82,7 +96,7 @@ def diagram(c: Context) -> dict[str, Any]:
                 chosen = c.chosen == Parameter("w", layer, j, k)
                 label = n.weight(layer, j, k) if chosen or (j, k) == (1, 1) and c.chosen is None else ""
                 edges.append({"source": f"n{layer - 1}-{k}", "target": f"n{layer}-{j}", "label": label,
-                              "hot": (layer, j, k) in hot_edges, "chosen": chosen})
+                              "hot": paths.edge(layer, j, k), "chosen": chosen})
     edges.sort(key=lambda edge: (edge["hot"], edge["chosen"]))
     what = ""
     if c.chosen is not None:

@@ -47,7 +47,7 @@ def require_parameters(d: Derivation, notation: Notation, chosen: Parameter | No
     if isinstance(selection, tuple):
         named += [(parameter, "--weights") for parameter in selection]
     for parameter, option in named:
-        if parameter not in d.model.parameters:
+        if not d.model.has(parameter):
             raise UserError(f"{d.spec.shorthand()} has no parameter {notation.parameter_name(parameter)}"
                             f"{_layer_hint(d.model, notation, parameter)}", option)
 
