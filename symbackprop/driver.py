@@ -397,4 +397,5 @@ def _check_coverage(spec: Spec, checked: Spec, samples: int, memory_budget: floa
     if checked == spec:
         return f"at full width {spec.shorthand()},"
     needed, allowed = size_text(check_bytes(spec, samples)), size_text(int(memory_budget * 2**20))
-    return f"at widths capped to {checked.shorthand()}, since the full network needs {needed} and the memory budget is {allowed};"
+    return (f"at widths capped to {checked.shorthand()}, since the full network needs {needed} and the memory "
+            f"budget is {allowed};")
