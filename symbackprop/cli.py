@@ -1,7 +1,9 @@
 """The command line: a thin layer over the Python API.
 
 ``symbackprop derive|codegen|latex|check|regenerate|demo``.  Every user mistake becomes one
-line on stderr and exit code 2; ``check`` exits 1 when an equation is incorrect.
+line on stderr and exit code 2; ``check`` exits 1 when an equation is incorrect; SIGINT and
+SIGTERM end a command with ``symbackprop: interrupted`` and exit code 130 or 143, once the
+clean-ups on the way out (TeX's process group, temporary files) have run.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import UserError
+from .interrupts import Interrupted, interruptible, swallowed
 from .spec import Spec
 
 DEMO_SPEC = "3-4-2"
@@ -243,16 +246,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    arguments = parser.parse_args(argv)
-    try:
-        return arguments.handler(arguments)
-    except UserError as error:
-        print(f"symbackprop: error: {error.message}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("symbackprop: interrupted", file=sys.stderr)
-        return 130
+    """Run one command; SIGINT and SIGTERM stop it cleanly (one line, exit status 130 or 143)."""
+    with interruptible():
+        try:
+            arguments = build_parser().parse_args(argv)
+            status = arguments.handler(arguments)
+        except UserError as error:
+            print(f"symbackprop: error: {error.message}", file=sys.stderr)
+            return 2
+        except (Interrupted, KeyboardInterrupt) as error:
+            return _interrupted(error.exit_code if isinstance(error, Interrupted) else 130)
+        # a signal whose exception a library caught and dropped still ends the run as interrupted
+        return status if swallowed() is None else _interrupted(128 + swallowed())
+
+
+def _interrupted(status: int) -> int:
+    print("symbackprop: interrupted", file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

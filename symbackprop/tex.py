@@ -4,7 +4,8 @@ Provides:
 
 * :func:`find_engine` -- locate ``pdflatex`` (or ``lualatex``/``xelatex``), with an install hint.
 * :func:`compile_pdf` / :func:`compile_pdf_with_log` -- compile a document in a throw-away
-  directory under TeX's paranoid file-access settings, no shell escape and a time limit.
+  directory under TeX's paranoid file-access settings, no shell escape and a time limit; on a
+  timeout or an interruption TeX's whole process group is killed and the directory removed.
 * :class:`TexCompileError` -- a :class:`~symbackprop.errors.TexError` carrying ``log_path``.
 * :func:`overfull_boxes` -- the "Overfull \\hbox/\\vbox" lines of a log, for layout tests.
 * :func:`pdf_to_text` / :func:`pdf_first_page_png` -- text and a raster image of a PDF
@@ -26,6 +27,7 @@ import time
 from pathlib import Path
 
 from .errors import TexError
+from .interrupts import deferred
 
 __all__ = [
     "ENGINES",
@@ -124,7 +126,9 @@ def compile_pdf_with_log(tex_source: str, *, engine: str | None = None,
         raise ValueError("runs must be at least 1")
     executable = find_engine(engine)
     deadline = time.monotonic() + timeout
-    with tempfile.TemporaryDirectory(prefix="symbackprop-tex-") as directory:
+    with deferred():  # once the directory exists, its object must exist to remove it
+        scratch = tempfile.TemporaryDirectory(prefix="symbackprop-tex-")
+    with scratch as directory:
         workdir = Path(directory)
         (workdir / f"{_JOB}.tex").write_text(tex_source, encoding="utf-8")
         log_file = workdir / f"{_JOB}.log"
@@ -195,17 +199,20 @@ def _run_engine(executable: str, workdir: Path, deadline: float, timeout: float,
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise _timeout_error(timeout, log_file)
-    process = subprocess.Popen(
-        [executable, *_ENGINE_FLAGS, *_EXTRA_FLAGS.get(Path(executable).stem, ()), f"{_JOB}.tex"],
-        cwd=workdir, env=_tex_environment(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        start_new_session=True)
+    process = None
     try:
+        with deferred():  # a signal during the start is raised once the process is known, to kill it
+            process = subprocess.Popen(
+                [executable, *_ENGINE_FLAGS, *_EXTRA_FLAGS.get(Path(executable).stem, ()), f"{_JOB}.tex"],
+                cwd=workdir, env=_tex_environment(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, start_new_session=True)
         output, _ = process.communicate(timeout=remaining)
     except subprocess.TimeoutExpired:
         _kill_group(process)
         raise _timeout_error(timeout, log_file) from None
     except BaseException:
-        _kill_group(process)
+        if process is not None:  # an interruption, or Popen failing
+            _kill_group(process)
         raise
     return process.returncode, output.decode("utf-8", errors="replace")
 
