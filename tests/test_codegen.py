@@ -100,8 +100,8 @@ def test_header_spec_and_marker():
     assert 'cost = "cross_entropy"' in source
     assert "import numpy as np" in source and "cupy" not in source
     imports = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
-    assert imports == ["from __future__ import annotations", "import argparse", "import math", "import sys",
-                       "import numpy as np"]
+    assert imports == ["from __future__ import annotations", "import argparse", "import math", "import os",
+                       "import sys", "import zipfile", "import numpy as np"]
 
 
 def test_deterministic_across_hash_seeds():
@@ -186,6 +186,8 @@ def test_cupy_module_with_numpy_standing_in(tmp_path, hidden, rtol):
         import sys, types
         import numpy, scipy.special
         numpy.asnumpy = numpy.asarray
+        free = types.SimpleNamespace(memGetInfo=lambda: (1 << 40, 1 << 40))  # bytes free, in all
+        numpy.cuda = types.SimpleNamespace(runtime=free)
         sys.modules["cupy"] = numpy
         for name in ("cupyx", "cupyx.scipy"):
             sys.modules[name] = types.ModuleType(name)
@@ -244,9 +246,9 @@ def test_user_text_cannot_break_out_of_the_docstring():
     from symbackprop.registry import Activation
 
     spec = Spec.parse("2-3-2", activation="sigmoid", output_activation="sigmoid", cost="quadratic")
-    odd = Activation("sw", sigmoid(Z), source='z"""\nimport os\n"""\\x')
+    odd = Activation("sw", sigmoid(Z), source='z"""\nimport shutil\n"""\\x')
     spec = replace(spec, activations=(odd, spec.activations[1]))
     source = generate_module(derive_layers(spec))
     tree = ast.parse(source)
-    assert not any(isinstance(node, ast.Import) and node.names[0].name == "os" for node in tree.body)
+    assert not any(isinstance(node, ast.Import) and node.names[0].name == "shutil" for node in tree.body)
     assert 'z"""' in ast.get_docstring(tree)
