@@ -12,27 +12,38 @@ non-comment line that contains '='.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import EquationError
 
-_ENVIRONMENT = re.compile(
-    r"\\begin\{(equation|align|gather|multline|eqnarray)(\*?)\}(.*?)\\end\{\1\2\}"
-    r"|\\\[(.*?)\\\]|\$\$(.*?)\$\$", re.S)
+_OPENER = re.compile(r"\\begin\{(equation|align|gather|multline|eqnarray)(\*?)\}|\\\[|\$\$")
 _DROP = re.compile(r"\\label\{[^}]*\}|\\tag\*?\{[^}]*\}|\\nonumber|\\notag|(?<!\\)%[^\n]*"
                    r"|\\(?:begin|end)\{(?:split|aligned|gathered)\}")
+
+
+#: The largest file ``--file`` reads, and the most equations it checks (each takes a while).
+MAX_FILE_BYTES = 1 << 20
+MAX_EQUATIONS = 1000
 
 
 def equations_from_file(path: str | Path) -> list[str]:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise EquationError(f"cannot read the file: {error}", str(path)) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise EquationError(f"the file is larger than {MAX_FILE_BYTES >> 20} MiB", str(path))
     found = equations_from_text(text, plain=path.suffix == ".txt")
     if not found:
         raise EquationError("no equations found (expected \\begin{equation}, align, \\[ \\], $$ $$, or "
                             "lines with '=' in a .txt file)", str(path))
+    if len(found) > MAX_EQUATIONS:
+        raise EquationError(f"the file holds {len(found)} equations, more than the {MAX_EQUATIONS} one check takes; "
+                            "split it", str(path))
     return found
 
 
@@ -41,8 +52,7 @@ def equations_from_text(text: str, plain: bool = False) -> list[str]:
         return [line.strip() for line in text.splitlines()
                 if "=" in line and not line.lstrip().startswith(("#", "%", "//"))]
     found: list[str] = []
-    for match in _ENVIRONMENT.finditer(_DROP.sub("", text)):
-        body = next(group for group in match.groups()[2:] if group is not None)
+    for body in _display_bodies(_DROP.sub("", text)):
         left = None
         for row in re.split(r"\\\\", body):
             row = row.strip().rstrip(".,;").strip()
@@ -57,3 +67,26 @@ def equations_from_text(text: str, plain: bool = False) -> list[str]:
             elif left is not None:  # a long right side broken over lines
                 found[-1] = f"{found[-1]} {row.replace('&', ' ').strip()}"
     return found
+
+
+def _display_bodies(text: str) -> Iterator[str]:
+    """The insides of the display-math environments, in order, in time linear in the text.
+
+    Each opener is closed by the first closer after it.  A closer missing once is missing for
+    every later opener too, so it is not searched for again (an unclosed ``\\begin{equation}``
+    repeated many times would otherwise make the search quadratic).
+    """
+    missing: set[str] = set()
+    position = 0
+    while opener := _OPENER.search(text, position):
+        if opener.group(1):
+            closer = f"\\end{{{opener.group(1)}{opener.group(2)}}}"
+        else:
+            closer = "\\]" if opener.group(0) == "\\[" else "$$"
+        end = -1 if closer in missing else text.find(closer, opener.end())
+        if end < 0:
+            missing.add(closer)
+            position = opener.end()
+            continue
+        yield text[opener.end():end]
+        position = end + len(closer)
