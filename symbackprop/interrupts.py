@@ -13,12 +13,13 @@ Provides:
 * :func:`swallowed` -- the signal of an :class:`Interrupted` that some library caught and dropped.
 
 A signal that lands while Python runs a ``__del__`` method or a garbage-collector callback
-raises there, and Python prints and drops such exceptions; the hook installed by
-:func:`interruptible` sees that and delivers the signal again.
+raises there, and Python drops such exceptions; the hook installed by :func:`interruptible`
+sees that and delivers the signal again.
 """
 
 from __future__ import annotations
 
+import _thread
 import signal
 import sys
 import threading
@@ -26,6 +27,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+#: Seconds after which a signal whose exception Python dropped is delivered again.
+REDELIVERY_DELAY = 0.01
 
 
 class Interrupted(BaseException):
@@ -63,12 +66,18 @@ def _handle(signum: int, frame) -> None:
 
 
 def _redeliver(previous):
-    """An unraisable-exception hook that re-sends a signal whose Interrupted Python dropped."""
+    """An unraisable-exception hook that sends a signal whose Interrupted Python dropped again.
+
+    From another thread, a moment later: sent from the hook itself, the handler would run, and
+    raise, before the destructor it interrupted has finished.
+    """
 
     def hook(unraisable) -> None:
         if isinstance(unraisable.exc_value, Interrupted) and _state.raised is not None:
             _state.raised = None
-            signal.raise_signal(unraisable.exc_value.signum)
+            again = threading.Timer(REDELIVERY_DELAY, _thread.interrupt_main, (unraisable.exc_value.signum,))
+            again.daemon = True
+            again.start()
             return
         previous(unraisable)
 
