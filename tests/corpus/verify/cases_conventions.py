@@ -11,10 +11,12 @@ def s(v):
 
 
 case("scalar-111-w2")(lambda N: (s(N.gW(2)), s(N.a(1)) * s(dsig(N.z(2))) * (s(N.a(2)) - s(N.y()))))
-case("scalar-111-w1")(lambda N: (s(N.gW(1)), s(N.x()) * s(dsig(N.z(1))) * s(N.W(2)) * s(dsig(N.z(2)))
-                                 * (s(N.a(2)) - s(N.y()))))
-case("scalar-111-w1-missing-weight")(lambda N: (s(N.gW(1)), s(N.x()) * s(dsig(N.z(1))) * s(dsig(N.z(2)))
-                                                * (s(N.a(2)) - s(N.y()))))
+case("scalar-111-w1")(
+    lambda N: (s(N.gW(1)), s(N.x()) * s(dsig(N.z(1))) * s(N.W(2)) * s(dsig(N.z(2))) * (s(N.a(2)) - s(N.y())))
+)
+case("scalar-111-w1-missing-weight")(
+    lambda N: (s(N.gW(1)), s(N.x()) * s(dsig(N.z(1))) * s(dsig(N.z(2))) * (s(N.a(2)) - s(N.y())))
+)
 case("scalar-111-b2")(lambda N: (s(N.gb(2)), s(dsig(N.z(2))) * (s(N.a(2)) - s(N.y()))))
 case("scalar-111-w2-wrong-layer")(lambda N: (s(N.gW(2)), s(N.a(2)) * s(dsig(N.z(2))) * (s(N.a(2)) - s(N.y()))))
 case("scalar-111-delta1")(lambda N: (s(N.delta(1)), s(N.W(2)) * s(N.delta(2)) * s(dsig(N.z(1)))))
@@ -24,30 +26,41 @@ case("scalar-111-cost-no-half")(lambda N: (N.C(), (s(N.a(2)) - s(N.y())) ** 2))
 # the video lecture's (L) is the last layer, (L−1) the one before: relative numbering
 case("scalar-video-cost")(lambda N: (N.C(), (s(N.a(N.L)) - s(N.y())) ** 2))
 case("scalar-video-dCda")(lambda N: (s(N.dCda(N.L)), 2 * (s(N.a(N.L)) - s(N.y()))))
-case("scalar-video-weight")(lambda N: (s(N.gW(N.L)), s(N.a(N.L - 1)) * s(dsig(N.z(N.L))) * 2
-                                       * (s(N.a(N.L)) - s(N.y()))))
+case("scalar-video-weight")(
+    lambda N: (s(N.gW(N.L)), s(N.a(N.L - 1)) * s(dsig(N.z(N.L))) * 2 * (s(N.a(N.L)) - s(N.y())))
+)
 
 
 @case("scalar-video-chain-product")
 def _(N):
     L = N.L
-    dz_dw = s(N.dz_dW(L))                # ∂z^{(L)}/∂w^{(L)}
-    da_dz = s(N.jac("a", L, "z", L))     # ∂a^{(L)}/∂z^{(L)}
+    dz_dw = s(N.dz_dW(L))  # ∂z^{(L)}/∂w^{(L)}
+    da_dz = s(N.jac("a", L, "z", L))  # ∂a^{(L)}/∂z^{(L)}
     return s(N.gW(L)), dz_dw * da_dz * s(N.dCda(L))
 
 
-case("scalar-video-previous-activation")(lambda N: (s(N.dCda(N.L - 1)), s(N.W(N.L)) * s(dsig(N.z(N.L)))
-                                                    * 2 * (s(N.a(N.L)) - s(N.y()))))
+case("scalar-video-previous-activation")(
+    lambda N: (s(N.dCda(N.L - 1)), s(N.W(N.L)) * s(dsig(N.z(N.L))) * 2 * (s(N.a(N.L)) - s(N.y())))
+)
 case("scalar-video-bias")(lambda N: (s(N.gb(N.L)), s(dsig(N.z(N.L))) * 2 * (s(N.a(N.L)) - s(N.y()))))
-case("scalar-video-deeper-missing-weight")(lambda N: (s(N.gW(N.L - 1)), s(N.a(N.L - 2)) * s(dsig(N.z(N.L - 1)))
-                                                      * s(dsig(N.z(N.L))) * 2 * (s(N.a(N.L)) - s(N.y()))))
-case("scalar-video-against-half")(lambda N: (s(N.gW(N.L)), s(N.a(N.L - 1)) * s(dsig(N.z(N.L))) * 2
-                                             * (s(N.a(N.L)) - s(N.y()))))
+case("scalar-video-deeper-missing-weight")(
+    lambda N: (
+        s(N.gW(N.L - 1)),
+        s(N.a(N.L - 2)) * s(dsig(N.z(N.L - 1))) * s(dsig(N.z(N.L))) * 2 * (s(N.a(N.L)) - s(N.y())),
+    )
+)
+case("scalar-video-against-half")(
+    lambda N: (s(N.gW(N.L)), s(N.a(N.L - 1)) * s(dsig(N.z(N.L))) * 2 * (s(N.a(N.L)) - s(N.y())))
+)
 
 # -- row vectors -----------------------------------------------------------------------------------------
 # Ng's δ^{(l)} for hidden l = 2..L-1 is internal δ^{l-1}; Θ^{(l)} is internal W^l (from layer l-1 to l)
-case("row-ng")(lambda N: (over(hidden(N), N.delta),
-                          over(hidden(N), lambda ell: (N.delta(ell + 1) @ N.W(ell + 1)) * dsig(N.z(ell)))))
+case("row-ng")(
+    lambda N: (
+        over(hidden(N), N.delta),
+        over(hidden(N), lambda ell: (N.delta(ell + 1) @ N.W(ell + 1)) * dsig(N.z(ell))),
+    )
+)
 
 
 @case("row-ng-under-columns")
@@ -56,35 +69,61 @@ def _(N):
     return over(hidden(N), N.delta), UNDEFINED
 
 
-case("row-nielsen-bp2")(lambda N: (over(hidden(N), N.delta),
-                                   over(hidden(N), lambda ell: (N.delta(ell + 1) @ N.W(ell + 1)) * dsig(N.z(ell)))))
-case("row-nielsen-bp4")(lambda N: (over(weights(N), N.gW),
-                                   over(weights(N), lambda ell: N.delta(ell)[:, None] @ N.a(ell - 1)[None, :])))
+case("row-nielsen-bp2")(
+    lambda N: (
+        over(hidden(N), N.delta),
+        over(hidden(N), lambda ell: (N.delta(ell + 1) @ N.W(ell + 1)) * dsig(N.z(ell))),
+    )
+)
+case("row-nielsen-bp4")(
+    lambda N: (over(weights(N), N.gW), over(weights(N), lambda ell: N.delta(ell)[:, None] @ N.a(ell - 1)[None, :]))
+)
 # row vectors with a source-first W^{(l)}: the text's W^{(l)} is the spec's W^l transposed
-case("row-source-first-forward")(lambda N: (over(weights(N), N.z),
-                                            over(weights(N), lambda ell: N.a(ell - 1) @ N.W(ell).T + N.b(ell))))
-case("row-source-first-gradient")(lambda N: (over(weights(N), lambda ell: N.gW(ell).T),
-                                             over(weights(N), lambda ell: np.outer(N.a(ell - 1), N.delta(ell)))))
+case("row-source-first-forward")(
+    lambda N: (over(weights(N), N.z), over(weights(N), lambda ell: N.a(ell - 1) @ N.W(ell).T + N.b(ell)))
+)
+case("row-source-first-gradient")(
+    lambda N: (
+        over(weights(N), lambda ell: N.gW(ell).T),
+        over(weights(N), lambda ell: np.outer(N.a(ell - 1), N.delta(ell))),
+    )
+)
 
 
 @case("row-source-first-gradient-transposed")
 def _(N):
     def rhs(ell):
-        d, y = N.delta(ell)[None, :], N.a(ell - 1)[:, None]   # a row δ, a column (y)^T
+        d, y = N.delta(ell)[None, :], N.a(ell - 1)[:, None]  # a row δ, a column (y)^T
         return d @ y if d.shape[1] == y.shape[0] else np.full((1, 1), np.inf)
+
     return over(weights(N), lambda ell: N.gW(ell).T), over(weights(N), rhs)
 
 
 # -- source-first indices: w^{(l)}_{ij} from unit i of layer l-1 to unit j of layer l = W^l[j, i] ------
-case("sf-bp4")(lambda N: (over(weights(N), lambda ell: N.gW(ell).T),
-                          over(weights(N), lambda ell: np.outer(N.a(ell - 1), N.delta(ell)))))
-case("sf-bp4-nielsen-order")(lambda N: (over(weights(N), N.gW),       # the text's w^l_{kj}, Nielsen: W^l[k, j]
-                                        over(weights(N), lambda ell: np.outer(N.a(ell - 1), N.delta(ell)))))
-case("sf-bp2")(lambda N: (over(hidden(N), N.delta),
-                          over(hidden(N), lambda ell: dsig(N.z(ell)) * (N.W(ell + 1).T @ N.delta(ell + 1)))))
-case("sf-bp2-destination-order")(lambda N: (over(hidden(N), N.delta),
-                                            over(hidden(N), lambda ell: dsig(N.z(ell))
-                                                 * (N.W(ell + 1) @ N.delta(ell + 1)))))
+case("sf-bp4")(
+    lambda N: (
+        over(weights(N), lambda ell: N.gW(ell).T),
+        over(weights(N), lambda ell: np.outer(N.a(ell - 1), N.delta(ell))),
+    )
+)
+case("sf-bp4-nielsen-order")(
+    lambda N: (
+        over(weights(N), N.gW),  # the text's w^l_{kj}, Nielsen: W^l[k, j]
+        over(weights(N), lambda ell: np.outer(N.a(ell - 1), N.delta(ell))),
+    )
+)
+case("sf-bp2")(
+    lambda N: (
+        over(hidden(N), N.delta),
+        over(hidden(N), lambda ell: dsig(N.z(ell)) * (N.W(ell + 1).T @ N.delta(ell + 1))),
+    )
+)
+case("sf-bp2-destination-order")(
+    lambda N: (
+        over(hidden(N), N.delta),
+        over(hidden(N), lambda ell: dsig(N.z(ell)) * (N.W(ell + 1) @ N.delta(ell + 1))),
+    )
+)
 case("sf-output")(lambda N: (N.delta(N.L), (N.a(N.L) - N.y()) * dsig(N.z(N.L))))
 case("sf-output-sign")(lambda N: (N.delta(N.L), (N.y() - N.a(N.L)) * dsig(N.z(N.L))))
 # letters: i inputs (layer 0), j hidden (layer 1), k outputs (layer 2); w_{jk} = W^2[k, j], w_{ij} = W^1[j, i]
@@ -105,27 +144,39 @@ case("vfc-ng-a-form")(lambda N: (N.delta(2), (N.W(3).T @ N.delta(3)) * N.a(2) * 
 case("vfc-ng-f-prime-at-a")(lambda N: (N.delta(2), (N.W(3).T @ N.delta(3)) * dsig(N.a(2))))
 case("vfc-bp4")(lambda N: (over(weights(N), N.gW), over(weights(N), lambda ell: np.outer(N.delta(ell), N.a(ell - 1)))))
 
+
 # -- batches: C is the mean over the m samples of the draw ---------------------------------------------------
 def sum_outer(N, ell):
     return sum(np.outer(N.delta(ell, s_), N.a(ell - 1, s_)) for s_ in range(N.m))
 
 
-case("batch-bias-n")(lambda N: (over(weights(N), N.gb_batch),
-                                over(weights(N), lambda ell: sum(N.delta(ell, s_) for s_ in range(N.m)) / N.m)))
-case("batch-weight-mean")(lambda N: (over(weights(N), N.gW_batch),
-                                     over(weights(N), lambda ell: sum_outer(N, ell) / N.m)))
-case("batch-weight-missing-mean")(lambda N: (over(weights(N), N.gW_batch),
-                                             over(weights(N), lambda ell: sum_outer(N, ell))))
-case("batch-matrix-rows")(lambda N: (over(weights(N), N.gW_batch),
-                                     over(weights(N), lambda ell: N.Delta(ell).T @ N.A(ell - 1) / N.m)))
-case("batch-matrix-transposed")(lambda N: (over(weights(N), N.gW_batch),
-                                           over(weights(N), lambda ell: N.A(ell - 1).T @ N.Delta(ell) / N.m)))
-case("batch-mean-twice")(lambda N: (over(weights(N), N.gW_batch),
-                                    over(weights(N), lambda ell: N.Delta(ell).T @ N.A(ell - 1) / N.m ** 2)))
-case("batch-m-for-mean")(lambda N: (over(weights(N), N.gW_batch),
-                                    over(weights(N), lambda ell: N.m * N.Delta(ell).T @ N.A(ell - 1))))
-case("batch-bias-ones")(lambda N: (over(weights(N), N.gb_batch),
-                                   over(weights(N), lambda ell: N.Delta(ell).T @ np.ones(N.m) / N.m)))
+case("batch-bias-n")(
+    lambda N: (
+        over(weights(N), N.gb_batch),
+        over(weights(N), lambda ell: sum(N.delta(ell, s_) for s_ in range(N.m)) / N.m),
+    )
+)
+case("batch-weight-mean")(
+    lambda N: (over(weights(N), N.gW_batch), over(weights(N), lambda ell: sum_outer(N, ell) / N.m))
+)
+case("batch-weight-missing-mean")(
+    lambda N: (over(weights(N), N.gW_batch), over(weights(N), lambda ell: sum_outer(N, ell)))
+)
+case("batch-matrix-rows")(
+    lambda N: (over(weights(N), N.gW_batch), over(weights(N), lambda ell: N.Delta(ell).T @ N.A(ell - 1) / N.m))
+)
+case("batch-matrix-transposed")(
+    lambda N: (over(weights(N), N.gW_batch), over(weights(N), lambda ell: N.A(ell - 1).T @ N.Delta(ell) / N.m))
+)
+case("batch-mean-twice")(
+    lambda N: (over(weights(N), N.gW_batch), over(weights(N), lambda ell: N.Delta(ell).T @ N.A(ell - 1) / N.m**2))
+)
+case("batch-m-for-mean")(
+    lambda N: (over(weights(N), N.gW_batch), over(weights(N), lambda ell: N.m * N.Delta(ell).T @ N.A(ell - 1)))
+)
+case("batch-bias-ones")(
+    lambda N: (over(weights(N), N.gb_batch), over(weights(N), lambda ell: N.Delta(ell).T @ np.ones(N.m) / N.m))
+)
 
 
 @case("batch-softmax-dZ")
@@ -142,17 +193,19 @@ case("batch-cost-sum")(lambda N: (N.C_batch(), sum(0.5 * np.sum((N.Y[s_] - N.A(N
 
 # -- samples in columns: dZ^{[l]} is n_l × m with the samples' δ as columns; dW = ∂J/∂W, J the mean ----------
 case("cols-dZ-output")(lambda N: (N.Delta(2).T, N.A(2).T - N.Y.T))
-case("cols-dW")(lambda N: (over(weights(N), N.gW_batch),
-                           over(weights(N), lambda ell: N.Delta(ell).T @ N.A(ell - 1) / N.m)))
-case("cols-db")(lambda N: (over(weights(N), N.gb_batch),
-                           over(weights(N), lambda ell: N.Delta(ell).T.sum(axis=1) / N.m)))
+case("cols-dW")(
+    lambda N: (over(weights(N), N.gW_batch), over(weights(N), lambda ell: N.Delta(ell).T @ N.A(ell - 1) / N.m))
+)
+case("cols-db")(
+    lambda N: (over(weights(N), N.gb_batch), over(weights(N), lambda ell: N.Delta(ell).T.sum(axis=1) / N.m))
+)
 case("cols-dZ-hidden")(lambda N: (N.Delta(1).T, (N.W(2).T @ N.Delta(2).T) * dsig(N.Z(1).T)))
 case("cols-dW-missing-mean")(lambda N: (N.gW_batch(2), N.Delta(2).T @ N.A(1)))
 
 # -- layer numbering ------------------------------------------------------------------------------------------
 case("numbering-nielsen-input")(lambda N: (N.gW(1), np.outer(N.delta(1), N.x())))
-case("numbering-higham-input")(lambda N: (N.gW(1), np.outer(N.delta(1), N.x())))       # Higham's W^{[2]} is W^1
-case("numbering-ng-input")(lambda N: (N.gW(1), np.outer(N.delta(1), N.x())))           # Ng's Θ^{(1)}, δ^{(2)}
+case("numbering-higham-input")(lambda N: (N.gW(1), np.outer(N.delta(1), N.x())))  # Higham's W^{[2]} is W^1
+case("numbering-ng-input")(lambda N: (N.gW(1), np.outer(N.delta(1), N.x())))  # Ng's Θ^{(1)}, δ^{(2)}
 # a^{[2]}_k is internal a^1_k; k runs over the 2 inputs, so the first two hidden units
 case("numbering-higham-wrong-layer")(lambda N: (N.gW(1), np.outer(N.delta(1), N.a(1)[:2])))
 case("numbering-nielsen-output")(lambda N: (N.delta(2), (N.a(2) - N.y()) * dsig(N.z(2))))

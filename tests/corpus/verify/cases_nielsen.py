@@ -26,15 +26,26 @@ def _(N):
     return bp1_true(N), N.dCda(N.L) * dsig(N.z(N.L))
 
 
-for key in ["nielsen-bp1-quadratic-tag-number", "nielsen-bp1-unicode-minus", "nielsen-bp1-mathbf-wrap",
-            "nielsen-bp1-left-curly"]:
+for key in [
+    "nielsen-bp1-quadratic-tag-number",
+    "nielsen-bp1-unicode-minus",
+    "nielsen-bp1-mathbf-wrap",
+    "nielsen-bp1-left-curly",
+]:
     case(key)(lambda N: (bp1_true(N), quad_out(N) * dsig(N.z(N.L))))
 
 for key in ["nielsen-bp1-comma-left-right", "nielsen-bp1-prime-command"]:
     case(key)(lambda N: (bp1_true(N), N.dCda(N.L) * dsig(N.z(N.L))))
 
-for key in ["nielsen-bp1-mathrm", "nielsen-bp1-en-dash", "nielsen-bp1-star", "nielsen-bp1-period-product",
-            "nielsen-bp1-bigl", "nielsen-bp1-dot-sigma", "nielsen-bp1-mathbb-wrap"]:
+for key in [
+    "nielsen-bp1-mathrm",
+    "nielsen-bp1-en-dash",
+    "nielsen-bp1-star",
+    "nielsen-bp1-period-product",
+    "nielsen-bp1-bigl",
+    "nielsen-bp1-dot-sigma",
+    "nielsen-bp1-mathbb-wrap",
+]:
     case(key)(lambda N: (bp1_true(N), quad_out(N) * dsig(N.z(N.L))))
 
 
@@ -84,8 +95,14 @@ def bp2(N, ell):
     return (N.W(ell + 1).T @ N.delta(ell + 1)) * dsig(N.z(ell))
 
 
-for key in ["nielsen-bp2-matrix", "nielsen-bp2-component", "nielsen-bp2-qualifier-text",
-            "nielsen-bp2-boldsymbol-label", "nielsen-bp2-in-R", "nielsen-bp2-ldots-qualifier"]:
+for key in [
+    "nielsen-bp2-matrix",
+    "nielsen-bp2-component",
+    "nielsen-bp2-qualifier-text",
+    "nielsen-bp2-boldsymbol-label",
+    "nielsen-bp2-in-R",
+    "nielsen-bp2-ldots-qualifier",
+]:
     case(key)(lambda N: (bp2_true(N), over(hidden(N), lambda ell: bp2(N, ell))))
 
 
@@ -130,8 +147,14 @@ def bp3_true(N):
     return over(weights(N), N.gb)
 
 
-for key in ["nielsen-bp3", "nielsen-bp3-vector", "nielsen-bp3-rm", "nielsen-bp3-tag-no-comma",
-            "nielsen-bp3-forall", "nielsen-bp3-rightarrow-label"]:
+for key in [
+    "nielsen-bp3",
+    "nielsen-bp3-vector",
+    "nielsen-bp3-rm",
+    "nielsen-bp3-tag-no-comma",
+    "nielsen-bp3-forall",
+    "nielsen-bp3-rightarrow-label",
+]:
     case(key)(lambda N: (bp3_true(N), over(weights(N), N.delta)))
 
 
@@ -149,8 +172,13 @@ def bp4(N, ell):
     return N.delta(ell)[:, None] * N.a(ell - 1)[None, :]
 
 
-for key in ["nielsen-bp4", "nielsen-bp4-matrix", "nielsen-bp4-double-braces", "nielsen-bp4-cdot",
-            "nielsen-bp4-rightarrow-A"]:
+for key in [
+    "nielsen-bp4",
+    "nielsen-bp4-matrix",
+    "nielsen-bp4-double-braces",
+    "nielsen-bp4-cdot",
+    "nielsen-bp4-rightarrow-A",
+]:
     case(key)(lambda N: (bp4_true(N), over(weights(N), lambda ell: bp4(N, ell))))
 
 

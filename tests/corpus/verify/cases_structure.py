@@ -27,10 +27,12 @@ def dz_db(N, ell):
 
 
 case("struct-aligned-chain")(lambda N: (N.gb(N.L), [N.delta(N.L) * dz_db(N, N.L), N.delta(N.L)]))
-case("struct-split-chain-bad-link")(lambda N: (N.gW(N.L), [np.outer(N.delta(N.L), N.a(N.L - 1)),
-                                                           np.outer(N.delta(N.L), N.a(N.L))]))
-case("struct-colon-equals-definition")(lambda N: (over(weights(N), N.z),
-                                                  over(weights(N), lambda ell: N.W(ell) @ N.a(ell - 1) + N.b(ell))))
+case("struct-split-chain-bad-link")(
+    lambda N: (N.gW(N.L), [np.outer(N.delta(N.L), N.a(N.L - 1)), np.outer(N.delta(N.L), N.a(N.L))])
+)
+case("struct-colon-equals-definition")(
+    lambda N: (over(weights(N), N.z), over(weights(N), lambda ell: N.W(ell) @ N.a(ell - 1) + N.b(ell)))
+)
 
 
 def diag_jac(N, ell):
@@ -42,12 +44,18 @@ def act_prime_by_differences(N, ell):
     return N.act_prime_at(ell, N.z(ell))
 
 
-case("struct-middle-derivative")(lambda N: (over(weights(N), lambda ell: diag_jac(N, ell)),
-                                            [over(weights(N), lambda ell: act_prime_by_differences(N, ell)),
-                                             over(weights(N), lambda ell: dsig(N.z(ell)))]))
-case("struct-middle-derivative-bad-link")(lambda N: (over(weights(N), lambda ell: diag_jac(N, ell)),
-                                                     [over(weights(N), lambda ell: act_prime_by_differences(N, ell)),
-                                                      over(weights(N), lambda ell: dsig(N.a(ell)))]))
+case("struct-middle-derivative")(
+    lambda N: (
+        over(weights(N), lambda ell: diag_jac(N, ell)),
+        [over(weights(N), lambda ell: act_prime_by_differences(N, ell)), over(weights(N), lambda ell: dsig(N.z(ell)))],
+    )
+)
+case("struct-middle-derivative-bad-link")(
+    lambda N: (
+        over(weights(N), lambda ell: diag_jac(N, ell)),
+        [over(weights(N), lambda ell: act_prime_by_differences(N, ell)), over(weights(N), lambda ell: dsig(N.a(ell)))],
+    )
+)
 
 
 def d_half_sum(N, sign=1.0):
@@ -63,10 +71,12 @@ def d_half_sum(N, sign=1.0):
 case("struct-d-of-half-sum")(lambda N: (N.dCda(N.L), [d_half_sum(N), N.a(N.L) - N.y()]))
 case("struct-d-of-half-sum-bad-link")(lambda N: (N.dCda(N.L), [d_half_sum(N), N.y() - N.a(N.L)]))
 case("struct-partial-of-square")(lambda N: (N.dCda(N.L), [d_half_sum(N), N.a(N.L) - N.y()]))
-case("struct-partial-operator-first")(lambda N: (over(weights(N), N.gW),
-                                                 over(weights(N), lambda ell: np.outer(N.delta(ell), N.a(ell - 1)))))
-case("struct-transpose-in-superscript")(lambda N: (over(weights(N), N.gW),
-                                                   over(weights(N), lambda ell: np.outer(N.delta(ell), N.a(ell - 1)))))
+case("struct-partial-operator-first")(
+    lambda N: (over(weights(N), N.gW), over(weights(N), lambda ell: np.outer(N.delta(ell), N.a(ell - 1))))
+)
+case("struct-transpose-in-superscript")(
+    lambda N: (over(weights(N), N.gW), over(weights(N), lambda ell: np.outer(N.delta(ell), N.a(ell - 1))))
+)
 case("struct-raise-hbox-cost")(lambda N: (N.C(), 0.5 * np.sum((N.y() - N.a(N.L)) ** 2)))
 case("struct-raise-hbox-gradient")(lambda N: (N.dCda(N.L), 0.5 * 2 * (N.a(N.L) - N.y())))
 for key in ["struct-dfrac", "struct-slash-fraction"]:

@@ -53,6 +53,7 @@ def _(N):
     def rhs(ell):
         width = len(N.z(ell))  # n_l: the sum stops at the width of layer l
         return dsig(N.z(ell)) * (N.W(ell + 1)[:width].T @ N.delta(ell + 1)[:width])
+
     assert len(N.z(1)) < len(N.z(2))
     return bp2_true(N), over(hidden(N), rhs)
 

@@ -51,8 +51,14 @@ def leaky(slope):
     return lambda z: np.where(z > 0, z, slope * z)
 
 
-ACTIVATIONS = {"sigmoid": sig, "tanh": np.tanh, "relu": relu, "identity": lambda z: np.asarray(z, float),
-               "softplus": softplus, "softmax": softmax}
+ACTIVATIONS = {
+    "sigmoid": sig,
+    "tanh": np.tanh,
+    "relu": relu,
+    "identity": lambda z: np.asarray(z, float),
+    "softplus": softplus,
+    "softmax": softmax,
+}
 
 # per-output-unit costs c(a, y); the per-sample cost is their sum over the output units
 COSTS = {
@@ -103,8 +109,10 @@ class Net:
         self.L = len(n) - 1
         self.m = m
         self._W = {ell: rng.uniform(-1.5, 1.5, (n[ell], n[ell - 1])) for ell in range(1, self.L + 1)}
-        self._b = {ell: (rng.uniform(-1.0, 1.0, n[ell]) if self.shape.bias else np.zeros(n[ell]))
-                   for ell in range(1, self.L + 1)}
+        self._b = {
+            ell: (rng.uniform(-1.0, 1.0, n[ell]) if self.shape.bias else np.zeros(n[ell]))
+            for ell in range(1, self.L + 1)
+        }
         self.X = rng.uniform(-1.5, 1.5, (m, n[0]))
         if self.shape.cost == "cross_entropy":
             self.Y = rng.dirichlet(np.ones(n[-1]), size=m)
@@ -187,20 +195,24 @@ class Net:
     def delta(self, ell: int, s: int = 0):
         """∂C/∂z^l of sample s."""
         y = self.y(s)
-        return self._diff(lambda v: self.cost_of_output(self.run(None, start=ell, start_value=v,
-                                                                 start_kind="z")[1][self.L], y), self.z(ell, s))
+        return self._diff(
+            lambda v: self.cost_of_output(self.run(None, start=ell, start_value=v, start_kind="z")[1][self.L], y),
+            self.z(ell, s),
+        )
 
     def dCda(self, ell: int, s: int = 0):
         """∂C/∂a^l of sample s (a^0 = x)."""
         y = self.y(s)
-        return self._diff(lambda v: self.cost_of_output(self.run(None, start=ell, start_value=v)[1][self.L], y),
-                          self.a(ell, s))
+        return self._diff(
+            lambda v: self.cost_of_output(self.run(None, start=ell, start_value=v)[1][self.L], y), self.a(ell, s)
+        )
 
     def _param_grad(self, which: str, ell: int, samples):
         def cost(v):
             W, b = dict(self._W), dict(self._b)
             (W if which == "W" else b)[ell] = v
             return np.mean([self.cost_of_output(self.run(self.X[s], W, b)[1][self.L], self.Y[s]) for s in samples])
+
         return self._diff(cost, (self._W if which == "W" else self._b)[ell])
 
     def gW(self, ell: int, s: int = 0):
@@ -233,21 +245,27 @@ class Net:
             if out_kind == "z" and out_l == in_l and in_kind == "a":
                 raise ValueError("z^l does not depend on a^l")
             return (zs if out_kind == "z" else as_)[out_l][k]
+
         width = len(self.z(out_l, s)) if out_kind == "z" else len(self.a(out_l, s))
         return np.stack([self._diff(lambda v, k=k: value(v, k), start) for k in range(width)])
 
     def dz_dW(self, ell: int, s: int = 0):
         """∂z^l_j/∂w^l_{j'k} as an array [j, j', k]."""
+
         def z_of(v, j):
             W = dict(self._W)
             W[ell] = v
             return (W[ell] @ self.a(ell - 1, s) + self._b[ell])[j]
+
         return np.stack([self._diff(lambda v, j=j: z_of(v, j), self._W[ell]) for j in range(self._W[ell].shape[0])])
 
     def act_at(self, ell: int, zgrid):
         """The spec's activation of layer l, elementwise at the points ``zgrid``."""
-        return np.array([self.act(ell, np.array([t]))[0] for t in zgrid]) if ell != self.L or \
-            self.shape.activations[-1] != "softmax" else None
+        return (
+            np.array([self.act(ell, np.array([t]))[0] for t in zgrid])
+            if ell != self.L or self.shape.activations[-1] != "softmax"
+            else None
+        )
 
     def act_prime_at(self, ell: int, zgrid):
         """The derivative of layer l's (elementwise) activation at ``zgrid``, by central differences."""
@@ -278,11 +296,13 @@ REGISTRY: dict[str, object] = {}
 
 def case(key: str):
     """Register the hand-written two sides of a case (an equations.toml id or 'DOC#claim-id')."""
+
     def register(fn):
         if key in REGISTRY:
             raise ValueError(f"two verifications for {key}")
         REGISTRY[key] = fn
         return fn
+
     return register
 
 

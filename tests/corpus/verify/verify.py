@@ -22,8 +22,17 @@ sys.path.insert(0, str(HERE))
 
 import netlib  # noqa: E402
 
-MODULES = ["cases_nielsen", "cases_vocabulary", "cases_claims", "cases_structure", "cases_conventions",
-           "cases_ng", "cases_higham", "cases_source_first", "cases_documents"]
+MODULES = [
+    "cases_nielsen",
+    "cases_vocabulary",
+    "cases_claims",
+    "cases_structure",
+    "cases_conventions",
+    "cases_ng",
+    "cases_higham",
+    "cases_source_first",
+    "cases_documents",
+]
 SEEDS = (1, 2, 3, 4, 5)
 AGREE, DIFFER = 1e-6, 1e-3  # relative max-norm difference: below AGREE equal, above DIFFER different
 POSITIVE = {"CORRECT", "CONSISTENT"}
@@ -37,8 +46,7 @@ def load_registry() -> dict:
 
 
 def pieces(value) -> list[np.ndarray]:
-    return [np.asarray(v, float) for v in value] if isinstance(value, netlib.Instances) \
-        else [np.asarray(value, float)]
+    return [np.asarray(v, float) for v in value] if isinstance(value, netlib.Instances) else [np.asarray(value, float)]
 
 
 def relative_difference(truth, side) -> float:
