@@ -129,7 +129,7 @@ def test_document_claims_are_found_at_their_lines(sidecar):
         assert claim["text"] in lines[line - 1], f"{where}: {claim['text']!r} is not on line {line}"
         if "lines" in claim:
             assert "verdicts" in claim and len(claim["lines"]) == len(claim["verdicts"]), where
-            assert all(line < later <= len(lines) for later in claim["lines"]), where
+            assert all(line <= later <= len(lines) for later in claim["lines"]), where
     assert [claim["line"] for claim in claims] == sorted(claim["line"] for claim in claims), \
         f"{sidecar.name}: claims in reading order"
 
