@@ -5,8 +5,7 @@ reuses that case's two sides (``same``); the others are written out here.
 """
 
 import numpy as np
-
-from netlib import REGISTRY, case, dsig, hidden, over, weights
+from netlib import REGISTRY, case, dsig, hidden, over, sig, weights
 
 
 def same(key: str, case_id: str) -> None:
@@ -97,3 +96,57 @@ def _(N):
 def _(N):
     W, d = N.W(2), N.delta(2)
     return N.delta(1)[0], dsig(N.z(1))[0] * (W[0, 0] * d[0] + W[0, 1] * d[1])
+
+
+# -- ng_theta_blog.md (bce_2332, Ng's numbering: Ng layer l = internal l-1) -------------------------
+D = "ng_theta_blog#"
+for claim, source in {
+    "input": "ng-forward-input",
+    "z2": "ng-forward-z2",
+    "a2": "ng-forward-a2",
+    "cost-batch": "ng-cost",
+    "cost-one-example": "ng-cost-one-example",
+    "dJ-da": "dCda-bce-split",
+    "sigmoid-derivative": "vocab-sigmoid-derivative",
+    "output-error": "ng-delta-output",
+    "output-error-mean": "ng-delta-output-mean",
+    "hidden-vector": "ng-delta-3",
+    "g-prime-in-a": "ng-g-prime",
+    "hidden-general": "ng-delta-general",
+    "weight-gradient": "ng-grad-one-example",
+    "bias-gradient": "ng-bias-grad",
+    "matrix-gradient": "ng-grad-matrix",
+    "g-prime-at-a": "ng-delta-3-g-prime-at-a",
+    "D": "ng-D",
+}.items():
+    same(D + claim, source)
+
+case(D + "z3")(lambda N: (N.z(2), N.W(2) @ N.a(1) + N.b(2)))
+case(D + "a3")(lambda N: (N.a(2), sig(N.z(2))))
+case(D + "stored-activation")(lambda N: (N.a(2), sig(N.z(2))))
+case(D + "z4")(lambda N: (N.z(3), N.W(3) @ N.a(2) + N.b(3)))
+case(D + "a4-chain")(lambda N: (N.a(3), [N.a(3), sig(N.z(3))]))
+
+
+@case(D + "output-chain")
+def _(N):
+    a, y = N.a(3), N.y()
+    return N.delta(3), [N.dCda(3) * dsig(N.z(3)), (a - y) / (a * (1 - a)) * a * (1 - a), a - y]
+
+
+@case(D + "hidden-chain")
+def _(N):
+    return N.delta(2), [N.jac("z", 3, "z", 2).T @ N.delta(3), (N.W(3).T @ N.delta(3)) * dsig(N.z(2))]
+
+
+@case(D + "layer2-no-transpose")
+def _(N):
+    return N.delta(1), (N.W(2) @ N.delta(2)) * dsig(N.z(1))  # Θ^{(2)} is 3×3 here: a value, a wrong one
+
+
+@case(D + "D-chain")
+def _(N):
+    def accumulated(ell):
+        return sum(np.outer(N.delta(ell, t), N.a(ell - 1, t)) for t in range(N.m)) / N.m
+
+    return over(weights(N), N.gW_batch), [over(weights(N), accumulated), over(weights(N), accumulated)]
