@@ -105,6 +105,7 @@ for claim, source in {
     "z2": "ng-forward-z2",
     "a2": "ng-forward-a2",
     "cost-batch": "ng-cost",
+    "sigmoid": "vocab-sigmoid-def",
     "cost-one-example": "ng-cost-one-example",
     "dJ-da": "dCda-bce-split",
     "sigmoid-derivative": "vocab-sigmoid-derivative",
