@@ -151,3 +151,64 @@ def _(N):
         return sum(np.outer(N.delta(ell, t), N.a(ell - 1, t)) for t in range(N.m)) / N.m
 
     return over(weights(N), N.gW_batch), [over(weights(N), accumulated), over(weights(N), accumulated)]
+
+
+# -- higham_notes.md (quad_2332, Higham's numbering: their layer l = internal l-1) -------------------
+D = "higham_notes#"
+for claim, source in {
+    "input": "higham-input",
+    "forward": "higham-forward",
+    "weighted-input": "def-z",
+    "cost-batch": "higham-cost",
+    "cost-one-point": "def-cost-quad-norm2",
+    "lemma-a": "higham-bp1",
+    "lemma-b": "higham-bp2-qualified",
+    "lemma-c": "higham-bp3",
+    "lemma-d": "higham-bp4",
+    "dC-da": "dCda-quad",
+    "dz-dz": "chain-dz-dz",
+    "weighted-input-component": "def-z",
+    "D-output": "higham-D-bp1",
+    "D-hidden": "higham-D-bp2",
+    "unrolled": "higham-expansion",
+    "weight-gradient": "higham-bp4-matrix",
+    "bias-gradient": "nielsen-bp3-vector",
+    "sigmoid-derivative": "vocab-sigmoid-derivative",
+    "batch-bias": "batch-bias-n",
+}.items():
+    same(D + claim, source)
+
+case(D + "activation")(lambda N: (over(weights(N), N.a), over(weights(N), lambda ell: sig(N.z(ell)))))
+case(D + "output-activation")(lambda N: (N.a(N.L), sig(N.z(N.L))))
+
+
+@case(D + "output-chain")
+def _(N):
+    L = N.L
+    return N.delta(L), [N.dCda(L) * np.diag(N.jac("a", L, "z", L)), (N.a(L) - N.y()) * dsig(N.z(L))]
+
+
+@case(D + "proof-b")
+def _(N):
+    def chain(ell):
+        return N.jac("z", ell + 1, "z", ell).T @ N.delta(ell + 1)
+
+    def summed(ell):
+        return (N.W(ell + 1).T @ N.delta(ell + 1)) * dsig(N.z(ell))
+
+    return over(hidden(N), N.delta), [
+        over(hidden(N), chain),
+        over(hidden(N), chain),
+        over(hidden(N), summed),
+        over(hidden(N), summed),
+    ]
+
+
+def output_d(N):
+    return dsig(N.z(3)) * (N.a(3) - N.y())
+
+
+case(D + "delta-3")(lambda N: (N.delta(2), dsig(N.z(2)) * (N.W(3).T @ output_d(N))))
+case(D + "delta-2")(lambda N: (N.delta(1), dsig(N.z(1)) * (N.W(2).T @ (N.W(3).T @ output_d(N)))))
+case(D + "first-weights-transposed")(lambda N: (N.gW(1), np.outer(N.x(), N.delta(1))))
+case(D + "summary-sign")(lambda N: (N.delta(N.L), dsig(N.z(N.L)) * (N.y() - N.a(N.L))))
