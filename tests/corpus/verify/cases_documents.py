@@ -212,3 +212,50 @@ case(D + "delta-3")(lambda N: (N.delta(2), dsig(N.z(2)) * (N.W(3).T @ output_d(N
 case(D + "delta-2")(lambda N: (N.delta(1), dsig(N.z(1)) * (N.W(2).T @ (N.W(3).T @ output_d(N)))))
 case(D + "first-weights-transposed")(lambda N: (N.gW(1), np.outer(N.x(), N.delta(1))))
 case(D + "summary-sign")(lambda N: (N.delta(N.L), dsig(N.z(N.L)) * (N.y() - N.a(N.L))))
+
+
+# -- softmax_unicode.txt (tanh_softmax_343) ------------------------------------------------------------
+D = "softmax_unicode#"
+for claim, source in {
+    "input": "def-input",
+    "weighted-input": "def-z",
+    "softmax": "vocab-softmax-def-exp",
+    "cost": "def-cost-ce",
+    "dC-da": "dCda-ce",
+    "softmax-jacobian": "chain-softmax-iverson",
+    "output-vector": "softmax-delta",
+    "tanh-derivative": "vocab-tanh-derivative",
+    "weight-gradient": "nielsen-bp4-matrix",
+    "bias-gradient": "nielsen-bp3-vector",
+    "batch-bias": "batch-bias-ones",
+    "batch-output": "batch-softmax-Delta",
+}.items():
+    same(D + claim, source)
+
+case(D + "hidden-activation")(lambda N: (N.a(1), np.tanh(N.z(1))))
+case(D + "stored-activation")(lambda N: (N.a(1), np.tanh(N.z(1))))
+
+
+@case(D + "output-chain")
+def _(N):
+    a, y, L = N.a(N.L), N.y(), N.L
+    kj = np.eye(len(a)) - a[None, :]  # [k, j] = [k = j] − a_j
+    return N.delta(L), [N.jac("a", L, "z", L).T @ N.dCda(L), -(kj.T @ y), a * y.sum() - y, a - y]
+
+
+case(D + "bp1-as-elementwise")(lambda N: (N.delta(N.L), N.dCda(N.L) * N.a(N.L) * (1 - N.a(N.L))))
+
+
+def back(N):
+    return N.W(2).T @ N.delta(2)
+
+
+case(D + "hidden-in-z")(lambda N: (N.delta(1), back(N) * (1 - np.tanh(N.z(1)) ** 2)))
+case(D + "hidden-in-a-slip")(lambda N: (N.delta(1), back(N) * (1 - N.a(1)) ** 2))
+case(D + "hidden-component")(lambda N: (N.delta(1), (1 - N.a(1) ** 2) * back(N)))
+case(D + "output-weight")(lambda N: (N.gW(2), np.outer(N.a(2) - N.y(), N.a(1))))
+case(D + "hidden-weight")(lambda N: (N.gW(1), np.outer((1 - N.a(1) ** 2) * (N.W(2).T @ (N.a(2) - N.y())), N.x())))
+case(D + "batch-weight")(
+    lambda N: (over(weights(N), N.gW_batch), over(weights(N), lambda ell: N.Delta(ell).T @ N.A(ell - 1)))
+)
+case(D + "batch-hidden")(lambda N: (N.Delta(1), (N.Delta(2) @ N.W(2)) * (1 - N.A(1) * N.A(1))))
