@@ -23,7 +23,7 @@ CASE_KEYS = {"id", "spec", "notation", "style", "text", "verdict", "verdicts", "
 CLAIM_KEYS = {"id", "line", "lines", "text", "verdict", "verdicts", "mistakes", "tag", "qualifier", "skip_reason",
               "note"}
 CONVENTION_KEYS = {"activation_letter", "cost_letter", "index_order", "layer_numbering", "vectors", "samples",
-                   "preactivation_letter", "delta", "index_letters", "targets", "outputs"}
+                   "preactivation_letter", "delta", "index_letters", "layer_names", "targets", "outputs"}
 SUFFIXES = (".tex", ".md", ".txt")
 
 

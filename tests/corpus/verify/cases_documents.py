@@ -259,3 +259,60 @@ case(D + "batch-weight")(
     lambda N: (over(weights(N), N.gW_batch), over(weights(N), lambda ell: N.Delta(ell).T @ N.A(ell - 1)))
 )
 case(D + "batch-hidden")(lambda N: (N.Delta(1), (N.Delta(2) @ N.W(2)) * (1 - N.A(1) * N.A(1))))
+
+
+# -- source_first_handout.tex (sf_322; letters i, j, k = internal layers 0, 1, 2; w_ij = W^1[j, i],
+#    w_jk = W^2[k, j]; the handout's δ is −∂E/∂z, so its δ_j is −δ^1_j and its δ_k is −δ^2_k) --------
+D = "source_first_handout#"
+for claim, source in {"error": "sf-cost", "logistic-derivative": "vocab-sigmoid-derivative"}.items():
+    same(D + claim, source)
+
+
+def hd(N):
+    return -N.delta(1)  # the handout's hidden deltas
+
+
+def od(N):
+    return -N.delta(2)  # the handout's output deltas
+
+
+case(D + "hidden-net-input")(lambda N: (N.z(1), N.W(1) @ N.x() + N.b(1)))
+case(D + "hidden-output")(lambda N: (N.a(1), [sig(N.z(1)), 1 / (1 + np.exp(-N.z(1)))]))
+case(D + "output-net-input")(lambda N: (N.z(2), N.W(2) @ N.a(1) + N.b(2)))
+case(D + "output-output")(lambda N: (N.a(2), sig(N.z(2))))
+case(D + "logistic-derivative-in-y")(lambda N: (N.act_prime_at(1, N.z(1)), N.a(1) * (1 - N.a(1))))
+
+
+@case(D + "output-delta-chain")
+def _(N):
+    t, y = N.y(), N.a(2)
+    return od(N), [-N.dCda(2) * np.diag(N.jac("a", 2, "z", 2)), (t - y) * dsig(N.z(2)), (t - y) * y * (1 - y)]
+
+
+@case(D + "output-weight-chain")
+def _(N):
+    d = N.dz_dW(2)  # ∂z_k/∂w_jk = d[k, k, j]
+    dz_dw = np.stack([d[k, k] for k in range(d.shape[0])])  # [k, j]
+    return N.gW(2), [N.delta(2)[:, None] * dz_dw, -np.outer(od(N), N.a(1))]
+
+
+@case(D + "hidden-delta-chain")
+def _(N):
+    through = N.jac("z", 2, "a", 1).T @ N.delta(2) * np.diag(N.jac("a", 1, "z", 1))
+    return hd(N), [-through, dsig(N.z(1)) * (N.W(2).T @ od(N))]
+
+
+case(D + "input-weight-gradient")(lambda N: (N.gW(1), -np.outer(hd(N), N.x())))
+case(D + "hidden-bias-gradient")(lambda N: (N.gb(1), -hd(N)))
+case(D + "output-bias-sign")(lambda N: (N.gb(2), od(N)))
+# w_{kj} read in the handout's order would be from output k to hidden j: with the square 2×2 layer its
+# value is the entry the other way round, W^2[j, k]
+case(D + "lab-hidden-delta")(lambda N: (hd(N), N.a(1) * (1 - N.a(1)) * (N.W(2) @ od(N))))
+case(D + "lab-output-delta")(lambda N: (od(N), (N.y() - N.a(2)) * dsig(N.a(2))))
+# row vectors: W^{(1)} has one row per input (W^1 transposed), W^{(2)} one row per hidden unit (W^2
+# transposed), so (W^{(2)})^T is W^2 itself
+case(D + "vector-hidden-net-input")(lambda N: (N.z(1), N.x() @ N.W(1).T + N.b(1)))
+case(D + "vector-output-delta")(lambda N: (od(N), (N.y() - N.a(2)) * N.a(2) * (1 - N.a(2))))
+case(D + "vector-hidden-delta")(lambda N: (hd(N), (od(N) @ N.W(2)) * N.a(1) * (1 - N.a(1))))
+case(D + "vector-output-weights")(lambda N: (N.gW(2).T, -np.outer(N.a(1), od(N))))
+case(D + "vector-input-weights")(lambda N: (N.gW(1).T, -np.outer(hd(N), N.x())))
