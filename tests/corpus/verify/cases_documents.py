@@ -316,3 +316,65 @@ case(D + "vector-output-delta")(lambda N: (od(N), (N.y() - N.a(2)) * N.a(2) * (1
 case(D + "vector-hidden-delta")(lambda N: (hd(N), (od(N) @ N.W(2)) * N.a(1) * (1 - N.a(1))))
 case(D + "vector-output-weights")(lambda N: (N.gW(2).T, -np.outer(N.a(1), od(N))))
 case(D + "vector-input-weights")(lambda N: (N.gW(1).T, -np.outer(hd(N), N.x())))
+
+
+# -- scalar_chain_post.md (chain_1111_sq: one neuron per layer, layers 0..3, cost (a − y)²) --------------
+D = "scalar_chain_post#"
+for claim, source in {
+    "cost": "scalar-video-cost",
+    "chain-rule": "scalar-video-chain-product",
+    "dC-da": "scalar-video-dCda",
+    "last-weight": "scalar-video-weight",
+    "sigmoid-derivative": "vocab-sigmoid-derivative",
+    "last-bias": "scalar-video-bias",
+    "previous-activation": "scalar-video-previous-activation",
+    "previous-weight-expanded": "scalar-video-deeper-missing-weight",
+}.items():
+    same(D + claim, source)
+
+
+def s1(v):
+    return float(np.asarray(v).ravel()[0])
+
+
+def out_factor(N):
+    return s1(dsig(N.z(N.L))) * 2 * (s1(N.a(N.L)) - s1(N.y()))
+
+
+case(D + "weighted-input")(lambda N: (s1(N.z(N.L)), s1(N.W(N.L)) * s1(N.a(N.L - 1)) + s1(N.b(N.L))))
+case(D + "activation")(lambda N: (s1(N.a(N.L)), s1(sig(N.z(N.L)))))
+case(D + "da-dz")(lambda N: (s1(N.jac("a", N.L, "z", N.L)), s1(dsig(N.z(N.L)))))
+case(D + "dz-dw")(lambda N: (s1(N.dz_dW(N.L)), s1(N.a(N.L - 1))))
+case(D + "last-weight-at-a")(
+    lambda N: (s1(N.gW(N.L)), s1(N.a(N.L - 1)) * s1(dsig(N.a(N.L))) * 2 * (s1(N.a(N.L)) - s1(N.y())))
+)
+
+
+@case(D + "dz-db")
+def _(N):
+    def z_of(bias):
+        return s1(N.W(N.L) @ N.a(N.L - 1)) + bias
+
+    h, b = 1e-5, s1(N.b(N.L))
+    return (z_of(b + h) - z_of(b - h)) / (2 * h), 1.0
+
+
+case(D + "last-bias-in-a")(
+    lambda N: (s1(N.gb(N.L)), 2 * (s1(N.a(N.L)) - s1(N.y())) * s1(N.a(N.L)) * (1 - s1(N.a(N.L))))
+)
+case(D + "previous-weight")(
+    lambda N: (s1(N.gW(N.L - 1)), s1(N.a(N.L - 2)) * s1(dsig(N.z(N.L - 1))) * s1(N.dCda(N.L - 1)))
+)
+case(D + "previous-bias")(lambda N: (s1(N.gb(N.L - 1)), s1(dsig(N.z(N.L - 1))) * s1(N.W(N.L)) * out_factor(N)))
+
+
+@case(D + "first-weight")
+def _(N):
+    w = [None] + [s1(N.W(ell)) for ell in range(1, 4)]
+    sp = [None] + [s1(dsig(N.z(ell))) for ell in range(1, 4)]
+    # as written: w^{(1)} where the path from layer 1 to layer 2 has w^{(2)}
+    return s1(N.gW(1)), s1(N.x()) * sp[1] * w[1] * sp[2] * w[3] * sp[3] * 2 * (s1(N.a(3)) - s1(N.y()))
+
+
+case(D + "cost-average")(lambda N: (N.C_batch(), np.mean([N.C(k) for k in range(N.m)])))
+case(D + "gradient-average")(lambda N: (N.gW_batch(N.L), np.mean([N.gW(N.L, k) for k in range(N.m)], axis=0)))
