@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, wraps
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +69,19 @@ COSTS = {
 }
 
 
+def remembered(method):
+    """Compute a (costly, central-difference) value once per draw; hand out copies."""
+
+    @wraps(method)
+    def wrapper(self, *args):
+        key = (method.__name__, args)
+        if key not in self._memo:
+            self._memo[key] = method(self, *args)
+        return np.copy(self._memo[key])
+
+    return wrapper
+
+
 def load_specs() -> dict[str, dict]:
     return tomllib.loads((CORPUS / "specs.toml").read_text(encoding="utf-8"))
 
@@ -119,6 +132,7 @@ class Net:
         else:
             self.Y = rng.uniform(0.05, 0.95, (m, n[-1]))
         self.acts = {ell: _activation(self.shape.activations[ell - 1]) for ell in range(1, self.L + 1)}
+        self._memo: dict = {}
 
     # -- the spec's mathematics ------------------------------------------------------------------
     def act(self, ell: int, z):
@@ -192,6 +206,7 @@ class Net:
             out[i] = (f(up) - f(down)) / (2 * STEP)
         return out
 
+    @remembered
     def delta(self, ell: int, s: int = 0):
         """∂C/∂z^l of sample s."""
         y = self.y(s)
@@ -200,6 +215,7 @@ class Net:
             self.z(ell, s),
         )
 
+    @remembered
     def dCda(self, ell: int, s: int = 0):
         """∂C/∂a^l of sample s (a^0 = x)."""
         y = self.y(s)
@@ -215,15 +231,19 @@ class Net:
 
         return self._diff(cost, (self._W if which == "W" else self._b)[ell])
 
+    @remembered
     def gW(self, ell: int, s: int = 0):
         return self._param_grad("W", ell, [s])
 
+    @remembered
     def gb(self, ell: int, s: int = 0):
         return self._param_grad("b", ell, [s])
 
+    @remembered
     def gW_batch(self, ell: int):
         return self._param_grad("W", ell, range(self.m))
 
+    @remembered
     def gb_batch(self, ell: int):
         return self._param_grad("b", ell, range(self.m))
 
@@ -236,6 +256,7 @@ class Net:
         z = self.z(ell, s)
         return np.stack([self._diff(lambda v, k=k: self.act(ell, v)[k], z) for k in range(len(z))])
 
+    @remembered
     def jac(self, out_kind: str, out_l: int, in_kind: str, in_l: int, s: int = 0):
         """∂(out_kind^out_l)_k / ∂(in_kind^in_l)_j as a matrix [k, j], by running the net forward."""
         start = self.z(in_l, s) if in_kind == "z" else self.a(in_l, s)
@@ -249,6 +270,7 @@ class Net:
         width = len(self.z(out_l, s)) if out_kind == "z" else len(self.a(out_l, s))
         return np.stack([self._diff(lambda v, k=k: value(v, k), start) for k in range(width)])
 
+    @remembered
     def dz_dW(self, ell: int, s: int = 0):
         """∂z^l_j/∂w^l_{j'k} as an array [j, j', k]."""
 
