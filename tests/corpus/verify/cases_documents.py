@@ -1,43 +1,29 @@
 """The claims of the whole documents (documents/*.expected.toml), keyed 'DOCUMENT#claim-id'.
 
 Where a claim is the same mathematics as a single-equation case on the same kind of network, it
-reuses that case's two sides (``same``); the others are written out here.
+reuses that case's two sides (aliases.toml); the others are written out here.
 """
+
+import tomllib
+from pathlib import Path
 
 import numpy as np
 from netlib import REGISTRY, case, dsig, hidden, over, sig, weights
 
 
-def same(key: str, case_id: str) -> None:
-    case(key)(REGISTRY[case_id])
+def reuse_cases() -> None:
+    """Register every claim of aliases.toml with the two sides of its single-equation case."""
+    aliases = tomllib.loads((Path(__file__).parent / "aliases.toml").read_text(encoding="utf-8"))
+    for document, claims in aliases.items():
+        for claim, case_id in claims.items():
+            case(f"{document}#{claim}")(REGISTRY[case_id])
+
+
+reuse_cases()
 
 
 # -- nielsen_lecture.tex (quad_232) -----------------------------------------------------------------
 D = "nielsen_lecture#"
-for claim, source in {
-    "forward-component": "def-forward-component",
-    "forward-vector": "def-forward-vector",
-    "weighted-input": "def-z",
-    "input": "def-input",
-    "cost-batch": "def-cost-quad-batch-n",
-    "cost-one-input": "def-cost-quad-sum",
-    "bp1": "nielsen-bp1-component",
-    "bp2": "nielsen-bp2-matrix",
-    "bp3": "nielsen-bp3",
-    "bp4": "nielsen-bp4",
-    "grad-a-quadratic": "dCda-nabla",
-    "bp1a": "nielsen-bp1-quadratic-tag-number",
-    "sigmoid-derivative": "vocab-sigmoid-derivative",
-    "dz-dz": "chain-dz-dz",
-    "bp2-component": "nielsen-bp2-component",
-    "dz-db": "chain-dz-db",
-    "bp4-matrix": "nielsen-bp4-matrix",
-    "bp3-vector": "nielsen-bp3-vector",
-    "w2-gradient-matrix": "struct-bmatrix-weight-gradient",
-    "batch-bias": "batch-bias-n",
-    "batch-weight": "batch-weight-missing-mean",
-}.items():
-    same(D + claim, source)
 
 
 @case(D + "chain-factor-slip")
@@ -100,27 +86,6 @@ def _(N):
 
 # -- ng_theta_blog.md (bce_2332, Ng's numbering: Ng layer l = internal l-1) -------------------------
 D = "ng_theta_blog#"
-for claim, source in {
-    "input": "ng-forward-input",
-    "z2": "ng-forward-z2",
-    "a2": "ng-forward-a2",
-    "cost-batch": "ng-cost",
-    "sigmoid": "vocab-sigmoid-def",
-    "cost-one-example": "ng-cost-one-example",
-    "dJ-da": "dCda-bce-split",
-    "sigmoid-derivative": "vocab-sigmoid-derivative",
-    "output-error": "ng-delta-output",
-    "output-error-mean": "ng-delta-output-mean",
-    "hidden-vector": "ng-delta-3",
-    "g-prime-in-a": "ng-g-prime",
-    "hidden-general": "ng-delta-general",
-    "weight-gradient": "ng-grad-one-example",
-    "bias-gradient": "ng-bias-grad",
-    "matrix-gradient": "ng-grad-matrix",
-    "g-prime-at-a": "ng-delta-3-g-prime-at-a",
-    "D": "ng-D",
-}.items():
-    same(D + claim, source)
 
 case(D + "z3")(lambda N: (N.z(2), N.W(2) @ N.a(1) + N.b(2)))
 case(D + "a3")(lambda N: (N.a(2), sig(N.z(2))))
@@ -155,28 +120,6 @@ def _(N):
 
 # -- higham_notes.md (quad_2332, Higham's numbering: their layer l = internal l-1) -------------------
 D = "higham_notes#"
-for claim, source in {
-    "input": "higham-input",
-    "forward": "higham-forward",
-    "weighted-input": "def-z",
-    "cost-batch": "higham-cost",
-    "cost-one-point": "def-cost-quad-norm2",
-    "lemma-a": "higham-bp1",
-    "lemma-b": "higham-bp2-qualified",
-    "lemma-c": "higham-bp3",
-    "lemma-d": "higham-bp4",
-    "dC-da": "dCda-quad",
-    "dz-dz": "chain-dz-dz",
-    "weighted-input-component": "def-z",
-    "D-output": "higham-D-bp1",
-    "D-hidden": "higham-D-bp2",
-    "unrolled": "higham-expansion",
-    "weight-gradient": "higham-bp4-matrix",
-    "bias-gradient": "nielsen-bp3-vector",
-    "sigmoid-derivative": "vocab-sigmoid-derivative",
-    "batch-bias": "batch-bias-n",
-}.items():
-    same(D + claim, source)
 
 case(D + "activation")(lambda N: (over(weights(N), N.a), over(weights(N), lambda ell: sig(N.z(ell)))))
 case(D + "output-activation")(lambda N: (N.a(N.L), sig(N.z(N.L))))
@@ -216,21 +159,6 @@ case(D + "summary-sign")(lambda N: (N.delta(N.L), dsig(N.z(N.L)) * (N.y() - N.a(
 
 # -- softmax_unicode.txt (tanh_softmax_343) ------------------------------------------------------------
 D = "softmax_unicode#"
-for claim, source in {
-    "input": "def-input",
-    "weighted-input": "def-z",
-    "softmax": "vocab-softmax-def-exp",
-    "cost": "def-cost-ce",
-    "dC-da": "dCda-ce",
-    "softmax-jacobian": "chain-softmax-iverson",
-    "output-vector": "softmax-delta",
-    "tanh-derivative": "vocab-tanh-derivative",
-    "weight-gradient": "nielsen-bp4-matrix",
-    "bias-gradient": "nielsen-bp3-vector",
-    "batch-bias": "batch-bias-ones",
-    "batch-output": "batch-softmax-Delta",
-}.items():
-    same(D + claim, source)
 
 case(D + "hidden-activation")(lambda N: (N.a(1), np.tanh(N.z(1))))
 case(D + "stored-activation")(lambda N: (N.a(1), np.tanh(N.z(1))))
@@ -264,8 +192,6 @@ case(D + "batch-hidden")(lambda N: (N.Delta(1), (N.Delta(2) @ N.W(2)) * (1 - N.A
 # -- source_first_handout.tex (sf_322; letters i, j, k = internal layers 0, 1, 2; w_ij = W^1[j, i],
 #    w_jk = W^2[k, j]; the handout's δ is −∂E/∂z, so its δ_j is −δ^1_j and its δ_k is −δ^2_k) --------
 D = "source_first_handout#"
-for claim, source in {"error": "sf-cost", "logistic-derivative": "vocab-sigmoid-derivative"}.items():
-    same(D + claim, source)
 
 
 def hd(N):
@@ -320,17 +246,6 @@ case(D + "vector-input-weights")(lambda N: (N.gW(1).T, -np.outer(hd(N), N.x())))
 
 # -- scalar_chain_post.md (chain_1111_sq: one neuron per layer, layers 0..3, cost (a − y)²) --------------
 D = "scalar_chain_post#"
-for claim, source in {
-    "cost": "scalar-video-cost",
-    "chain-rule": "scalar-video-chain-product",
-    "dC-da": "scalar-video-dCda",
-    "last-weight": "scalar-video-weight",
-    "sigmoid-derivative": "vocab-sigmoid-derivative",
-    "last-bias": "scalar-video-bias",
-    "previous-activation": "scalar-video-previous-activation",
-    "previous-weight-expanded": "scalar-video-deeper-missing-weight",
-}.items():
-    same(D + claim, source)
 
 
 def s1(v):
