@@ -25,6 +25,7 @@ CLAIM_KEYS = {"id", "line", "lines", "text", "verdict", "verdicts", "mistakes", 
 CONVENTION_KEYS = {"activation_letter", "cost_letter", "index_order", "layer_numbering", "vectors", "samples",
                    "preactivation_letter", "delta", "index_letters", "layer_names", "targets", "outputs"}
 SUFFIXES = (".tex", ".md", ".txt")
+SLIPS = {"vector_for_component"}  # named on an equation that still holds
 
 
 def _toml(path: Path) -> dict:
@@ -65,6 +66,8 @@ def _check_verdicts(item: dict, where: str) -> None:
         assert all(_tag_ok(tag) for tag in tags), f"{where}: undefined tag in {tags}"
         if verdict in {"INCORRECT", "INCONSISTENT"}:
             assert tags, f"{where}: a wrong side names its mistakes"
+        if verdict in {"CORRECT", "CONSISTENT"}:
+            assert set(tags) <= SLIPS, f"{where}: a right side names only notation slips"
         if verdict == "SKIPPED":
             assert not tags and "skip_reason" in item, f"{where}: SKIPPED needs a skip_reason and no mistakes"
 
