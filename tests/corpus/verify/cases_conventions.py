@@ -217,3 +217,21 @@ def _(N):
     # Ng's δ^{(2)} is the hidden layer's δ (3 units); a^{(2)} − y subtracts a 2-vector from a 3-vector
     assert len(N.a(1)) != len(N.y())
     return N.delta(1), UNDEFINED
+
+
+# -- more furniture and readings -----------------------------------------------------------------------
+case("extra-bp2-dots-qualifier")(
+    lambda N: (
+        over(hidden(N), N.delta),
+        over(hidden(N), lambda ell: (N.W(ell + 1).T @ N.delta(ell + 1)) * dsig(N.z(ell))),
+    )
+)
+case("extra-higham-bp4-tight-qualifier")(
+    lambda N: (over(weights(N), N.gW), over(weights(N), lambda ell: np.outer(N.delta(ell), N.a(ell - 1))))
+)
+
+
+@case("extra-row-bp4-under-columns")
+def _(N):
+    # columns: (δ^l)^T is 1×n_l and a^{l-1} is n_{l-1}×1, no product for n_l ≠ n_{l-1} (layer 2 of 2-3-2)
+    return over(weights(N), N.gW), UNDEFINED
