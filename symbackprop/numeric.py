@@ -20,6 +20,7 @@ import numpy as np
 import sympy as sp
 
 from .derivation import N_OUT, E, LayerDerivation
+from .passes import LOGP, stable_cost
 from .registry import A, Y, Z
 from .spec import Spec
 
@@ -54,7 +55,8 @@ class LayerLevelEvaluator:
     def __post_init__(self) -> None:
         spec = self.derivation.spec
         self.activations = [_compile(act.expr, (Z,)) if act.elementwise else None for act in spec.activations]
-        self.unit_cost = _compile(spec.cost.expr, (A, Y))
+        output = spec.output.expr if spec.output.elementwise else None
+        self.unit_cost = _compile(stable_cost(spec.cost.expr, output), (A, Y, Z, LOGP))
         self.deltas = []
         for equations in self.derivation.layers:
             extra = tuple(row.symbol for row in equations.row_sums)
@@ -86,9 +88,12 @@ class LayerLevelEvaluator:
         return float(self.unit_costs(params, X, Y_).sum(axis=1).mean())
 
     def unit_costs(self, params: dict[str, np.ndarray], X: np.ndarray, Y_: np.ndarray) -> np.ndarray:
-        """c(a^L_j, y_j) for every sample (row) and output unit (column)."""
-        output = self.forward(params, X)[-1][1]
-        return np.broadcast_to(self.unit_cost(output, Y_), output.shape)
+        """c(a^L_j, y_j) for every sample (row) and output unit (column), its logarithms of a^L taken
+        through the logits."""
+        Z_L, output = self.forward(params, X)[-1]
+        shifted = Z_L - Z_L.max(axis=1, keepdims=True)
+        log_softmax = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        return np.broadcast_to(self.unit_cost(output, Y_, Z_L, log_softmax), output.shape)
 
     def gradients(self, params: dict[str, np.ndarray], X: np.ndarray, Y_: np.ndarray) -> dict[str, np.ndarray]:
         """∂C/∂W^l = (1/m) Δ^l^T A^{l−1} and ∂C/∂b^l = mean of Δ^l, from the layer-level forms."""

@@ -167,9 +167,7 @@ def time_budget(seconds: float | None) -> Iterator[None]:
             raise TimeoutError
 
     previous = signal.signal(signal.SIGALRM, expire)
-    try:
-        # armed inside the try: a short alarm may fire before the next line, and the timer must
-        # still be stopped then, or it would go on raising wherever the program is
+    try:  # armed inside the try: an alarm as setitimer returns must still reach the finally
         signal.setitimer(signal.ITIMER_REAL, seconds, ALARM_REPEAT)
         yield
     finally:
