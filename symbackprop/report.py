@@ -12,39 +12,13 @@ from __future__ import annotations
 import re
 
 import sympy as sp
-from sympy.printing.str import StrPrinter
 
 from .derivation import LayerEquations
 from .driver import Derivation
-from .functions import step_at_zero
+from .printing.text import expression_text, plain_text
 from .registry import A, Y, Z
 
-_POWERS = {"2": "²", "3": "³", "4": "⁴"}
 _INDENT = "    "
-
-
-class _SummaryPrinter(StrPrinter):
-    """SymPy's str printer with the step functions written as people write them."""
-
-    def _print_Heaviside(self, expr: sp.Heaviside) -> str:
-        x = self._print(expr.args[0])
-        h0 = step_at_zero(expr)
-        return f"[{x} > 0]" if h0 == 0 else f"[{x} ≥ 0]" if h0 == 1 else f"H({x})"
-
-
-def expression_text(expr: sp.Expr) -> str:
-    """A SymPy expression as short plain text: ``a·(1 − a)``, ``a²``, ``exp(−z)``, ``[a > 0]``."""
-    return plain_text(_SummaryPrinter().doprint(expr))
-
-
-def plain_text(text: str) -> str:
-    """SymPy's ``sstr`` output, alone or inside a sentence, in the summary's typography.
-
-    Only a minus sign that cannot be a hyphen (not after a letter or digit) becomes −.
-    """
-    text = re.sub(r"\*\*([234])\b", lambda match: _POWERS[match.group(1)], text)
-    text = text.replace("**", "^").replace("*", "·").replace(" - ", " − ")
-    return re.sub(r"(?<![\w.])-(?=[\w(.])", "−", text)
 
 
 def derivation_summary(d: Derivation) -> str:
