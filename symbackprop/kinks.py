@@ -7,9 +7,10 @@ A kink is where a piece of the expression (or of its derivative) switches: the a
 
 :func:`kinks` solves each such g = 0 for the variable with ``solveset`` over the reals and
 returns a :class:`Kinks`: the located points, and the arguments whose zeros SymPy cannot list
-(``abs(sin(z))``: infinitely many; ``abs(z + sin(z) - 1)``: no closed form).  For those the
-documented fallback is the argument itself: its sign says which side of its kinks a value is
-on, which is all a gradient check needs (:attr:`Kinks.switches`).  :func:`kink_points` is the
+(``abs(sin(z))``: infinitely many; ``abs(z + sin(z) - 1)``: no closed form; or not within
+:data:`SOLVE_BUDGET` seconds).  For those the documented fallback is the argument itself: its
+sign says which side of its kinks a value is on, which is all a gradient check needs
+(:attr:`Kinks.switches`).  :func:`kink_points` is the
 strict form (an error when a kink cannot be located), for tables that list the points.
 
 Central differences and random sample points must keep clear of these points; see the numeric
@@ -25,7 +26,12 @@ from functools import lru_cache
 
 import sympy as sp
 
+from .budget import time_budget
 from .functions import elementary, leaky_relu, relu
+
+#: Seconds ``solveset`` may take for one kink (a nested abs of a degree-16 polynomial takes a
+#: minute); past it the kink is kept unsolved, as its argument.
+SOLVE_BUDGET = 2.0
 
 #: Functions that switch where their (first) argument crosses zero.
 _SWITCHING = (sp.Abs, sp.sign, sp.Heaviside, relu, leaky_relu)
@@ -124,10 +130,15 @@ def kink_points(expr: sp.Expr, variable: sp.Symbol) -> tuple[sp.Expr, ...]:
     return found.points
 
 
-def _solution_set(argument: sp.Expr, variable: sp.Symbol) -> sp.Set:
+@lru_cache(maxsize=256)
+def _solution_set(argument: sp.Expr, variable: sp.Symbol) -> sp.Set | None:
+    """The real zeros of ``argument`` as SymPy gives them; None when it takes longer than SOLVE_BUDGET."""
     try:
-        return sp.solveset(elementary(argument), variable, sp.S.Reals)
-    except (NotImplementedError, ValueError, TypeError):
+        with time_budget(SOLVE_BUDGET):
+            return sp.solveset(elementary(argument), variable, sp.S.Reals)
+    except TimeoutError:
+        return None
+    except (NotImplementedError, ValueError, TypeError, RecursionError):
         return sp.ConditionSet(variable, sp.Eq(argument, 0), sp.S.Reals)
 
 
@@ -137,6 +148,8 @@ def _zeros(argument: sp.Expr, variable: sp.Symbol) -> set[sp.Expr] | None:
     A zero set that is a union of intervals (Max(0, z) vanishes on z ≤ 0) switches at its ends.
     """
     solutions = _solution_set(argument, variable)
+    if solutions is None:
+        return None
     pieces = solutions.args if isinstance(solutions, sp.Union) else (solutions,)
     if not all(isinstance(piece, sp.FiniteSet | sp.Interval) or piece.is_empty for piece in pieces):
         return None
@@ -151,6 +164,8 @@ def _zeros(argument: sp.Expr, variable: sp.Symbol) -> set[sp.Expr] | None:
 
 def _why_unsolved(argument: sp.Expr, variable: sp.Symbol) -> str:
     solutions = _solution_set(argument, variable)
+    if solutions is None:
+        return f"solveset took longer than {SOLVE_BUDGET:g} s"
     if solutions.has(sp.ImageSet):
         return "infinitely many"
     return "no closed form" if solutions.has(sp.ConditionSet) else f"solveset gives {sp.sstr(solutions)[:60]}"

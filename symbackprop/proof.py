@@ -12,15 +12,13 @@ symbolic attempts are made and each remaining statement is checked at
 from __future__ import annotations
 
 import random
-import signal
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
+from .budget import time_budget
 from .passes import random_real
 
 PROVED = "proved symbolically"
@@ -37,8 +35,6 @@ FIRST_TRY = 0.1
 KINK_MARGIN = sp.Float(10) ** -20
 #: Draws a :class:`Sampler` tries before it keeps a point on a kink.
 MAX_REDRAWS = 20
-#: Seconds between repeated alarms once a :func:`time_budget` has run out.
-ALARM_REPEAT = 0.05
 
 
 @dataclass(frozen=True)
@@ -150,34 +146,6 @@ class Deadline:
 
 
 NO_DEADLINE = Deadline(None)
-
-
-@contextmanager
-def time_budget(seconds: float | None) -> Iterator[None]:
-    """Raise TimeoutError in the block after ``seconds`` (main thread only; elsewhere no limit).
-
-    The alarm repeats every :data:`ALARM_REPEAT` seconds until the block ends: a TimeoutError
-    raised while a gc callback or ``__del__`` runs is printed and dropped by Python, and a
-    one-shot alarm would then leave the step running without a limit.
-    """
-    usable = seconds and threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGALRM")
-    if not usable:
-        yield
-        return
-    active = [True]
-
-    def expire(signum, frame):
-        if active[0]:  # an alarm already pending as the block ends must not raise outside it
-            raise TimeoutError
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds, ALARM_REPEAT)
-    try:
-        yield
-    finally:
-        active[0] = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def symbolically_zero(difference: sp.Expr, budget: float | None = 5.0, *, quick: bool = False) -> bool:

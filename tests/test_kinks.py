@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 import sympy as sp
 
+from symbackprop import kinks as kinks_module
 from symbackprop.functions import leaky_relu
 from symbackprop.kinks import KinkError, Kinks, kink_points, kinks, switch_arguments
 from symbackprop.numeric import NUMPY_FUNCTIONS
@@ -98,3 +101,12 @@ def test_kinks_in_words():
     assert kinks_text(kinks(activation("abs(sin(z))"), Z)) == "where sin(z) = 0"
     assert kinks_text(kinks(custom_cost("l1", "abs(a - y)").expr, A)) == "a = y"
     assert kinks_text(kinks(builtin_activation("tanh").expr, Z)) == ""
+
+
+def test_solving_has_a_time_budget(monkeypatch):
+    """A kink SymPy does not solve within the budget is kept as its argument, never waited for."""
+    monkeypatch.setattr(kinks_module, "SOLVE_BUDGET", 0.05)
+    text = "abs(abs(abs(z**16 - z**15 + 1) - z**3) - 2)"  # solveset takes most of a minute
+    started = time.monotonic()
+    found = kinks_module._zeros(activation(text).args[0], Z)
+    assert found is None and time.monotonic() - started < 5
