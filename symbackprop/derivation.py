@@ -11,7 +11,9 @@ cost of deriving does not depend on the widths (784-100-10 takes as long as 3-4-
 
 Every expression is in the prototype symbols A, Y, Z (and E, and one symbol per sum over the
 output layer, see :class:`RowSum`); later stages substitute concrete neurons (the per-weight
-proof), print them for NumPy, or typeset them.
+proof), print them for NumPy, or typeset them.  Each layer also carries where its σ is not
+differentiable, and the derivation where the cost is not (:mod:`symbackprop.kinks`), so that
+numeric checks keep clear of those points.
 """
 
 from __future__ import annotations
