@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .codegen import check_module, generate_module
 from .derivation import derive_layers
 from .fileio import write_atomic
 from .spec import Spec
+from .training_module import check_module, generate_module
 
 
 @dataclass(frozen=True)
