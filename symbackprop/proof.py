@@ -12,6 +12,7 @@ symbolic attempts are made and each remaining statement is checked at
 from __future__ import annotations
 
 import random
+import re
 import signal
 import threading
 import time
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
+from .derivation import LayerDerivation
 from .passes import random_real
 
 PROVED = "proved symbolically"
@@ -35,6 +37,8 @@ POINTS_AFTER_DEADLINE = 4
 FIRST_TRY = 0.1
 #: Seconds between repeated alarms once a :func:`time_budget` has run out.
 ALARM_REPEAT = 0.05
+#: How a per-weight verdict's subject names the reduced network it was proved on (see driver._reduced).
+_REDUCED = re.compile(r"\(reduced network ([0-9-]+)\)")
 
 
 @dataclass(frozen=True)
@@ -57,13 +61,36 @@ class Verdict:
         text = f"{self.subject}: {self.status}"
         return f"{text} ({self.how})" if self.how else text
 
+    @property
+    def reduced_network(self) -> str | None:
+        """The shorthand of the reduced network the statement was proved on, None for the spec's own."""
+        match = _REDUCED.search(self.subject)
+        return match.group(1) if match else None
+
 
 @dataclass(frozen=True)
 class Proof:
-    """All verdicts of a derivation."""
+    """All verdicts of a derivation; ``equations`` are the layer-level equations they are about."""
 
     verdicts: tuple[Verdict, ...]
     notes: tuple[str, ...] = ()
+    equations: LayerDerivation | None = field(default=None, compare=False, repr=False)
+    notation: str = "nielsen"  # the profile its displays are written in
+
+    def _repr_html_(self) -> str:
+        from .display import html
+
+        return html(self)
+
+    def _repr_markdown_(self) -> str:
+        from .display import markdown
+
+        return markdown(self)
+
+    def _repr_latex_(self) -> str:
+        from .display import latex
+
+        return latex(self)
 
     @property
     def holds(self) -> bool:

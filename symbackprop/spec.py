@@ -108,19 +108,20 @@ class Spec:
             lines.append("")
         return "\n".join(lines)
 
+    def _repr_html_(self) -> str:
+        from .display import html
+
+        return html(self)
+
     def _repr_latex_(self) -> str:
-        hidden = ", ".join(activation.label() for activation in self.activations)
-        return (rf"$\text{{{_latex_text(self.name)}}}: {self.shorthand()}\ \ "
-                rf"(\text{{{_latex_text(hidden)}}};\ \text{{cost}}\ {_latex_text(self.cost.label())})$")
+        from .display import latex
 
+        return latex(self)
 
-_LATEX_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "^": r"\textasciicircum{}",
-                   "~": r"\textasciitilde{}", "_": r"\_", "#": r"\#", "%": r"\%", "&": r"\&", "$": r"\$"}
+    def _repr_markdown_(self) -> str:
+        from .display import markdown
 
-
-def _latex_text(text: str) -> str:
-    """User text as literal LaTeX text (every TeX special character escaped)."""
-    return "".join(_LATEX_SPECIALS.get(char, char) for char in text)
+        return markdown(self)
 
 
 def _toml_string(text: str) -> str:
