@@ -93,11 +93,11 @@ def statements(n: Notation, layers: LayerDerivation, derivatives: bool = True) -
             BP4: weight_lines(n, spec.depth)}
 
 
-def verdict_text(proof, equation: str) -> Text:
-    """The proof's one-line verdict on an equation, naming the reduced network it ran on."""
+def verdict_text(proof, equation: str, name_reduced: bool = True) -> Text:
+    """The proof's one-line verdict on an equation (with ``name_reduced``, the reduced network it ran on)."""
     summary = proof.summary(equation)
     reduced = next((v.reduced_network for v in proof.for_equation(equation) if v.reduced_network), None)
-    if reduced:
+    if reduced and name_reduced:
         summary += f", on the reduced network {reduced}"
     return Text(summary, next((tone for status, tone in TONES.items() if summary.startswith(status)), ""))
 
@@ -110,9 +110,11 @@ def derivation_table(d) -> Table:
     empty = {BP2: "no hidden layers", BP3: "no biases"}
     rows = []
     for equation in (BP1, BP2, BP3, BP4):
-        here = cell(*(Math(line) for line in found[equation])) if found[equation] else cell(Text(empty[equation],
-                                                                                                 "muted"))
-        rows.append((cell(equation), cell(Math(general[equation])), here, cell(verdict_text(d.proof, equation))))
+        if found[equation]:
+            here, verdict = cell(*(Math(line) for line in found[equation])), cell(verdict_text(d.proof, equation))
+        else:
+            here, verdict = cell(Text(empty[equation], "muted")), cell(Text("—", "muted"))
+        rows.append((cell(equation), cell(Math(general[equation])), here, verdict))
     activations = ", ".join(activation.label() for activation in spec.activations)
     title = (f"Backpropagation for {spec.name + ' ' if spec.has_name else ''}{spec.shorthand()} ({activations}; "
              f"cost {spec.cost.label()}), in {n.title}'s notation")

@@ -55,7 +55,8 @@ def spec_table(spec: Spec) -> Table:
                      cell(Math(_weighted_input(spec, layer)), Math(_activation(spec, layer))),
                      cell(Math(_parameters(spec, layer)))))
     name = f"{spec.name}: " if spec.has_name else ""
-    title = cell(f"Network {name}{spec.shorthand()}: {spec.depth} weight layer{'s' if spec.depth > 1 else ''}, {spec.parameter_count} parameters "
+    layers = f"{spec.depth} weight layer{'s' if spec.depth > 1 else ''}"
+    title = cell(f"Network {name}{spec.shorthand()}: {layers}, {spec.parameter_count} parameters "
                  f"({spec.weight_count} weights, {spec.bias_count} biases)")[0]
     notes = ((Text(f"Cost {spec.cost.label()}, per sample: "), Math(cost_formula(spec)),
               Text(f" (the sum over the {spec.sizes[-1]} output units); over a batch, the mean over its m samples.")),)

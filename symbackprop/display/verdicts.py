@@ -21,17 +21,18 @@ EQUATIONS = {"rewrite": "σ′ rewrite", BP1: BP1, BP2: BP2, BP3: BP3, BP4: BP4,
              "layer-level": "matrix form", "batched": "batched form"}
 
 
-def _matrix_forms(n: Notation) -> dict[str, list[str]]:
+def _matrix_forms(n: Notation, bias: bool) -> dict[str, list[str]]:
     """The layer-level statements the numeric checks are about, in the profile's generic layer l."""
     W, delta_l, delta_next = n.generic_weight_matrix(1), n.generic_node(DELTA, 0), n.generic_node(DELTA, 1)
     a_prev, layer, before = n.generic_node("a", -1), n.generic_layer(0), n.generic_layer(-1)
     s = n.activation_letter
+    mean = rf"\frac{{1}}{{m}} (\Delta^{{{layer}}})^{{T}}"
+    batched = [rf"{frac_d('C', n.generic_weight_matrix(0))} = {mean} A^{{{before}}}"]
+    if bias:
+        batched.append(rf"{frac_d('C', n.generic_bias(0))} = {mean} \mathbf{{1}}_m")
     return {"layer-level": [rf"{delta_l} = \bigl(({W})^{{T}} {delta_next}\bigr) \odot {s}'({n.generic_node('z', 0)})",
                             rf"{frac_d('C', n.generic_weight_matrix(0))} = {delta_l} ({a_prev})^{{T}}"],
-            "batched": [rf"{frac_d('C', n.generic_weight_matrix(0))} = \frac{{1}}{{m}} (\Delta^{{{layer}}})^{{T}} "
-                        rf"A^{{{before}}}",
-                        rf"{frac_d('C', n.generic_bias(0))} = \frac{{1}}{{m}} (\Delta^{{{layer}}})^{{T}} "
-                        r"\mathbf{1}_m"]}
+            "batched": batched}
 
 
 def _network(proof: Proof, equation: str, shorthand: str) -> str:
@@ -46,7 +47,7 @@ def _network(proof: Proof, equation: str, shorthand: str) -> str:
 def _rows_with_statements(proof: Proof) -> list[tuple]:
     n, layers = notation(proof.notation), proof.equations
     shorthand = layers.spec.shorthand()
-    found = {**statements(n, layers, derivatives=False), **_matrix_forms(n)}
+    found = {**statements(n, layers, derivatives=False), **_matrix_forms(n, layers.spec.bias)}
     rows = []
     rewritten = [eq for eq in layers.layers if eq.rewritten_in_a]
     for eq, verdict in zip(rewritten, proof.for_equation("rewrite"), strict=False):
@@ -56,7 +57,8 @@ def _rows_with_statements(proof: Proof) -> list[tuple]:
     for equation in (BP1, BP2, BP3, BP4, "layer-level", "batched"):
         if proof.for_equation(equation):
             rows.append((cell(EQUATIONS[equation]), cell(*(Math(line) for line in found[equation])),
-                         cell(verdict_text(proof, equation)), cell(_network(proof, equation, shorthand))))
+                         cell(verdict_text(proof, equation, name_reduced=False)),
+                         cell(_network(proof, equation, shorthand))))
     return rows
 
 
