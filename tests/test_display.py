@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shutil
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from conftest import derived
@@ -232,3 +233,8 @@ def test_markup_escapes_text_in_every_format():
     latex_text = markup.latex(table)
     assert r"\textbf{a \textless{}b\textgreater{} \& c\textbar{}d}" in latex_text
     assert r"\texttt{\textless{}script\textgreater{}}" in latex_text
+
+
+def test_readme_screenshot_is_committed():
+    picture = Path(__file__).resolve().parent.parent / "docs" / "notebook-display.png"
+    assert picture.read_bytes().startswith(b"\x89PNG") and picture.stat().st_size > 50_000
