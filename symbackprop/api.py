@@ -25,6 +25,7 @@ from types import ModuleType
 from .driver import DEFAULT_PROOF_BUDGET, Derivation, derive
 from .errors import UserError
 from .proof import Proof, Verdict
+from .rich_display import RichDisplay
 from .spec import Spec
 
 __all__ = ["Document", "Module", "ModuleCheckError", "Report", "ReportItem", "check", "codegen", "latex",
@@ -229,7 +230,7 @@ class ReportItem:
         return self.diagnoses[0] if self.diagnoses else ""
 
 
-class Report:
+class Report(RichDisplay):
     """The checker's verdicts on hand-derived equations: iterate for one :class:`ReportItem` each."""
 
     def __init__(self, checked, items: tuple[ReportItem, ...], notes: tuple[str, ...] = ()) -> None:
@@ -265,21 +266,6 @@ class Report:
 
     def __getitem__(self, index: int) -> ReportItem:
         return self.items[index]
-
-    def _repr_html_(self) -> str:
-        from .display import html
-
-        return html(self)
-
-    def _repr_markdown_(self) -> str:
-        from .display import markdown
-
-        return markdown(self)
-
-    def _repr_latex_(self) -> str:
-        from .display import latex
-
-        return latex(self)
 
     def __repr__(self) -> str:
         return f"<Report: {self.text().splitlines()[-1]}>"

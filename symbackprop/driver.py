@@ -33,6 +33,7 @@ from .proof import (
     symbolically_zero,
 )
 from .registry import A, Z
+from .rich_display import RichDisplay
 from .spec import Spec
 
 #: Specs with more parameters than this get the layer-level derivation only.
@@ -52,7 +53,7 @@ REPORTED_BOUNDS = (1e-8, RELATIVE_TOLERANCE)
 
 
 @dataclass(frozen=True)
-class PartialDerivative:
+class PartialDerivative(RichDisplay):
     """∂C/∂p for one parameter in its three forms, with the proof verdict."""
 
     parameter: Parameter
@@ -63,19 +64,9 @@ class PartialDerivative:
     parameter_symbol: sp.Symbol
     notation: str = "nielsen"  # the profile its displays are written in
 
-    def _repr_latex_(self) -> str:
-        from .display import latex
-
-        return latex(self)
-
-    def _repr_html_(self) -> str:
-        from .display import html
-
-        return html(self)
-
 
 @dataclass(frozen=True)
-class Derivation:
+class Derivation(RichDisplay):
     """Everything derived for a spec; ``per_weight`` is None past ``max_parameters``."""
 
     spec: Spec
@@ -110,21 +101,6 @@ class Derivation:
         return PartialDerivative(parameter, self.per_weight.brute(parameter), self.per_weight.factored(parameter),
                                  self.per_weight.chain(parameter), verdict, self.model.symbol(parameter),
                                  self.notation)
-
-    def _repr_latex_(self) -> str:
-        from .display import latex
-
-        return latex(self)
-
-    def _repr_html_(self) -> str:
-        from .display import html
-
-        return html(self)
-
-    def _repr_markdown_(self) -> str:
-        from .display import markdown
-
-        return markdown(self)
 
 
 def derive(spec: Spec, *, max_parameters: int = DEFAULT_MAX_PARAMETERS, budget: float | None = 2.0,

@@ -24,6 +24,7 @@ import sympy as sp
 
 from .derivation import LayerDerivation
 from .passes import random_real
+from .rich_display import RichDisplay
 
 PROVED = "proved symbolically"
 VERIFIED = "verified numerically"
@@ -69,28 +70,13 @@ class Verdict:
 
 
 @dataclass(frozen=True)
-class Proof:
+class Proof(RichDisplay):
     """All verdicts of a derivation; ``equations`` are the layer-level equations they are about."""
 
     verdicts: tuple[Verdict, ...]
     notes: tuple[str, ...] = ()
     equations: LayerDerivation | None = field(default=None, compare=False, repr=False)
     notation: str = "nielsen"  # the profile its displays are written in
-
-    def _repr_html_(self) -> str:
-        from .display import html
-
-        return html(self)
-
-    def _repr_markdown_(self) -> str:
-        from .display import markdown
-
-        return markdown(self)
-
-    def _repr_latex_(self) -> str:
-        from .display import latex
-
-        return latex(self)
 
     @property
     def holds(self) -> bool:

@@ -31,6 +31,7 @@ from .registry import (
     custom_activation,
     custom_cost,
 )
+from .rich_display import RichDisplay
 
 MAX_WIDTH = 1_000_000
 MAX_LAYERS = 64
@@ -45,7 +46,7 @@ DEFAULT_NAME = "network"
 
 
 @dataclass(frozen=True)
-class Spec:
+class Spec(RichDisplay):
     """A validated feed-forward network: widths, one activation per weight layer, a cost."""
 
     sizes: tuple[int, ...]
@@ -107,21 +108,6 @@ class Spec:
                 lines.append(f"activation = {_toml_activation(self.activations[index - 1])}")
             lines.append("")
         return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        from .display import html
-
-        return html(self)
-
-    def _repr_latex_(self) -> str:
-        from .display import latex
-
-        return latex(self)
-
-    def _repr_markdown_(self) -> str:
-        from .display import markdown
-
-        return markdown(self)
 
 
 def _toml_string(text: str) -> str:
