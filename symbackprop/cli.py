@@ -55,74 +55,66 @@ def _demo(arguments: argparse.Namespace) -> int:
 
 
 def _codegen(arguments: argparse.Namespace) -> int:
-    from .codegen import check_module, generate_module
-    from .driver import derive_layer_level
-    from .fileio import write_atomic
+    from .api import ModuleCheckError, codegen
 
-    derivation = derive_layer_level(spec_from_arguments(arguments))
-    failure = derivation.proof.first_failure()
-    if failure is not None:
-        print(f"symbackprop: no module written: {failure.line()}", file=sys.stderr)
+    if arguments.check and arguments.output is None:
+        raise UserError("--check needs -o FILE, the module to compare", "codegen")
+    try:
+        module = codegen(spec_from_arguments(arguments), backend=arguments.backend, dtype=arguments.dtype)
+    except ModuleCheckError as failure:
+        print(f"symbackprop: no module written: {failure}", file=sys.stderr)
         return 1
-    source = generate_module(derivation, dtype=arguments.dtype, backend=arguments.backend)
     if arguments.check:
-        if arguments.output is None:
-            raise UserError("--check needs -o FILE, the module to compare", "codegen")
-        fresh = check_module(arguments.output, source)
+        fresh = module.matches(arguments.output)
         print(f"{arguments.output}: {'up to date' if fresh else 'STALE (regenerate it)'}")
         return 0 if fresh else 1
     if arguments.output is None:
-        sys.stdout.write(source)
+        sys.stdout.write(module.source)
         return 0
-    write_atomic(arguments.output, source, force=arguments.force)
+    module.save(arguments.output, force=arguments.force)
     print(f"wrote {arguments.output}")
     return 0
 
 
 def _latex(arguments: argparse.Namespace) -> int:
-    from .document import build_document
-    from .driver import derive
-    from .fileio import write_atomic
+    from .api import latex
 
-    spec = spec_from_arguments(arguments)
     output = Path(arguments.output) if arguments.output else None
     pdf = arguments.pdf or (output is not None and output.suffix == ".pdf")
-    derivation = derive(spec, max_parameters=arguments.max_weights, proof_budget=arguments.proof_budget)
-    data = build_document(spec, notation=arguments.notation, highlight=arguments.highlight,
-                          expand=arguments.expand, weights=arguments.weights, pdf=pdf,
-                          max_parameters=arguments.max_weights, derivation=derivation)
+    if output is None and pdf:
+        raise UserError("a PDF needs -o FILE.pdf", "latex")
+    document = latex(spec_from_arguments(arguments), notation=arguments.notation, pdf=pdf,
+                     highlight=arguments.highlight, expand=arguments.expand, weights=arguments.weights,
+                     max_weights=arguments.max_weights, proof_budget=arguments.proof_budget)
     if output is None:
-        if pdf:
-            raise UserError("a PDF needs -o FILE.pdf", "latex")
-        sys.stdout.write(data)
+        sys.stdout.write(document.tex)
         return 0
-    write_atomic(output, data, force=arguments.force)
+    document.save(output, force=arguments.force)
     print(f"wrote {output}")
     return 0
 
 
 def _check(arguments: argparse.Namespace) -> int:
-    from .checker import check_equations, equations_from_file
+    from .api import check
 
-    spec = spec_from_arguments(arguments)
-    equations = list(arguments.equation or [])
+    sources: list[str | Path] = list(arguments.equation or [])
     if arguments.file:
-        equations += equations_from_file(arguments.file)
-    if not equations:
+        sources.append(Path(arguments.file))
+    if not sources:
         raise UserError("nothing to check: give --equation '...' or --file FILE.tex", "check")
-    report = check_equations(spec, equations, notation=arguments.notation, keep_going=bool(arguments.file))
+    report = check(spec_from_arguments(arguments), sources, notation=arguments.notation)
     print(report.text())
     if report.unreadable:
         first = report.unreadable[0]
-        print(f"symbackprop: error: {len(report.unreadable)} of {len(report.results)} equations not understood "
-              f"(the first, [{first.number}]: {first.unreadable})", file=sys.stderr)
+        print(f"symbackprop: error: {len(report.unreadable)} of {len(report)} equations not understood "
+              f"(the first, [{first.number}]: {first.reason})", file=sys.stderr)
     return report.exit_code
 
 
 def _regenerate(arguments: argparse.Namespace) -> int:
-    from .examples import regenerate
+    from .api import regenerate
 
-    stale = regenerate(Path(arguments.directory), check=arguments.check)
+    stale = regenerate(arguments.directory, check=arguments.check)
     for path in stale:
         print(f"{'STALE' if arguments.check else 'wrote'} {path}")
     return 1 if arguments.check and stale else 0

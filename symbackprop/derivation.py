@@ -94,6 +94,11 @@ class LayerEquations:
         return self.derivative is not None and Z not in self.derivative.free_symbols
 
     @property
+    def rewritten_in_a(self) -> bool:
+        """Whether σ'(z) was rewritten in terms of a = σ(z) (a rewrite the proof must establish)."""
+        return self.derivative_in_a and self.derivative != self.derivative_z
+
+    @property
     def cancels_to_error(self) -> bool:
         """Whether δ^L came out as a − y (the output-layer cancellation)."""
         return self.is_output and sp.expand(self.delta - (A - Y)) == 0

@@ -14,6 +14,7 @@ import sympy as sp
 from .derivation import LayerDerivation, LayerEquations, derive_layers
 from .errors import UserError
 from .model import NetworkModel, Parameter
+from .notation import notation as notation_profile
 from .numeric import LayerLevelEvaluator, kink_aware_difference, random_problem
 from .partials import PerWeightPartials
 from .proof import (
@@ -33,6 +34,7 @@ from .proof import (
     symbolically_zero,
 )
 from .registry import A, Z
+from .rich_display import RichDisplay
 from .spec import Spec
 
 #: Specs with more parameters than this get the layer-level derivation only.
@@ -54,7 +56,7 @@ REPORTED_BOUNDS = (1e-8, RELATIVE_TOLERANCE)
 
 
 @dataclass(frozen=True)
-class PartialDerivative:
+class PartialDerivative(RichDisplay):
     """∂C/∂p for one parameter in its three forms, with the proof verdict."""
 
     parameter: Parameter
@@ -63,15 +65,11 @@ class PartialDerivative:
     chain: tuple
     verdict: Verdict
     parameter_symbol: sp.Symbol
-
-    def _repr_latex_(self) -> str:
-        from .printing.latex import latex
-
-        return f"$\\frac{{\\partial C}}{{\\partial {latex(self.parameter_symbol)}}} = {latex(self.factored)}$"
+    notation: str = "nielsen"  # the profile its displays are written in
 
 
 @dataclass(frozen=True)
-class Derivation:
+class Derivation(RichDisplay):
     """Everything derived for a spec; ``per_weight`` is None past ``max_parameters``."""
 
     spec: Spec
@@ -80,6 +78,12 @@ class Derivation:
     per_weight: PerWeightPartials | None
     proof: Proof
     max_parameters: int = DEFAULT_MAX_PARAMETERS
+    notation: str = "nielsen"  # the profile its displays are written in (see in_notation)
+
+    def in_notation(self, name: str) -> Derivation:
+        """The same derivation, displayed in another notation profile (``nielsen``, ``ng``, ``higham``)."""
+        notation_profile(name)
+        return replace(self, notation=name, proof=replace(self.proof, notation=name))
 
     def delta(self, layer: int) -> LayerEquations:
         """The equations for δ^l (BP1 for the output layer, BP2 otherwise)."""
@@ -98,23 +102,21 @@ class Derivation:
             raise UserError(f"per-weight partials are not derived for {self.spec.shorthand()}: {reason}{hint}")
         verdict = next(v for v in self.proof.verdicts if v.subject == _subject(parameter))
         return PartialDerivative(parameter, self.per_weight.brute(parameter), self.per_weight.factored(parameter),
-                                 self.per_weight.chain(parameter), verdict, self.model.symbol(parameter))
-
-    def _repr_latex_(self) -> str:
-        from .printing.latex import latex
-
-        rows = [rf"\delta^{{{eq.layer}}}_j &= {latex(eq.delta)}" for eq in reversed(self.layers.layers)]
-        return r"$\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$"
+                                 self.per_weight.chain(parameter), verdict, self.model.symbol(parameter),
+                                 self.notation)
 
 
 def derive(spec: Spec, *, max_parameters: int = DEFAULT_MAX_PARAMETERS, budget: float | None = 2.0,
-           proof_budget: float | None = DEFAULT_PROOF_BUDGET, seed: int = 0) -> Derivation:
+           proof_budget: float | None = DEFAULT_PROOF_BUDGET, seed: int = 0,
+           notation: str = "nielsen") -> Derivation:
     """Derive and prove backpropagation for ``spec``.
 
     ``budget`` bounds each symbolic simplification (seconds); ``proof_budget`` bounds all of
     them together (None: no limit).  Statements reached after it are checked numerically at
     fewer points, never reported as proved, and a note in the proof says how many.
+    ``notation`` is the profile the result displays in (see :meth:`Derivation.in_notation`).
     """
+    notation_profile(notation)
     model = NetworkModel(spec)
     layers = derive_layers(spec)
     deadline = Deadline(proof_budget)
@@ -132,8 +134,8 @@ def derive(spec: Spec, *, max_parameters: int = DEFAULT_MAX_PARAMETERS, budget: 
                          for v in prove_per_weight(reduced_partials, budget=budget, seed=seed, deadline=deadline))
         notes = (_reduction_note(spec, reduced, reason),)
     verdicts = rewrites + verdicts + verify_layer_level(layers, seed=seed)
-    return Derivation(spec, model, layers, per_weight, Proof(verdicts, notes + _budget_note(verdicts, deadline)),
-                      max_parameters)
+    proof = Proof(verdicts, notes + _budget_note(verdicts, deadline), layers, notation)
+    return Derivation(spec, model, layers, per_weight, proof, max_parameters, notation)
 
 
 def _budget_note(verdicts: tuple[Verdict, ...], deadline: Deadline) -> tuple[str, ...]:
@@ -161,7 +163,7 @@ def derive_layer_level(spec: Spec, *, budget: float | None = 2.0, seed: int = 0)
     layers = derive_layers(spec)
     verdicts = prove_rewrites(layers, budget=budget, seed=seed) + verify_layer_level(layers, seed=seed)
     note = "per-weight proof not run: the layer-level forms were checked against central differences only"
-    return Derivation(spec, NetworkModel(spec), layers, None, Proof(verdicts, (note,)), max_parameters=0)
+    return Derivation(spec, NetworkModel(spec), layers, None, Proof(verdicts, (note,), layers), max_parameters=0)
 
 
 def _subject(parameter: Parameter) -> str:
@@ -296,7 +298,7 @@ def prove_rewrites(layers: LayerDerivation, *, budget: float | None = 2.0, seed:
     verdicts = []
     decided: dict[tuple[sp.Expr, sp.Expr], Verdict] = {}
     for equations in layers.layers:
-        if not equations.derivative_in_a or equations.derivative == equations.derivative_z:
+        if not equations.rewritten_in_a:
             continue
         subject = f"σ'(z) = {sp.sstr(equations.derivative)} (layer {equations.layer})"
         composed = equations.derivative.xreplace({A: equations.activation.expr})

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .codegen import check_module, generate_module
 from .derivation import derive_layers
 from .driver import derive
 from .fileio import write_atomic
 from .spec import Spec
+from .training_module import check_module, generate_module
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ symbolic attempts are made and each remaining statement is checked at
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -19,7 +20,9 @@ from dataclasses import dataclass, field, replace
 import sympy as sp
 
 from .budget import time_budget
+from .derivation import LayerDerivation
 from .passes import random_real
+from .rich_display import RichDisplay
 
 PROVED = "proved symbolically"
 VERIFIED = "verified numerically"
@@ -35,6 +38,8 @@ FIRST_TRY = 0.1
 KINK_MARGIN = sp.Float(10) ** -20
 #: Draws a :class:`Sampler` tries before it keeps a point on a kink.
 MAX_REDRAWS = 20
+#: How a per-weight verdict's subject names the reduced network it was proved on (see driver._reduced).
+_REDUCED = re.compile(r"\(reduced network ([0-9-]+)\)")
 
 
 @dataclass(frozen=True)
@@ -57,13 +62,21 @@ class Verdict:
         text = f"{self.subject}: {self.status}"
         return f"{text} ({self.how})" if self.how else text
 
+    @property
+    def reduced_network(self) -> str | None:
+        """The shorthand of the reduced network the statement was proved on, None for the spec's own."""
+        match = _REDUCED.search(self.subject)
+        return match.group(1) if match else None
+
 
 @dataclass(frozen=True)
-class Proof:
-    """All verdicts of a derivation."""
+class Proof(RichDisplay):
+    """All verdicts of a derivation; ``equations`` are the layer-level equations they are about."""
 
     verdicts: tuple[Verdict, ...]
     notes: tuple[str, ...] = ()
+    equations: LayerDerivation | None = field(default=None, compare=False, repr=False)
+    notation: str = "nielsen"  # the profile its displays are written in
 
     @property
     def holds(self) -> bool:

@@ -73,8 +73,8 @@ def _cost(d: Derivation) -> list[str]:
 def _verdict(d: Derivation, equation: str) -> str:
     """The proof's summary line, saying where the per-weight proof ran on a reduced network."""
     text = d.proof.summary(equation)
-    reduced = next((match.group(1) for verdict in d.proof.for_equation(equation)
-                    if (match := re.search(r"\(reduced network ([0-9-]+)\)", verdict.subject))), None)
+    reduced = next((verdict.reduced_network for verdict in d.proof.for_equation(equation)
+                    if verdict.reduced_network), None)
     return f"{text}, on the reduced network {reduced}" if reduced else text
 
 

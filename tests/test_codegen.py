@@ -16,12 +16,12 @@ import sympy as sp
 
 from symbackprop import Spec
 from symbackprop.cli import main
-from symbackprop.codegen import check_module, generate_module
 from symbackprop.derivation import E, derive_layers
 from symbackprop.functions import leaky_relu, relu, sigmoid, softplus
 from symbackprop.printing.numpy import CuPyCodePrinter, NumPyCodePrinter, PrintingError, helper_source, lower
 from symbackprop.program import build_program
 from symbackprop.registry import A, Y, Z
+from symbackprop.training_module import check_module, generate_module
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
@@ -120,7 +120,7 @@ def test_deterministic_across_hash_seeds():
     code = textwrap.dedent("""
         import sys
         from symbackprop import Spec
-        from symbackprop.codegen import generate_module
+        from symbackprop.training_module import generate_module
         from symbackprop.derivation import derive_layers
         spec = Spec.parse("3-4-3-2", activation="swish=z*sigmoid(z)", output_activation="softmax", cost="quadratic")
         sys.stdout.write(generate_module(derive_layers(spec), dtype="float32"))

@@ -20,8 +20,8 @@ import pytest
 from test_generated_module import load_source
 
 from symbackprop import Spec
-from symbackprop.codegen import generate_module
 from symbackprop.derivation import derive_layers
+from symbackprop.training_module import generate_module
 
 HIDDEN = ("relu", "leaky_relu", "a=abs(z)", "m=max(z, 0.5)")
 OUTPUT_COSTS = [(output, "quadratic") for output in
