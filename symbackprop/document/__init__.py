@@ -33,13 +33,14 @@ from ..model import Parameter
 from ..notation import Notation
 from ..notation import notation as notation_profile
 from ..render import render
+from .blocks import number
 from .context import Context
-from .diagram import diagram
 from .equations import equations_sections
 from .formulas import tex_escape
+from .learning import learning_section
 from .options import parse_parameter, parse_weights, require_parameters
 from .per_weight import partials_section, paths_section
-from .setting import cost_section, forward_section, notation_section, title_block
+from .setting import cost_section, forward_section, network_section, notation_section, title_block
 from .verification import verification_section
 
 __all__ = ["build_document", "document_view", "parse_parameter", "parse_weights", "tex_escape"]
@@ -66,18 +67,12 @@ def build_document(spec, *, notation: str = "nielsen", highlight: str | None = N
 
 def document_view(d: Derivation, n: Notation, chosen: Parameter | None = None, expand: bool = True,
                   selection: str | tuple[Parameter, ...] = "all") -> dict[str, Any]:
-    """Everything the template shows, as strings and lists of strings."""
+    """The document as every format shows it: the title and the numbered sections of blocks."""
     if chosen is None and d.per_weight is not None:
         chosen = d.model.parameters[0]
     context = Context(d, n, chosen, expand, selection)
-    return {
-        "title": title_block(context),
-        "diagram": diagram(context),
-        "notation": notation_section(context),
-        "forward": forward_section(context),
-        "cost": cost_section(context),
-        "equations": equations_sections(context),
-        "paths": paths_section(context),
-        "partials": partials_section(context),
-        "verification": verification_section(context),
-    }
+    sections = [network_section(context), notation_section(context), forward_section(context),
+                cost_section(context), *equations_sections(context), paths_section(context),
+                partials_section(context), learning_section(context), verification_section(context)]
+    sections = [part for part in sections if part is not None]
+    return {"title": title_block(context), "sections": sections, "labels": number(sections)}
