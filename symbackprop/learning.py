@@ -50,14 +50,23 @@ class Region:
         return not self.intervals
 
     def latex(self, z: str = "z") -> str:
-        """``z < -5.99 \\text{ or } z > 5.99`` as ``|z| > 5.99``, ``z \\le 0``, … ; '' when empty."""
+        """``z < -5.99 \\text{ or } z > 5.99`` as ``|z| > 5.99``, ``z < 0``, … ; '' when empty."""
+        text = r" \text{ or } ".join(self._parts(z, r"\text{all } "))
+        return text + (rf" \text{{ (and {self.more} more intervals)}}" if self.more else "")
+
+    def plain(self) -> str:
+        """The same in plain text: ``|z| > 5.99``, ``z < −6.14 or −1.33 < z < −1.23``."""
+        text = " or ".join(self._parts("z", "all ")).replace("-", "−")
+        return text + (f" (and {self.more} more intervals)" if self.more else "")
+
+    def _parts(self, z: str, everywhere: str) -> list[str]:
         if len(self.intervals) == 2 and self.intervals[0][0] == -math.inf and self.intervals[1][1] == math.inf \
                 and _number(-self.intervals[0][1]) == _number(self.intervals[1][0]):
-            return rf"|{z}| > {_number(self.intervals[1][0])}"
+            return [rf"|{z}| > {_number(self.intervals[1][0])}"]
         parts = []
         for low, high in self.intervals:
             if low == -math.inf and high == math.inf:
-                parts.append(r"\text{all } " + z)
+                parts.append(everywhere + z)
             elif low == -math.inf:
                 parts.append(f"{z} < {_number(high)}")
             elif high == math.inf:
@@ -65,8 +74,7 @@ class Region:
             else:
                 digits = next(d for d in range(3, 9) if _number(low, d) != _number(high, d) or d == 8)
                 parts.append(f"{_number(low, digits)} < {z} < {_number(high, digits)}")
-        text = r" \text{ or } ".join(parts)
-        return text + (rf" \text{{ (and {self.more} more intervals)}}" if self.more else "")
+        return parts
 
 
 def _number(value: float, digits: int = 3) -> str:

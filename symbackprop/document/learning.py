@@ -31,7 +31,8 @@ def learning_section(c: Context) -> dict[str, Any]:
         caption = (rf"${s}$ and ${s}'$ of \texttt{{{name}}}, as printed in this document"
                    + (rf"; shaded: ${s}'$ below {_percent()} of its supremum (dashed)"
                       if not activation_facts.saturated.empty else "") + ".")
-        blocks.append(figure("plot", activation_plot(activation_facts, c.n), caption, f"fig:plot-{name}"))
+        blocks.append(figure("plot", activation_plot(activation_facts, c.n), caption,
+                             f"fig:plot-{activation_facts.name}"))
     return section("What this derivation says about learning", "sec:learning", blocks)
 
 
@@ -44,7 +45,8 @@ def _sup(facts: ActivationFacts) -> str:
     if facts.supremum is None:
         return r"\infty"
     if facts.exact:
-        return sp.latex(facts.supremum)
+        exact = sp.latex(facts.supremum)
+        return exact if facts.supremum.is_Rational else rf"{exact} \approx {float(facts.supremum):.4g}"
     return rf"\approx {float(facts.supremum):.4g}"
 
 
@@ -123,6 +125,8 @@ def _hidden_blocks(c: Context, facts: LearningFacts) -> list[dict[str, Any]]:
                      "gradients can explode.")
         elif activation_facts.saturated.empty:
             text += f" ${s}'$ never falls below {_percent()} of it."
+        elif activation_facts.saturated == activation_facts.dead:
+            text += f" Elsewhere ${s}'$ stays above {_percent()} of it."
         else:
             text += (f" ${s}'$ falls below {_percent()} of it for ${activation_facts.saturated.latex()}$: a neuron "
                      f"driven there passes back less than {_percent()} of the error that reaches it (saturation).")
@@ -164,8 +168,9 @@ def _bound_verdict(c: Context, facts: LearningFacts) -> str:
         return f"An unbounded ${s}'$ gives no such bound: the error can grow from layer to layer."
     product = sp.Mul(*sups)
     factor = sp.latex(product) if all(item.exact for _, item in facts.hidden) else f"{float(product):.4g}"
+    factor = "" if product == 1 else factor + r"\,"
     weights = r"\, ".join(rf"\|{n.weight_matrix(layer + 1)}\|" for layer in range(1, L))
-    text = f"For this network: $\\|{n.node(DELTA, 1)}\\| \\le {factor}\\, {weights}\\, \\|{n.node(DELTA, L)}\\|$. "
+    text = f"For this network: $\\|{n.node(DELTA, 1)}\\| \\le {factor} {weights}\\, \\|{n.node(DELTA, L)}\\|$. "
     if all(float(value) < 1 for value in sups):
         worst = max(float(value) for value in sups)
         text += (f"Since every $\\sup|{s}'| < 1$, the error shrinks by a factor of at least {1 / worst:.3g} per "
