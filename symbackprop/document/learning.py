@@ -78,11 +78,14 @@ def _output_blocks(c: Context, out: OutputFacts) -> list[dict[str, Any]]:
                 paragraph(f"Where the output saturates (${s}'_L$ close to 0) the error ${delta}$ is small even when "
                           f"the output is wrong, so the output layer learns slowly just when it is most wrong: "
                           f"saturation slows learning under the \\texttt{{{cost}}} cost.")]
-    kept = "" if not out.survives else (f"; the factor ${p.doprint(out.kept)}$ of ${s}'_L$ survives, so "
-                                        "saturation still slows learning where it vanishes")
-    return [paragraph(f"With ${gradient}$, the factor ${p.doprint(out.cancelled)}$ of "
-                      f"${s}'({n.node('z', L, 'j')}) = {p.doprint(out.derivative)}$ cancels (\\texttt{{{name}}} "
-                      f"output with the \\texttt{{{cost}}} cost){kept}:", "The output layer."),
+    derivative = f"${s}'({n.node('z', L, 'j')}) = {p.doprint(out.derivative)}$"
+    if out.survives:
+        what = (f"the factor ${p.doprint(out.cancelled)}$ of {derivative} cancels (\\texttt{{{name}}} output with the "
+                f"\\texttt{{{cost}}} cost), while ${p.doprint(out.kept)}$ survives, so saturation still slows "
+                "learning where it vanishes")
+    else:
+        what = f"{derivative} cancels (\\texttt{{{name}}} output with the \\texttt{{{cost}}} cost)"
+    return [paragraph(f"With ${gradient}$, {what}:", "The output layer."),
             equation(f"{product} = {p.doprint(out.equations.delta)}", "eq:learning-output"),
             paragraph("" if out.survives else
                       "The output error is proportional to how wrong the output is, however saturated the "
