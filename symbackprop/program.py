@@ -18,14 +18,13 @@ import sympy as sp
 
 from . import __version__
 from .derivation import N_OUT, E, LayerDerivation, LayerEquations
-from .functions import leaky_relu, relu, sigmoid, softplus
+from .functions import leaky_relu, relu
+from .passes import LOGP, stable_cost
 from .printing.numpy import PRINTERS, REDUCTIONS, helper_source, lower
 from .registry import A, Y, Z
 
 DTYPES = ("float32", "float64")
 BACKENDS = ("numpy", "cupy")
-#: Log-probabilities of a softmax output, computed from the shifted logits.
-LOGP = sp.Symbol("logp", real=True)
 CLASSIFICATION_COSTS = ("cross_entropy", "binary_cross_entropy")
 
 
@@ -83,15 +82,9 @@ def _init(activation_expr: sp.Expr | None) -> str:
     return "xavier"
 
 
-def stable_cost(layers: LayerDerivation) -> sp.Expr:
-    """The per-unit cost with logarithms of the output rewritten in terms of the logits."""
-    cost = layers.spec.cost.expr
+def _stable_cost(layers: LayerDerivation) -> sp.Expr:
     output = layers.spec.output
-    if not output.elementwise:
-        return cost.xreplace({sp.log(A): LOGP})
-    if output.expr == sigmoid(Z):
-        return cost.xreplace({sp.log(A): -softplus(-Z), sp.log(1 - A): -softplus(Z)})
-    return cost
+    return stable_cost(layers.spec.cost.expr, output.expr if output.elementwise else None)
 
 
 def _backward_lines(eq: LayerEquations, names: dict[sp.Symbol, str], width: int, xp: str, backend: str,
@@ -190,7 +183,7 @@ def build_program(layers: LayerDerivation, *, dtype: str = "float64", backend: s
             block.append(f"{xp}.matmul(d{n}, params[\"W{n}\"], out=e{n - 1})")
         programs[n - 1].backward = block
         backward += block
-    cost = stable_cost(layers)
+    cost = _stable_cost(layers)
     last, width = spec.depth, spec.sizes[-1]
     names = {A: outputs[-1], Y: "Y", Z: f"z{last}", LOGP: f"logp{last}"}
     loss_lines = _comment(f"per-unit cost {sp.sstr(cost)}, summed over units and samples, divided by m")
