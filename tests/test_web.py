@@ -26,7 +26,7 @@ from symbackprop.document.inline import ProseError, pieces
 from symbackprop.document.mathml import MathConversionError, to_mathml
 from symbackprop.document.web import svg_label
 from symbackprop.examples import EXAMPLES, _markdown_names
-from symbackprop.learning import learning_facts
+from symbackprop.learning import activation_facts, learning_facts
 from symbackprop.notation import PROFILES
 from symbackprop.report import derivation_summary
 
@@ -302,6 +302,7 @@ def test_learning_custom_activation_and_cost():
     facts = swish.hidden[0][1]
     assert not facts.exact and abs(float(facts.supremum) - 1.0998) < 1e-3  # found numerically
     assert swish.output.constant
+    assert activation_facts(Spec.parse("2-1", activation="grow=exp(z)").activations[0]).supremum is None  # unbounded
 
 
 def test_learning_relu_has_dead_units():

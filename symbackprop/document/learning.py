@@ -32,7 +32,7 @@ def learning_section(c: Context) -> dict[str, Any]:
                    + (rf"; shaded: ${s}'$ below {_percent()} of its supremum (dashed)"
                       if not activation_facts.saturated.empty else "") + ".")
         blocks.append(figure("plot", activation_plot(activation_facts, c.n), caption,
-                             f"fig:plot-{activation_facts.name}"))
+                             f"fig:plot-{activation_facts.name.replace('_', '-')}"))
     return section("What this derivation says about learning", "sec:learning", blocks)
 
 
