@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from symbackprop import Spec
-from symbackprop.codegen import generate_module
+from symbackprop.training_module import generate_module
 from symbackprop.derivation import derive_layers
 
 _count = itertools.count()

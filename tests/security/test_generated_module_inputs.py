@@ -13,13 +13,13 @@ import pytest
 
 from symbackprop import Spec, derive
 
-codegen = pytest.importorskip("symbackprop.codegen")
+codegen = pytest.importorskip("symbackprop.training_module")
 
 SPEC = Spec.parse("3-4-2", activation="swish=z*sigmoid(z)", output_activation="softmax",
                   cost="cross_entropy", name="my_net_1")
 # os and zipfile find .npy files and the uncompressed members of an .npz to memory-map; resource
 # reads the address-space limit when init_params and load check the memory available.
-ALLOWED_IMPORTS = {"__future__", "argparse", "math", "os", "resource", "sys", "zipfile", "numpy"}
+ALLOWED_IMPORTS = {"__future__", "argparse", "math", "os", "resource", "sys", "warnings", "zipfile", "numpy"}
 
 
 @cache
