@@ -30,11 +30,11 @@ def main() -> int:
     limit = os.environ.get("FAULT_ADDRESS_SPACE")
     if limit:
         resource.setrlimit(resource.RLIMIT_AS, (int(limit), int(limit)))
-    from symbackprop import cli, driver, tex
+    from symbackprop import api, cli, driver, tex
 
     markers = bool(os.environ.get("FAULT_MARKERS"))
     if markers:
-        driver.derive = _marked("derive", driver.derive)
+        driver.derive = api.derive = _marked("derive", driver.derive)
         driver.derive_layer_level = _marked("derive", driver.derive_layer_level)
     timeout = os.environ.get("FAULT_TEX_TIMEOUT")
     compile_pdf = tex.compile_pdf
