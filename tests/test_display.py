@@ -202,7 +202,8 @@ def test_highlight_marks_tokens_and_escapes_everything():
 def test_module_displays_its_source_highlighted():
     module = codegen("3-4-2")
     html = module._repr_html_()
-    assert '<span class="k">def</span> <span class="f">init_params</span>(seed=<span class="n">0</span>):' in html
+    assert ('<span class="k">def</span> <span class="f">init_params</span>(seed=<span class="n">0</span>, '
+            'check_memory=<span class="k">True</span>):') in html
     assert "numpy training module for 3-4-2 (float64)" in html and "every check it relies on passed" in html
     assert "<script" not in html and re.sub(r"<[^>]+>", "", html).count("def ") == module.source.count("def ")
 

@@ -33,7 +33,7 @@ def equations_from_file(path: str | Path) -> list[str]:
         with path.open("rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
         text = data.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+    except (OSError, ValueError) as error:  # ValueError: a NUL in the name, or text that is not UTF-8
         raise EquationError(f"cannot read the file: {error}", str(path)) from None
     if len(data) > MAX_FILE_BYTES:
         raise EquationError(f"the file is larger than {MAX_FILE_BYTES >> 20} MiB", str(path))
