@@ -3,6 +3,8 @@
 Provides (``derive`` itself lives in :mod:`~symbackprop.driver`):
 
 * :func:`latex` → :class:`Document` (``.tex``, ``.pdf_bytes()``, ``.save(path)``);
+* :func:`html` → :class:`WebPage` (``.html``, ``.save(path)``) and :func:`markdown` →
+  :class:`MarkdownDocument` (``.text``, ``.files``, ``.save(path)`` with its figures beside it);
 * :func:`codegen` → :class:`Module` (``.source``, ``.save(path)``, ``.load()``), or
   :class:`ModuleCheckError` when a check the module relies on fails;
 * :func:`check` → :class:`Report` (``.all_correct``, one :class:`ReportItem` per equation);
@@ -29,8 +31,8 @@ from .proof import Proof, Verdict
 from .rich_display import RichDisplay
 from .spec import Spec
 
-__all__ = ["Document", "Module", "ModuleCheckError", "Report", "ReportItem", "check", "codegen", "latex",
-           "regenerate"]
+__all__ = ["Document", "MarkdownDocument", "Module", "ModuleCheckError", "Report", "ReportItem", "WebPage", "check",
+           "codegen", "html", "latex", "markdown", "regenerate"]
 
 PathLike = str | os.PathLike[str]
 
@@ -89,6 +91,16 @@ class Document:
                 f"{self.tex.count(chr(10))} lines of LaTeX>")
 
 
+def _derived(spec_or_derivation: Spec | Derivation | str, notation: str | None, max_weights: int,
+             proof_budget: float | None, memory_budget: float | None) -> tuple[Derivation, str]:
+    """The derivation a document is written from (derived here for a spec), and its notation."""
+    if isinstance(spec_or_derivation, Derivation):
+        return spec_or_derivation, notation or spec_or_derivation.notation
+    spec = _spec(spec_or_derivation)
+    derivation = derive(spec, max_parameters=max_weights, proof_budget=proof_budget, memory_budget=memory_budget)
+    return derivation, notation or "nielsen"
+
+
 def latex(spec_or_derivation: Spec | Derivation, notation: str | None = None, pdf: bool = False, *,
           highlight: str | None = None, expand: bool = True, weights: str | None = None, max_weights: int = 60,
           proof_budget: float | None = DEFAULT_PROOF_BUDGET,
@@ -102,17 +114,108 @@ def latex(spec_or_derivation: Spec | Derivation, notation: str | None = None, pd
     """
     from .document import build_document
 
-    given = spec_or_derivation if isinstance(spec_or_derivation, Derivation) else None
-    spec = given.spec if given else _spec(spec_or_derivation)
-    chosen = notation or (given.notation if given else "nielsen")
-    derivation = given or derive(spec, max_parameters=max_weights, proof_budget=proof_budget,
-                                 memory_budget=memory_budget)
-    text = build_document(spec, notation=chosen, highlight=highlight, expand=expand, weights=weights,
+    derivation, chosen = _derived(spec_or_derivation, notation, max_weights, proof_budget, memory_budget)
+    text = build_document(derivation.spec, notation=chosen, highlight=highlight, expand=expand, weights=weights,
                           max_parameters=max_weights, derivation=derivation)
-    document = Document(text, spec, chosen, as_pdf=pdf)
+    document = Document(text, derivation.spec, chosen, as_pdf=pdf)
     if pdf:
         document.pdf_bytes()
     return document
+
+
+# -- html and markdown ----------------------------------------------------------------------------------
+class WebPage:
+    """The derivation as one self-contained HTML page (MathML, inline SVG, no script)."""
+
+    def __init__(self, page: str, spec: Spec, notation: str) -> None:
+        self.html = page
+        self.spec = spec
+        self.notation = notation
+
+    def save(self, path: PathLike, *, force: bool = False) -> Path:
+        """Write the page atomically; a file symbackprop did not write needs ``force``."""
+        from .fileio import write_atomic
+
+        return write_atomic(path, self.html, force=force)
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return f"<WebPage: the derivation of {self.spec.shorthand()} in the {self.notation} notation>"
+
+
+class MarkdownDocument:
+    """The derivation as Markdown with ``$…$`` math, and the SVG figures it links beside it.
+
+    ``files`` maps each file name (``<stem>.md``, ``<stem>-network.svg``, …) to its text;
+    :meth:`save` writes them all into the folder of the ``.md`` path, figures first.
+    """
+
+    def __init__(self, files: dict[str, str], stem: str, spec: Spec, notation: str) -> None:
+        self.files = files
+        self.stem = stem
+        self.spec = spec
+        self.notation = notation
+
+    @property
+    def text(self) -> str:
+        return self.files[f"{self.stem}.md"]
+
+    def save(self, path: PathLike, *, force: bool = False) -> list[Path]:
+        """Write the Markdown at ``path`` (named ``<stem>.md``) and its figures beside it, atomically."""
+        from .fileio import write_atomic
+
+        target = Path(path)
+        if target.name not in (f"{self.stem}.md", self.stem):
+            raise UserError(f"{target}: this document links its figures as {self.stem}-*.svg; save it as "
+                            f"{self.stem}.md or make it with markdown(..., stem={target.name.removesuffix('.md')!r})",
+                            "markdown")
+        names = sorted(self.files, key=lambda name: name.endswith(".md"))  # figures first
+        made: list[Path] = []  # files new to the folder: removed again if a later one cannot be written
+        try:
+            for name in names:
+                new = not (target.parent / name).exists()
+                made += [write_atomic(target.parent / name, self.files[name], force=force)] if new else []
+        except BaseException:
+            for path in made:
+                path.unlink(missing_ok=True)
+            raise
+        return [target.parent / name for name in names]
+
+    def _repr_markdown_(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return (f"<MarkdownDocument: the derivation of {self.spec.shorthand()} in the {self.notation} notation, "
+                f"{len(self.files) - 1} figures>")
+
+
+def html(spec_or_derivation: Spec | Derivation | str, notation: str | None = None, *, highlight: str | None = None,
+         expand: bool = True, weights: str | None = None, max_weights: int = 60,
+         proof_budget: float | None = DEFAULT_PROOF_BUDGET,
+         memory_budget: float | None = DEFAULT_MEMORY_BUDGET_MIB) -> WebPage:
+    """The derivation as one HTML page; the options are :func:`latex`'s."""
+    from .document import build_html
+
+    derivation, chosen = _derived(spec_or_derivation, notation, max_weights, proof_budget, memory_budget)
+    page = build_html(derivation.spec, notation=chosen, highlight=highlight, expand=expand, weights=weights,
+                      max_parameters=max_weights, derivation=derivation)
+    return WebPage(page, derivation.spec, chosen)
+
+
+def markdown(spec_or_derivation: Spec | Derivation | str, notation: str | None = None, *,
+             stem: str = "derivation", highlight: str | None = None, expand: bool = True,
+             weights: str | None = None, max_weights: int = 60,
+             proof_budget: float | None = DEFAULT_PROOF_BUDGET,
+             memory_budget: float | None = DEFAULT_MEMORY_BUDGET_MIB) -> MarkdownDocument:
+    """The derivation as Markdown named ``<stem>.md``, with its figures; the options are :func:`latex`'s."""
+    from .document import build_markdown
+
+    derivation, chosen = _derived(spec_or_derivation, notation, max_weights, proof_budget, memory_budget)
+    files = build_markdown(derivation.spec, stem=stem, notation=chosen, highlight=highlight, expand=expand,
+                           weights=weights, max_parameters=max_weights, derivation=derivation)
+    return MarkdownDocument(files, stem, derivation.spec, chosen)
 
 
 def _spec(value: Spec | str) -> Spec:
@@ -301,7 +404,7 @@ def check(spec: Spec | str, equations_or_path: str | PathLike | Sequence[str | P
     """Check hand-derived equations against the true derivatives of ``spec``.
 
     ``equations_or_path`` is one equation, a list of them, or a ``.tex``/``.txt`` file (a
-    ``Path``, or a string with no ``=`` in it); a list may mix equations and files.  From a
+    ``Path``, or a string with no ``=`` naming a file); a list may mix equations and files.  From a
     file every equation is read on its own: one that is not a gradient or δ is skipped, one
     that cannot be read is NOT UNDERSTOOD and the others are still checked.  Given directly,
     an equation that cannot be read raises :class:`~symbackprop.errors.EquationError`.
@@ -312,7 +415,7 @@ def check(spec: Spec | str, equations_or_path: str | PathLike | Sequence[str | P
     equations: list[str] = []
     from_file = False
     for entry in given:
-        if isinstance(entry, os.PathLike) or "=" not in entry:
+        if isinstance(entry, os.PathLike) or "=" not in entry and os.path.isfile(entry):
             equations += equations_from_file(os.fspath(entry))
             from_file = True
         else:

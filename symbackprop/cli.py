@@ -103,38 +103,25 @@ def _latex(arguments: argparse.Namespace) -> int:
 
 def _web(arguments: argparse.Namespace) -> int:
     """``html`` (one page) and ``markdown`` (the .md and its SVG figures beside it)."""
-    from .document import build_html, build_markdown
-    from .driver import derive
-    from .fileio import write_atomic
+    from .api import html, markdown
 
-    spec = spec_from_arguments(arguments)
-    derivation = derive(spec, max_parameters=arguments.max_weights, proof_budget=arguments.proof_budget,
-                        memory_budget=arguments.memory_budget)
     options = dict(notation=arguments.notation, highlight=arguments.highlight, expand=arguments.expand,
-                   weights=arguments.weights, max_parameters=arguments.max_weights, derivation=derivation)
+                   weights=arguments.weights, max_weights=arguments.max_weights, proof_budget=arguments.proof_budget,
+                   memory_budget=arguments.memory_budget)
     output = Path(arguments.output) if arguments.output else None
     if arguments.command == "html":
-        page = build_html(spec, **options)
+        page = html(spec_from_arguments(arguments), **options)
         if output is None:
-            sys.stdout.write(page)
+            sys.stdout.write(page.html)
             return 0
-        files = {output: page}
+        written = [page.save(output, force=arguments.force)]
     else:
         if output is None:
             raise UserError("Markdown is written with its figures beside it: give -o FILE.md", "markdown")
-        stem = output.name.removesuffix(".md")
-        files = {output.with_name(name): text for name, text in build_markdown(spec, stem=stem, **options).items()}
-    written = []  # files this run made anew: removed again if a later one cannot be written
-    try:
-        for path, text in sorted(files.items(), key=lambda item: item[0].suffix != ".svg"):  # figures first
-            new = not path.exists()
-            write_atomic(path, text, force=arguments.force)
-            written += [path] if new else []
-            print(f"wrote {path}")
-    except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
+        document = markdown(spec_from_arguments(arguments), stem=output.name.removesuffix(".md"), **options)
+        written = document.save(output, force=arguments.force)
+    for path in written:
+        print(f"wrote {path}")
     return 0
 
 

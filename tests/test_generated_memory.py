@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from symbackprop import Spec
-from symbackprop.training_module import generate_module
 from symbackprop.derivation import derive_layers
+from symbackprop.training_module import generate_module
 
 _count = itertools.count()
 
