@@ -1,22 +1,48 @@
-"""Standalone training modules: a derivation → the IR → printed lines → a Jinja template.
+"""Standalone training modules: a derivation → the training program → passes → printed lines → a template.
 
-:func:`generate_module` is the whole pipeline (:func:`symbackprop.program.build_program`, then
-``templates/module.py.j2`` through :func:`symbackprop.render.render`); it is deterministic, so
+:func:`build_module` is the whole pipeline and returns every stage (:class:`Module`): the pure
+program (:func:`symbackprop.program.build_program`); for NumPy and CuPy the in-place program
+after :func:`~symbackprop.lowering.fold_scale` and :func:`~symbackprop.lowering.lower_in_place`
+and its buffers (:func:`~symbackprop.lowering.allocate`); the view-model, printed by the
+backend's program printer; and the source, rendered from ``templates/module.py.j2`` (NumPy,
+CuPy) or ``templates/module_jax.py.j2`` (JAX, which extends it).  It is deterministic, so
 :func:`check_module` can tell whether a file on disk is stale by comparing bytes.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import sympy as sp
+
+from . import __version__
 from .derivation import LayerDerivation
 from .errors import UserError
-from .printing.numpy import PrintingError
+from .ir import Array, Program
+from .lowering import allocate, fold_scale, lower_in_place
+from .printing.numpy import HELPERS, PrintingError, helper_source
+from .printing.program import PRINTERS, InPlacePrinter, shared_values
 from .program import build_program
 from .render import render
 
-TEMPLATE = "module.py.j2"
+DTYPES = ("float32", "float64")
+BACKENDS = ("numpy", "cupy")
+TEMPLATES = {"numpy": "module.py.j2", "cupy": "module.py.j2"}
+CLASSIFICATION_COSTS = ("cross_entropy", "binary_cross_entropy")
+
+
+@dataclass(frozen=True)
+class Module:
+    """Every stage of one generated module, for tests and readers."""
+
+    program: Program  # pure
+    lowered: Program | None  # in place (NumPy, CuPy)
+    buffers: tuple[Array, ...]
+    view: dict[str, Any]
+    source: str
 
 
 def _layers(derivation) -> LayerDerivation:
@@ -24,14 +50,63 @@ def _layers(derivation) -> LayerDerivation:
     return derivation if isinstance(derivation, LayerDerivation) else derivation.layers
 
 
+def build_module(derivation, *, dtype: str = "float64", backend: str = "numpy") -> Module:
+    """All stages of the training module for ``derivation`` (a Derivation or a LayerDerivation)."""
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {DTYPES}, not {dtype!r}")
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
+    layers = _layers(derivation)
+    program = build_program(layers)
+    printer = PRINTERS[backend]()
+    lowered, buffers = None, ()
+    if isinstance(printer, InPlacePrinter):
+        lowered = lower_in_place(fold_scale(program))
+        buffers = allocate(lowered)
+        blocks = {name: printer.block(lowered, name, buffers) for name in ("forward", "loss", "backward")}
+    else:
+        blocks = {name: printer.block(program, name) for name in ("forward", "loss", "backward")}
+    view = _view(layers, program, dtype, backend, printer.xp, blocks, buffers, sorted(printer.helpers))
+    return Module(program, lowered, buffers, view, render(TEMPLATES[backend], view))
+
+
 def generate_module(derivation, *, dtype: str = "float64", backend: str = "numpy") -> str:
     """The source of a training module for ``derivation`` (a Derivation or a LayerDerivation)."""
-    layers = _layers(derivation)
     try:
-        program = build_program(layers, dtype=dtype, backend=backend)
+        return build_module(derivation, dtype=dtype, backend=backend).source
     except PrintingError as error:
-        raise UserError(f"cannot generate {backend} code for {layers.spec.shorthand()}: {error}", "codegen") from None
-    return render(TEMPLATE, program.view())
+        shorthand = _layers(derivation).spec.shorthand()
+        raise UserError(f"cannot generate {backend} code for {shorthand}: {error}", "codegen") from None
+
+
+def _view(layers: LayerDerivation, program: Program, dtype: str, backend: str, xp: str, blocks: dict[str, list[str]],
+          buffers: tuple[Array, ...], helpers: list[str]) -> dict[str, Any]:
+    """The template's view-model: plain values and printed lines, nothing to compute."""
+    spec = layers.spec
+    return {
+        "version": __version__, "name": spec.name, "shorthand": spec.shorthand(),
+        "spec_toml": [_docstring(f"    {line}") if line else "" for line in spec.to_toml().strip().splitlines()],
+        "dtype": dtype, "backend": backend, "xp": xp, "sizes": spec.sizes, "bias": spec.bias,
+        "layers": [{**vars(layer), "activation": _docstring(layer.activation),
+                    "forward_formula": _docstring(layer.forward_formula),
+                    "derivative_formula": _docstring(layer.derivative_formula),
+                    "delta_formula": _docstring(layer.delta_formula)} for layer in program.layers],
+        "buffers": [(array.name, array.shape_text()) for array in buffers],
+        "values": [array.name for array in shared_values(program)],
+        "forward": blocks["forward"], "backward": blocks["backward"], "loss_lines": blocks["loss"],
+        "loss_formula": _docstring(sp.sstr(spec.cost.expr)),
+        "classification": spec.cost.name in CLASSIFICATION_COSTS or not spec.output.elementwise,
+        "activation_names": tuple(activation.name for activation in spec.activations),
+        "inits": tuple(layer.init for layer in program.layers),
+        "parameter_keys": tuple(key for key, _ in program.gradients),
+        "helpers": [line for name in helpers if name in HELPERS
+                    for line in helper_source(name, backend, xp) + ("", "")],
+    }
+
+
+def _docstring(text: str) -> str:
+    """``text`` safe inside the module's (non-raw) triple-quoted docstring."""
+    return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 
 
 def check_module(path: str | os.PathLike[str], fresh_source: str) -> bool:
