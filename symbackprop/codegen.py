@@ -29,9 +29,19 @@ from .program import build_program
 from .render import render
 
 DTYPES = ("float32", "float64")
-BACKENDS = ("numpy", "cupy")
-TEMPLATES = {"numpy": "module.py.j2", "cupy": "module.py.j2"}
+BACKENDS = ("numpy", "cupy", "jax")
+TEMPLATES = {"numpy": "module.py.j2", "cupy": "module.py.j2", "jax": "module_jax.py.j2"}
 CLASSIFICATION_COSTS = ("cross_entropy", "binary_cross_entropy")
+
+#: What the shared template writes differently per backend: array types, host copies, loss values.
+_IN_PLACE = {"host_output": "forward(params, X)", "host_copy": "value.copy()", "loss_value": "loss(work, X, Y)"}
+BACKEND_VIEW: dict[str, dict[str, str]] = {
+    "numpy": {"array_type": "np.ndarray", "asarray": "np.asarray", **_IN_PLACE},
+    "cupy": {"array_type": "cp.ndarray", "asarray": "cp.asarray", **_IN_PLACE},
+    # JAX: data stays where it is (host or device); the finite differences perturb host copies
+    "jax": {"array_type": "np.ndarray | jax.Array", "asarray": "np.asarray", "host_output": "_host(forward(params, X))",
+            "host_copy": "np.array(value)", "loss_value": "float(loss(work, X, Y))"},
+}
 
 
 @dataclass(frozen=True)
@@ -84,6 +94,7 @@ def _view(layers: LayerDerivation, program: Program, dtype: str, backend: str, x
     """The template's view-model: plain values and printed lines, nothing to compute."""
     spec = layers.spec
     return {
+        **BACKEND_VIEW[backend],
         "version": __version__, "name": spec.name, "shorthand": spec.shorthand(),
         "spec_toml": [_docstring(f"    {line}") if line else "" for line in spec.to_toml().strip().splitlines()],
         "dtype": dtype, "backend": backend, "xp": xp, "sizes": spec.sizes, "bias": spec.bias,
