@@ -215,7 +215,7 @@ def test_generated_modules_pass_ruff(tmp_path):
              ("2-3-1", "leaky_relu", "sigmoid", "binary_cross_entropy"),
              ("3-4-2", "swish=z*sigmoid(z)", "softplus", "quadratic")]
     for i, case in enumerate(cases):
-        for backend in ("numpy", "cupy"):
+        for backend in ("numpy", "cupy", "jax"):
             (tmp_path / f"m{i}_{backend}.py").write_text(generate_module(layers(*case), backend=backend))
     command = ["ruff"] if shutil.which("ruff") else [sys.executable, "-m", "ruff"]
     done = subprocess.run([*command, "check", "--no-cache", "--config", str(ROOT / "pyproject.toml"), str(tmp_path)],
