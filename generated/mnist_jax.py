@@ -135,7 +135,11 @@ _compiled_gradients = jax.jit(_gradients)
 
 
 def _sgd(params, X, Y, lr):
-    """One SGD step as one computation: the gradients come out scaled by lr/m, then p - g."""
+    """One SGD step as one computation: the gradients come out scaled by lr/m, then p - g.
+
+    X and Y are checked here, while jax.jit traces: once per shape and dtype, not once per step.
+    """
+    X, Y = _inputs(X, Y, finite=False)
     _, values = _forward(params, X)
     m = X.shape[0]
     value = _loss(values, Y, m)
@@ -243,10 +247,13 @@ def gradients(params, X, Y):
 def sgd_step(params, X, Y, lr):
     """One step of gradient descent on the batch (X, Y): new arrays in params; returns the batch loss before it.
 
-    Checks shapes and dtypes (no copy to the host); NaN/inf in the data show up as a NaN loss
-    (train checks the data).  The old arrays of params are donated to the update: do not keep them.
+    Shapes and dtypes are checked when the step is compiled for them (a vector of labels or
+    targets is checked here); NaN/inf in the data show up as a NaN loss (train checks the data).
+    The old arrays of params are donated to the update: do not keep them.
     """
-    X, Y = _inputs(X, Y, finite=False)
+    X, Y = (array if isinstance(array, np.ndarray | jax.Array) else np.asarray(array) for array in (X, Y))
+    if Y.ndim == 1:
+        X, Y = _inputs(X, Y, finite=False)
     new, value = _sgd_update(dict(params), X, Y, lr)
     params.update(new)
     return value
