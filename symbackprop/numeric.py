@@ -15,6 +15,7 @@ import sympy as sp
 
 from .derivation import N_OUT, E, LayerDerivation
 from .functions import FUNCTIONS
+from .passes import LOGP, stable_cost
 from .registry import A, Y, Z
 from .spec import Spec
 
@@ -40,7 +41,8 @@ class LayerLevelEvaluator:
     def __post_init__(self) -> None:
         spec = self.derivation.spec
         self.activations = [_compile(act.expr, (Z,)) if act.elementwise else None for act in spec.activations]
-        self.unit_cost = _compile(spec.cost.expr, (A, Y))
+        output = spec.output.expr if spec.output.elementwise else None
+        self.unit_cost = _compile(stable_cost(spec.cost.expr, output), (A, Y, Z, LOGP))
         self.deltas = []
         for equations in self.derivation.layers:
             extra = tuple(row.symbol for row in equations.row_sums)
@@ -68,9 +70,11 @@ class LayerLevelEvaluator:
         return layers
 
     def cost(self, params: dict[str, np.ndarray], X: np.ndarray, Y_: np.ndarray) -> float:
-        """Mean over samples of Σ_j c(a^L_j, y_j)."""
-        output = self.forward(params, X)[-1][1]
-        per_unit = np.broadcast_to(self.unit_cost(output, Y_), output.shape)
+        """Mean over samples of Σ_j c(a^L_j, y_j), its logarithms of a^L taken through the logits."""
+        Z_L, output = self.forward(params, X)[-1]
+        shifted = Z_L - Z_L.max(axis=1, keepdims=True)
+        log_softmax = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        per_unit = np.broadcast_to(self.unit_cost(output, Y_, Z_L, log_softmax), output.shape)
         return float(per_unit.sum(axis=1).mean())
 
     def gradients(self, params: dict[str, np.ndarray], X: np.ndarray, Y_: np.ndarray) -> dict[str, np.ndarray]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .derivation import N_OUT, E, LayerDerivation, LayerEquations
-from .functions import FUNCTIONS, sigmoid, softplus
+from .functions import FUNCTIONS
 from .ir import (
     Affine,
     Apply,
@@ -33,10 +33,9 @@ from .ir import (
     Statement,
     Transposed,
 )
+from .passes import LOGP, stable_cost
 from .registry import A, Y, Z
 
-#: Log-probabilities of a softmax output, computed from the shifted logits.
-LOGP = sp.Symbol("logp", real=True)
 #: Symbols of the statements the builder writes itself (softmax, log-softmax).
 _MAX, _SUM, _LSE = (sp.Symbol(name, real=True) for name in ("zmax", "ssum", "lse"))
 X_DATA, Y_DATA, SCALE = Argument("X"), Argument("Y"), Argument("scale")
@@ -50,15 +49,9 @@ def initialisation(activation_expr: sp.Expr | None) -> str:
     return "xavier"
 
 
-def stable_cost(layers: LayerDerivation) -> sp.Expr:
-    """The per-unit cost with logarithms of the output rewritten in terms of the logits."""
-    cost = layers.spec.cost.expr
+def _stable_cost(layers: LayerDerivation) -> sp.Expr:
     output = layers.spec.output
-    if not output.elementwise:
-        return cost.xreplace({sp.log(A): LOGP})
-    if output.expr == sigmoid(Z):
-        return cost.xreplace({sp.log(A): -softplus(-Z), sp.log(1 - A): -softplus(Z)})
-    return cost
+    return stable_cost(layers.spec.cost.expr, output.expr if output.elementwise else None)
 
 
 class _Builder:
@@ -168,7 +161,7 @@ def _backward(builder: _Builder, layers: LayerDerivation, outputs: list[Operand]
 
 def _loss(builder: _Builder, layers: LayerDerivation, output: Operand, named: dict) -> list[Statement]:
     """Σ over units and samples of the (stable) per-unit cost, over m."""
-    cost = stable_cost(layers)
+    cost = _stable_cost(layers)
     last, width = layers.spec.depth, layers.spec.sizes[-1]
     z = named[f"z{last}"]
     statements: list[Statement] = [Comment(f"per-unit cost {sp.sstr(cost)}, summed over units and samples, "

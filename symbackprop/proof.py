@@ -167,8 +167,8 @@ def time_budget(seconds: float | None) -> Iterator[None]:
             raise TimeoutError
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds, ALARM_REPEAT)
-    try:
+    try:  # armed inside the try: an alarm as setitimer returns must still reach the finally
+        signal.setitimer(signal.ITIMER_REAL, seconds, ALARM_REPEAT)
         yield
     finally:
         active[0] = False
