@@ -22,6 +22,8 @@ import pytest
 
 jax = pytest.importorskip("jax", reason="JAX is not installed (pip install jax): the JAX backend is not tested")
 
+from test_generated_module import problem as numpy_module_problem  # noqa: E402
+
 from symbackprop import Spec  # noqa: E402
 from symbackprop.codegen import generate_module  # noqa: E402
 from symbackprop.derivation import derive_layers  # noqa: E402
@@ -51,14 +53,8 @@ def module_for(shorthand, hidden="sigmoid", output=None, cost="quadratic", dtype
 
 
 def problem(module, m=7, seed=0):
-    """Random parameters with nonzero biases, inputs, and valid targets (rows summing to one for softmax)."""
-    rng = np.random.default_rng(seed)
-    params = {key: rng.normal(0.0, 0.6, shape) for key, shape in module.PARAMETER_SHAPES.items()}
-    X = rng.uniform(-1.0, 1.0, (m, module.SIZES[0]))
-    Y = rng.uniform(0.05, 0.95, (m, module.SIZES[-1]))
-    if module.ACTIVATIONS[-1] == "softmax":
-        Y = Y / Y.sum(axis=1, keepdims=True)
-    return params, X, Y
+    """Random parameters with nonzero biases, inputs, and valid targets (the NumPy module tests' problem)."""
+    return numpy_module_problem(module, m=m, seed=seed)
 
 
 def relative_error(mine, reference):
