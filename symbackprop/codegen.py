@@ -39,7 +39,7 @@ BACKEND_VIEW: dict[str, dict[str, str]] = {
     "numpy": {"array_type": "np.ndarray", "asarray": "np.asarray", **_IN_PLACE},
     "cupy": {"array_type": "cp.ndarray", "asarray": "cp.asarray", **_IN_PLACE},
     # JAX: data stays where it is (host or device); the finite differences perturb host copies
-    "jax": {"array_type": "np.ndarray | jax.Array", "asarray": "np.asarray", "host_output": "_host(forward(params, X))",
+    "jax": {"array_type": "_ARRAYS", "asarray": "np.asarray", "host_output": "_host(forward(params, X))",
             "host_copy": "np.array(value)", "loss_value": "float(loss(work, X, Y))"},
 }
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Union
 
 import sympy as sp
 
@@ -64,7 +63,7 @@ class Literal:
     text: str
 
 
-Operand = Union[Array, Parameter, Argument, Transposed, Literal]  # noqa: UP007 - a runtime alias
+Operand = Array | Parameter | Argument | Transposed | Literal
 
 
 # -- pure statements ---------------------------------------------------------------------------
@@ -153,7 +152,7 @@ class Call:
     comment: str = ""
 
 
-Statement = Union[Affine, Apply, Reduce, MatMul, Comment, Return, Mean, Call]  # noqa: UP007
+Statement = Affine | Apply | Reduce | MatMul | Comment | Return | Mean | Call
 
 
 @dataclass(frozen=True)

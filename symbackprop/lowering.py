@@ -21,6 +21,7 @@ from dataclasses import replace
 
 import sympy as sp
 
+from .functions import ROWS, step_at_zero
 from .ir import (
     BLOCKS,
     Affine,
@@ -165,8 +166,6 @@ class _Lowering:
 
     def into(self, expr: sp.Expr, out: Array) -> None:
         """Calls computing ``expr`` into the array ``out``."""
-        from .functions import ROWS
-
         handler: Callable[[sp.Expr, Array], None] | None = None
         for kind in type(expr).__mro__:
             handler = getattr(self, f"_lower_{kind.__name__}", None)
@@ -182,8 +181,6 @@ class _Lowering:
             raise PrintingError(f"no array form for {type(expr).__name__} {expr}")
 
     def _lower_Heaviside(self, expr: sp.Heaviside, out: Array) -> None:
-        from .functions import step_at_zero
-
         h0 = step_at_zero(expr)
         x = self.operand(expr.args[0])
         if h0 == 0:
