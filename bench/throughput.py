@@ -47,7 +47,8 @@ CPU_SHAPES = ("784-30-10/10", "784-256-10/128", "784-512-512-10/256")
 GPU_EXTRA = ("784-1024-1024-10/1024", "784-4096-4096-10/4096")
 MARKER = "@@RESULT "
 BASELINES = {"numpy": ("torch", "jax", "loop", "floor"), "cupy": ("torch", "floor"), "jax": ("jax",)}
-#: XLA's CPU thread pools, for workers limited to one thread (as OMP/OPENBLAS/MKL are).
+#: XLA's CPU thread pools, for workers limited to one thread (as OMP/OPENBLAS/MKL are); XLA's newer
+#: CPU runtime ignores these, so such workers are also pinned to one core (see worker()).
 XLA_ONE_THREAD = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 
 
@@ -57,6 +58,9 @@ XLA_ONE_THREAD = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_thread
 def worker(args: argparse.Namespace) -> int:
     """Time one implementation in this process and print its result as one JSON line."""
     result: dict[str, Any] = {"impl": args.worker}
+    if args.threads == 1 and hasattr(os, "sched_setaffinity"):
+        # one core: XLA sizes its thread pools by the CPUs it may use and has no flag for one thread
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     try:
         result.update(_measure(args))
     except ImportError as error:
@@ -234,7 +238,7 @@ def run_worker(args: argparse.Namespace, impl: str, spec: str, batch: int, hidde
     cmd = [sys.executable, "-m", "bench.throughput", "--worker", impl, "--sizes", spec,
            "--batch", str(batch), "--hidden", hidden, "--backend", args.backend,
            "--seconds", str(args.seconds), "--chunks", str(args.chunks), "--warmup", str(args.warmup),
-           "--lr", str(args.lr), "--seed", str(args.seed)]
+           "--lr", str(args.lr), "--seed", str(args.seed), "--threads", str(args.threads)]
     if module is not None:
         cmd += ["--module", str(module)]
     if check is not None:
@@ -364,7 +368,8 @@ def report(args: argparse.Namespace, cells: list[dict[str, Any]], info: dict[str
     lines = [f"# Throughput of full SGD steps ({args.backend} backend)", "",
              (f"{args.rounds} round(s) per pair, {args.seconds:g} s timed per process "
               f"(best of {args.chunks} chunks), warm-up {args.warmup:g} s, lr {args.lr:g}, "
-              f"{args.threads or 'default'} BLAS/OpenMP thread(s) per worker, "
+              f"{args.threads or 'default'} BLAS/OpenMP thread(s) per worker"
+              f"{' (each pinned to one core)' if args.threads == 1 else ''}, "
               f"float32, softmax + cross-entropy output, random inputs with one-hot targets; "
               f"total {elapsed:.0f} s."), "", markdown_table(header, rows), "",
              "- samples/s: median over rounds of each process's best chunk (batch ÷ step time).",
