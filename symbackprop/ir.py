@@ -168,6 +168,7 @@ class Layer:
     forward_formula: str
     derivative_formula: str
     delta_formula: str
+    kinks: str  # where σ is not differentiable, in words ("z = 0"); empty when nowhere
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from .ir import (
     Transposed,
 )
 from .passes import LOGP, stable_cost
+from .printing.text import expression_text, kinks_text
 from .registry import A, Y, Z
 
 #: Symbols of the statements the builder writes itself (softmax, log-softmax).
@@ -141,7 +142,7 @@ def _backward(builder: _Builder, layers: LayerDerivation, outputs: list[Operand]
         bindings = {A: outputs[n], Y: Y_DATA, Z: named[f"z{n}"]}
         if n < spec.depth:
             bindings[E] = named[f"e{n}"]
-        statements += [Comment(f"layer {n}: δ = {sp.sstr(eq.delta.xreplace({N_OUT: spec.sizes[-1]}))}")]
+        statements += [Comment(f"layer {n}: δ = {expression_text(eq.delta.xreplace({N_OUT: spec.sizes[-1]}))}")]
         lines, delta = _delta(builder, eq, bindings, width)
         statements += lines
         if n == spec.depth:
@@ -180,12 +181,12 @@ def _loss(builder: _Builder, layers: LayerDerivation, output: Operand, named: di
 def _layer(eq: LayerEquations, layers: LayerDerivation) -> Layer:
     spec, n = layers.spec, eq.layer
     if eq.activation.elementwise:
-        forward, derivative = sp.sstr(eq.activation.expr), sp.sstr(eq.derivative)
+        forward, derivative = expression_text(eq.activation.expr), expression_text(eq.derivative)
     else:
         forward, derivative = "softmax(z)", "(softmax Jacobian)"
     return Layer(n, spec.sizes[n - 1], spec.sizes[n], eq.activation.label(), initialisation(eq.activation.expr),
                  not eq.activation.elementwise, forward, derivative,
-                 sp.sstr(eq.delta.xreplace({N_OUT: spec.sizes[-1]})))
+                 expression_text(eq.delta.xreplace({N_OUT: spec.sizes[-1]})), kinks_text(eq.kinks))
 
 
 def build_program(layers: LayerDerivation) -> Program:

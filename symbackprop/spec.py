@@ -31,6 +31,7 @@ from .registry import (
     custom_activation,
     custom_cost,
 )
+from .rich_display import RichDisplay
 
 MAX_WIDTH = 1_000_000
 MAX_LAYERS = 64
@@ -45,7 +46,7 @@ DEFAULT_NAME = "network"
 
 
 @dataclass(frozen=True)
-class Spec:
+class Spec(RichDisplay):
     """A validated feed-forward network: widths, one activation per weight layer, a cost."""
 
     sizes: tuple[int, ...]
@@ -107,20 +108,6 @@ class Spec:
                 lines.append(f"activation = {_toml_activation(self.activations[index - 1])}")
             lines.append("")
         return "\n".join(lines)
-
-    def _repr_latex_(self) -> str:
-        hidden = ", ".join(activation.label() for activation in self.activations)
-        return (rf"$\text{{{_latex_text(self.name)}}}: {self.shorthand()}\ \ "
-                rf"(\text{{{_latex_text(hidden)}}};\ \text{{cost}}\ {_latex_text(self.cost.label())})$")
-
-
-_LATEX_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "^": r"\textasciicircum{}",
-                   "~": r"\textasciitilde{}", "_": r"\_", "#": r"\#", "%": r"\%", "&": r"\&", "$": r"\$"}
-
-
-def _latex_text(text: str) -> str:
-    """User text as literal LaTeX text (every TeX special character escaped)."""
-    return "".join(_LATEX_SPECIALS.get(char, char) for char in text)
 
 
 def _toml_string(text: str) -> str:

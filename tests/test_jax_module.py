@@ -25,8 +25,8 @@ jax = pytest.importorskip("jax", reason="JAX is not installed (pip install jax):
 from test_generated_module import problem as numpy_module_problem  # noqa: E402
 
 from symbackprop import Spec  # noqa: E402
-from symbackprop.codegen import generate_module  # noqa: E402
 from symbackprop.derivation import derive_layers  # noqa: E402
+from symbackprop.training_module import generate_module  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 _FOLDER = Path(__import__("tempfile").mkdtemp(prefix="symbackprop-jax-"))

@@ -135,8 +135,8 @@ class PurePrinter(_ProgramPrinter):
 
     expressions = JaxCodePrinter
 
-    def block(self, program: Program, name: str) -> list[str]:
-        """The body of one block; the forward pass also returns what the later blocks read."""
+    def block(self, program: Program, name: str, also: set[str] = frozenset()) -> list[str]:
+        """The body of one block; the forward pass also returns what the later blocks (and ``also``) read."""
         statements = program.block(name)
         lines = []
         if name != "forward":
@@ -144,7 +144,7 @@ class PurePrinter(_ProgramPrinter):
                 array in operands(statement) for statement in statements)])
         lines += [line for statement in statements for line in self.statement(statement)]
         if name == "forward":
-            shared = ", ".join(f'"{array.name}": {array.name}' for array in shared_values(program))
+            shared = ", ".join(f'"{array.name}": {array.name}' for array in shared_values(program, also))
             lines[-1] += f", {{{shared}}}"
         if name == "backward":
             lines.append("return {" + ", ".join(f'"{key}": {array.name}' for key, array in program.gradients) + "}")
@@ -190,11 +190,12 @@ class PurePrinter(_ProgramPrinter):
         return [f"return jnp.sum({self.operand(statement.source)}) / m"]
 
 
-def shared_values(program: Program) -> list[Array]:
-    """Arrays the forward pass computes that the loss or the backward pass reads, in declaration order."""
+def shared_values(program: Program, also: set[str] = frozenset()) -> list[Array]:
+    """Arrays the forward pass computes that the loss or the backward pass reads (or named in
+    ``also``), in declaration order."""
     written = {statement.out for statement in program.forward if hasattr(statement, "out")}
     read = {operand for name in BLOCKS[1:] for statement in program.block(name) for operand in operands(statement)}
-    return [array for array in program.arrays if array in written and array in read]
+    return [array for array in program.arrays if array in written and (array in read or array.name in also)]
 
 
 PRINTERS: dict[str, type[_ProgramPrinter]] = {"numpy": InPlacePrinter, "cupy": CuPyInPlacePrinter,
