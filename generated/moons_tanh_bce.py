@@ -44,9 +44,9 @@ Usage:
 
 DATA is an .npz file with arrays X and Y (optionally X_val and Y_val), or a directory with
 X.npy and Y.npy (and X_val.npy, Y_val.npy).  .npy files and .npz members stored uncompressed
-(np.savez, not np.savez_compressed) are memory-mapped and read one batch at a time, so data
-larger than memory trains too.  init_params and load first check that the parameters fit in
-the memory available (--no-memory-check, check_memory=False: try anyway).
+(np.savez, not np.savez_compressed) are memory-mapped; train reads them one batch at a time,
+so data larger than memory trains too.  init_params and load first check that the
+parameters fit in the memory available (--no-memory-check, check_memory=False: try anyway).
 """
 
 from __future__ import annotations

@@ -287,8 +287,7 @@ def codegen(spec: Spec | Derivation | str, backend: str = "numpy", dtype: str = 
     has them in its proof already); a failure raises :class:`ModuleCheckError`.
     """
     from .driver import derive_layer_level
-    from .program import BACKENDS, DTYPES
-    from .training_module import generate_module
+    from .training_module import BACKENDS, DTYPES, generate_module
 
     if backend not in BACKENDS:
         raise UserError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}", "backend")
