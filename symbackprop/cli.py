@@ -37,12 +37,17 @@ def spec_from_arguments(arguments: argparse.Namespace) -> Spec:
 
 
 def _derive(arguments: argparse.Namespace) -> int:
-    from .driver import derive
+    from .driver import Derivation, derive
     from .report import derivation_summary
 
     derivation = derive(spec_from_arguments(arguments), max_parameters=arguments.max_weights,
                         proof_budget=arguments.proof_budget)
-    print(derivation_summary(derivation))
+    if isinstance(derivation, Derivation):
+        print(derivation_summary(derivation))
+    else:  # a network with convolution or pooling layers
+        from .conv.report import conv_summary
+
+        print(conv_summary(derivation))
     return 0 if derivation.proof.holds else 1
 
 

@@ -112,6 +112,10 @@ def derive(spec: Spec, *, max_parameters: int = DEFAULT_MAX_PARAMETERS, budget: 
     them together (None: no limit).  Statements reached after it are checked numerically at
     fewer points, never reported as proved, and a note in the proof says how many.
     """
+    if not isinstance(spec, Spec):  # a network with convolution or pooling layers
+        from .conv.driver import derive_conv
+
+        return derive_conv(spec, max_parameters=max_parameters, budget=budget, proof_budget=proof_budget, seed=seed)
     model = NetworkModel(spec)
     layers = derive_layers(spec)
     deadline = Deadline(proof_budget)
@@ -129,15 +133,16 @@ def derive(spec: Spec, *, max_parameters: int = DEFAULT_MAX_PARAMETERS, budget: 
                          for v in prove_per_weight(reduced_partials, budget=budget, seed=seed, deadline=deadline))
         notes = (_reduction_note(spec, reduced, reason),)
     verdicts = rewrites + verdicts + verify_layer_level(layers, seed=seed)
-    return Derivation(spec, model, layers, per_weight, Proof(verdicts, notes + _budget_note(verdicts, deadline)),
+    return Derivation(spec, model, layers, per_weight, Proof(verdicts, notes + budget_note(verdicts, deadline)),
                       max_parameters)
 
 
-def _budget_note(verdicts: tuple[Verdict, ...], deadline: Deadline) -> tuple[str, ...]:
+def budget_note(verdicts: tuple[Verdict, ...], deadline: Deadline,
+                partial_equations: tuple[str, ...] = ("BP3", "BP4")) -> tuple[str, ...]:
     """What the user must know when the overall budget cut the symbolic proof short (else nothing)."""
     if not any(v.budget_spent for v in verdicts):
         return ()
-    partials = [v for v in verdicts if v.equation in ("BP3", "BP4")]
+    partials = [v for v in verdicts if v.equation in partial_equations]
     cut = [v for v in partials if v.budget_spent]
     proved = sum(v.status == PROVED for v in partials)
     rewrites = sum(v.budget_spent for v in verdicts if v.equation == "rewrite")
