@@ -9,13 +9,14 @@ Layers (W_l has shape (n_l, n_(l-1)): W_l[j, k] is the weight from neuron k of l
 neuron j of layer l; layer 0 is the input; e = (W_(l+1))^T δ_(l+1) is the back-propagated error):
     layer 1: 784 -> 256, relu
         a = relu(z)
-        σ'(z) = Heaviside(a, 0)
-        δ = e*Heaviside(a, 0)
+        σ'(z) = [a > 0]
+        δ = e·[a > 0]
+        kinks (σ not differentiable): z = 0
     layer 2: 256 -> 10, softmax
         a = softmax(z)
         σ'(z) = (softmax Jacobian)
-        δ = a - y
-Cost: -y*log(a) per output unit, summed over the units, mean over the m samples.
+        δ = a − y
+Cost: −y·log(a) per output unit, summed over the units, mean over the m samples.
 Initialisation: He (normal, std sqrt(2/n_in)) before ReLU-family activations, Xavier/Glorot
 (normal, std sqrt(2/(n_in + n_out))) otherwise; biases start at zero.
 Backend cupy, dtype float32; X has one sample per row, shape (m, 784).
@@ -48,6 +49,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import warnings
 
 import cupy as cp
 import numpy as np
@@ -64,6 +66,9 @@ PARAMETER_SHAPES = {
     "W2": (10, 256),
     "b2": (10,),
 }
+#: Per weight layer, where its activation is not differentiable (values of z), from the derivation;
+#: gradient_check keeps its differences clear of them (and of the cost's kinks, if it has any).
+KINKS = ((0.0,), ())
 _INIT = ('he', 'xavier')
 _GRADCHECK_STEP = 1e-2
 _GRADCHECK_TOLERANCE = 5e-2
@@ -153,17 +158,26 @@ def _backward(params, X, Y, buf, scale):
     d1 = buf["d1"]
     gW1 = buf["gW1"]
     gb1 = buf["gb1"]
-    # layer 2: δ = a - y
+    # layer 2: δ = a − y
     cp.subtract(a2, Y, out=d2)
     cp.multiply(d2, scale, out=d2)  # so gW, gb come out scaled
     cp.matmul(d2.T, a1, out=gW2)
     cp.sum(d2, axis=0, out=gb2)
     cp.matmul(d2, params["W2"], out=e1)
-    # layer 1: δ = e*Heaviside(a, 0)
+    # layer 1: δ = e·[a > 0]
     cp.greater(a1, 0.0, out=t1_0)
     cp.multiply(e1, t1_0, out=d1)
     cp.matmul(d1.T, X, out=gW1)
     cp.sum(d1, axis=0, out=gb1)
+
+
+def _kink_switches(params, X, Y):
+    """One array per kink after a forward pass: its sign says on which side of the kink each
+    pre-activation (or output unit, for the cost's kinks) is, 0 on it."""
+    buf = _buffers(X.shape[0])
+    _forward(params, X, buf)
+    z1 = buf["z1"]
+    return [z1.copy()]
 
 
 def _data(name, array, width, rows=None, finite=False):
@@ -349,34 +363,151 @@ def train(params, X, Y, epochs, batch_size, lr, seed=0, X_val=None, Y_val=None, 
     return history
 
 
+class GradientCheckError(ValueError):
+    """gradient_check could compare no entry: every difference would cross or touch a kink."""
+
+
+#: How gradient_check compared an entry, or why it did not, in the words of its summary.
+_HOW = {
+    "two-sided": "two-sided",
+    "one-sided": "one-sided beside a kink",
+    "fewer samples": "two-sided on the samples clear of kinks",
+    "on a kink": "with a pre-activation on a kink",
+    "kinks both sides": "with a kink within the step on both sides",
+}
+_COMPARED = ("two-sided", "one-sided", "fewer samples")
+
+
+class GradientCheck(float):
+    """The largest relative error of a gradient check (it is that float), and how it was reached.
+
+    ``counts`` maps each way of comparing an entry, and each reason for skipping one (see
+    _HOW), to how many entries it applies to.
+    """
+
+    counts = dict.fromkeys(_HOW, 0)  # gradient_check sets each result's own
+
+    @property
+    def compared(self):
+        return sum(self.counts[how] for how in _COMPARED)
+
+    @property
+    def skipped(self):
+        return sum(self.counts.values()) - self.compared
+
+    def summary(self):
+        """One line: how many entries were compared and how, how many were skipped and why."""
+        compared = [f"{self.counts[how]} {_HOW[how]}" for how in _COMPARED if self.counts[how]]
+        line = f"{self.compared} of {self.compared + self.skipped} entries compared"
+        line += f" ({', '.join(compared)})" if compared else ""
+        skipped = [f"{count} {_HOW[how]}" for how, count in self.counts.items() if count and how not in _COMPARED]
+        return line + (f"; skipped {', '.join(skipped)}" if skipped else "")
+
+    def __repr__(self):
+        return f"{float(self)!r} ({self.summary()})"
+
+
 def gradient_check(params, X, Y, entries=10, seed=0):
-    """The largest relative error of gradients() against central differences of loss().
+    """The largest relative error of gradients() against differences of loss(), a GradientCheck.
 
     Checks up to ``entries`` random entries of every parameter (all of a small one).  An entry
     far smaller than the largest of its parameter's gradient is measured against that largest
     one: a float32 loss difference cannot resolve it more finely, and a wrong formula still
     shows as an error of order one.
+
+    Kinks (KINKS, and the cost's): a central difference across one measures the mean of the
+    slopes on its two sides, not the derivative.  So an entry whose step moves a pre-activation
+    of any sample across or onto a kink gets a one-sided difference on a side clear of kinks,
+    else a central one on the samples that stay clear, else it is skipped.  The result counts
+    each (``summary()``); a check that skipped most entries warns, and one that could compare
+    none raises GradientCheckError.
     """
+    X, Y = _inputs(X, Y)
     analytic = gradients(params, X, Y)
-    step = _GRADCHECK_STEP
     work = {key: value.copy() for key, value in params.items()}
+    base = (loss(work, X, Y), _kink_switches(work, X, Y))
     rng = np.random.default_rng(seed)
-    worst = 0.0
+    worst, counts, subsets = 0.0, dict.fromkeys(_HOW, 0), {}
     for key, value in work.items():
-        flat = value.reshape(-1)
-        scale = float(cp.max(cp.abs(analytic[key])))
-        picks = range(flat.size) if flat.size <= entries else rng.choice(flat.size, entries, replace=False)
+        size = value.size
+        picks = range(size) if size <= entries else rng.choice(size, entries, replace=False)
         for i in picks:
-            original = float(flat[i])
-            flat[i] = original + step
-            upper = loss(work, X, Y)
-            flat[i] = original - step
-            lower = loss(work, X, Y)
+            error, how = _check_entry(work, X, Y, (key, int(i)), base, analytic, subsets)
+            counts[how] += 1
+            worst = worst if error is None else max(worst, error)
+    result = GradientCheck(worst)
+    result.counts = counts
+    if not result.compared:
+        raise GradientCheckError(f"gradient_check compared no entry: {result.summary()}")
+    if result.skipped > result.compared:
+        warnings.warn(f"gradient_check skipped most entries: {result.summary()}", RuntimeWarning, stacklevel=2)
+    return result
+
+
+def _check_entry(work, X, Y, entry, base, analytic, subsets):
+    """(relative error, how) for one entry (key, flat index); (None, why) when it cannot be compared.
+
+    ``base`` is the loss and the kink switches at the unperturbed parameters.
+    """
+    key, i = entry
+    flat = work[key].reshape(-1)
+    original, step, probes = float(flat[i]), _GRADCHECK_STEP, {0: base}
+
+    def probe(offset):
+        if offset not in probes:
+            flat[i] = original + offset * step
+            probes[offset] = (loss(work, X, Y), _kink_switches(work, X, Y))
             flat[i] = original
-            numeric = (upper - lower) / (2 * step)
-            exact = float(analytic[key].reshape(-1)[i])
-            worst = max(worst, abs(numeric - exact) / max(abs(numeric), abs(exact), scale, 1e-8))
-    return worst
+        return probes[offset]
+
+    touches, sits = _kink_contact([probe(t)[1] for t in (0, -1, 1)], X.shape[0])
+    if not bool(touches.any()):
+        return _relative_error((probe(1)[0] - probe(-1)[0]) / (2 * step), analytic, entry), "two-sided"
+    for side in (1, -1):
+        if not bool(_kink_contact([probe(side * t)[1] for t in (0, 1, 2)], X.shape[0])[0].any()):
+            values = [probe(side * t)[0] for t in (0, 1, 2)]
+            numeric = (4 * values[1] - 3 * values[0] - values[2]) / (2 * side * step)
+            return _relative_error(numeric, analytic, entry), "one-sided"
+    if not bool(touches.all()):
+        return _on_samples(work, X, Y, ~touches, entry, subsets), "fewer samples"
+    return None, "on a kink" if bool(sits.any()) else "kinks both sides"
+
+
+def _kink_contact(stencil, m):
+    """Per sample: whether a value that moves between the points of a difference (the
+    unperturbed one first) crosses or touches a kink, and whether one sits on a kink at the first."""
+    touches, sits = cp.zeros(m, dtype=bool), cp.zeros(m, dtype=bool)
+    for values in zip(*stencil, strict=True):
+        stacked = cp.stack(values)
+        signs = cp.sign(stacked)
+        moved = (stacked != stacked[0]).any(axis=0)
+        touches |= (moved & ((signs != signs[0]).any(axis=0) | (signs[0] == 0))).any(axis=1)
+        sits |= (moved & (signs[0] == 0)).any(axis=1)
+    return touches, sits
+
+
+def _on_samples(work, X, Y, keep, entry, subsets):
+    """The relative error of an entry by a central difference on the samples ``keep`` only,
+    against gradients() of those samples (computed once per set of samples)."""
+    key, i = entry
+    mark = _host(keep).tobytes()
+    if mark not in subsets:
+        subsets[mark] = gradients(work, X[keep], Y[keep])
+    flat = work[key].reshape(-1)
+    original, values = float(flat[i]), []
+    for offset in (1, -1):
+        flat[i] = original + offset * _GRADCHECK_STEP
+        values.append(loss(work, X[keep], Y[keep]))
+    flat[i] = original
+    return _relative_error((values[0] - values[1]) / (2 * _GRADCHECK_STEP), subsets[mark], entry)
+
+
+def _relative_error(numeric, analytic, entry):
+    """|numeric − exact| over the larger of the two and of the largest gradient of the parameter."""
+    key, i = entry
+    scale = float(cp.max(cp.abs(analytic[key])))
+    exact = float(analytic[key].reshape(-1)[i])
+    return abs(numeric - exact) / max(abs(numeric), abs(exact), scale, 1e-8)
 
 
 def save(params, path):
@@ -456,8 +587,11 @@ def main(argv=None):
             rng = np.random.default_rng(arguments.seed)
             X = rng.uniform(-1.0, 1.0, (4, SIZES[0]))
             Y = rng.dirichlet(np.ones(SIZES[-1]), 4) if SIZES[-1] > 1 else rng.uniform(0.1, 0.9, (4, 1))
-        error = gradient_check(params, X, Y)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "gradient_check skipped", RuntimeWarning)  # the summary says it
+            error = gradient_check(params, X, Y)
         print(f"largest relative error against central differences: {error:.3e}")
+        print(error.summary())
         return 0 if error < _GRADCHECK_TOLERANCE else 1
     except (ValueError, OSError, FloatingPointError, EOFError) as error:
         print(f"error: {' '.join(str(error).split())}", file=sys.stderr)

@@ -9,7 +9,9 @@ The pipeline, one module per stage (each imports only from the stages before it)
 * :mod:`~symbackprop.partials` and :mod:`~symbackprop.proof` give the per-weight partials and
   prove that the factored forms equal them; :mod:`~symbackprop.driver` runs it all;
 * printers and renderers turn the result into LaTeX/PDF and NumPy training modules;
-* :mod:`~symbackprop.cli` is a thin command line over this API.
+* :mod:`~symbackprop.api` gives every command a function -- :func:`latex`, :func:`codegen`,
+  :func:`check`, :func:`regenerate` -- whose result displays itself in Jupyter
+  (:mod:`~symbackprop.display`); :mod:`~symbackprop.cli` is a thin command line over them.
 
 Start with::
 
@@ -18,10 +20,12 @@ Start with::
     d.delta(2).delta, d.partial("w", 2, 1, 1).factored, d.proof.holds
 """
 
+from .api import Document, Module, ModuleCheckError, Report, ReportItem, check, codegen, latex, regenerate
 from .driver import Derivation, derive
 from .errors import UserError
 from .registry import register_activation, register_cost
 from .spec import Spec
 
-__all__ = ["Derivation", "Spec", "UserError", "derive", "register_activation", "register_cost"]
+__all__ = ["Derivation", "Document", "Module", "ModuleCheckError", "Report", "ReportItem", "Spec", "UserError",
+           "check", "codegen", "derive", "latex", "regenerate", "register_activation", "register_cost"]
 __version__ = "0.1.0"

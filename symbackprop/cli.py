@@ -1,6 +1,6 @@
 """The command line: a thin layer over the Python API.
 
-``symbackprop derive|codegen|latex|check|regenerate|demo``.  Every user mistake becomes one
+``symbackprop derive|codegen|latex|html|markdown|check|regenerate|demo``.  Every user mistake becomes one
 line on stderr and exit code 2; ``check`` exits 1 when an equation is incorrect.
 """
 
@@ -60,74 +60,94 @@ def _demo(arguments: argparse.Namespace) -> int:
 
 
 def _codegen(arguments: argparse.Namespace) -> int:
-    from .codegen import check_module, generate_module
-    from .driver import derive_layer_level
-    from .fileio import write_atomic
+    from .api import ModuleCheckError, codegen
 
-    derivation = derive_layer_level(spec_from_arguments(arguments))
-    failure = derivation.proof.first_failure()
-    if failure is not None:
-        print(f"symbackprop: no module written: {failure.line()}", file=sys.stderr)
+    if arguments.check and arguments.output is None:
+        raise UserError("--check needs -o FILE, the module to compare", "codegen")
+    try:
+        module = codegen(spec_from_arguments(arguments), backend=arguments.backend, dtype=arguments.dtype)
+    except ModuleCheckError as failure:
+        print(f"symbackprop: no module written: {failure}", file=sys.stderr)
         return 1
-    source = generate_module(derivation, dtype=arguments.dtype, backend=arguments.backend)
     if arguments.check:
-        if arguments.output is None:
-            raise UserError("--check needs -o FILE, the module to compare", "codegen")
-        fresh = check_module(arguments.output, source)
+        fresh = module.matches(arguments.output)
         print(f"{arguments.output}: {'up to date' if fresh else 'STALE (regenerate it)'}")
         return 0 if fresh else 1
     if arguments.output is None:
-        sys.stdout.write(source)
+        sys.stdout.write(module.source)
         return 0
-    write_atomic(arguments.output, source, force=arguments.force)
+    module.save(arguments.output, force=arguments.force)
     print(f"wrote {arguments.output}")
     return 0
 
 
 def _latex(arguments: argparse.Namespace) -> int:
-    from .document import build_document
-    from .driver import derive
-    from .fileio import write_atomic
+    from .api import latex
 
-    spec = spec_from_arguments(arguments)
     output = Path(arguments.output) if arguments.output else None
     pdf = arguments.pdf or (output is not None and output.suffix == ".pdf")
-    derivation = derive(spec, max_parameters=arguments.max_weights, proof_budget=arguments.proof_budget)
-    data = build_document(spec, notation=arguments.notation, highlight=arguments.highlight,
-                          expand=arguments.expand, weights=arguments.weights, pdf=pdf,
-                          max_parameters=arguments.max_weights, derivation=derivation)
+    if output is None and pdf:
+        raise UserError("a PDF needs -o FILE.pdf", "latex")
+    document = latex(spec_from_arguments(arguments), notation=arguments.notation, pdf=pdf,
+                     highlight=arguments.highlight, expand=arguments.expand, weights=arguments.weights,
+                     max_weights=arguments.max_weights, proof_budget=arguments.proof_budget)
     if output is None:
-        if pdf:
-            raise UserError("a PDF needs -o FILE.pdf", "latex")
-        sys.stdout.write(data)
+        sys.stdout.write(document.tex)
         return 0
-    write_atomic(output, data, force=arguments.force)
+    document.save(output, force=arguments.force)
     print(f"wrote {output}")
     return 0
 
 
-def _check(arguments: argparse.Namespace) -> int:
-    from .checker import check_equations, equations_from_file
+def _web(arguments: argparse.Namespace) -> int:
+    """``html`` (one page) and ``markdown`` (the .md and its SVG figures beside it)."""
+    from .document import build_html, build_markdown
+    from .driver import derive
+    from .fileio import write_atomic
 
     spec = spec_from_arguments(arguments)
-    equations = list(arguments.equation or [])
+    derivation = derive(spec, max_parameters=arguments.max_weights, proof_budget=arguments.proof_budget)
+    options = dict(notation=arguments.notation, highlight=arguments.highlight, expand=arguments.expand,
+                   weights=arguments.weights, max_parameters=arguments.max_weights, derivation=derivation)
+    output = Path(arguments.output) if arguments.output else None
+    if arguments.command == "html":
+        page = build_html(spec, **options)
+        if output is None:
+            sys.stdout.write(page)
+            return 0
+        files = {output: page}
+    else:
+        if output is None:
+            raise UserError("Markdown is written with its figures beside it: give -o FILE.md", "markdown")
+        stem = output.name.removesuffix(".md")
+        files = {output.with_name(name): text for name, text in build_markdown(spec, stem=stem, **options).items()}
+    for path, text in sorted(files.items(), key=lambda item: item[0].suffix != ".svg"):  # figures first
+        write_atomic(path, text, force=arguments.force)
+        print(f"wrote {path}")
+    return 0
+
+
+def _check(arguments: argparse.Namespace) -> int:
+    from .api import check
+
+    sources: list[str | Path] = list(arguments.equation or [])
     if arguments.file:
-        equations += equations_from_file(arguments.file)
-    if not equations:
+        sources.append(Path(arguments.file))
+    if not sources:
         raise UserError("nothing to check: give --equation '...' or --file FILE.tex", "check")
-    report = check_equations(spec, equations, notation=arguments.notation, keep_going=bool(arguments.file))
+    report = check(spec_from_arguments(arguments), sources, notation=arguments.notation)
     print(report.text())
     if report.unreadable:
         first = report.unreadable[0]
-        print(f"symbackprop: error: {len(report.unreadable)} of {len(report.results)} equations not understood "
-              f"(the first, [{first.number}]: {first.unreadable})", file=sys.stderr)
+        print(f"symbackprop: error: {len(report.unreadable)} of {len(report)} equations not understood "
+              f"(the first, [{first.number}]: {first.reason})", file=sys.stderr)
     return report.exit_code
 
 
 def _regenerate(arguments: argparse.Namespace) -> int:
-    from .examples import regenerate
+    from .api import regenerate
 
-    stale = regenerate(Path(arguments.directory), check=arguments.check)
+    stale = regenerate(arguments.directory, check=arguments.check)
     for path in stale:
         print(f"{'STALE' if arguments.check else 'wrote'} {path}")
     return 1 if arguments.check and stale else 0
@@ -150,6 +170,22 @@ def _proof_budget_argument(parser: argparse.ArgumentParser, help_text: str | Non
                         help=help_text or f"seconds for the whole symbolic proof; past them the remaining partials are "
                         f"checked numerically only, and the verdicts say so (default {PROOF_BUDGET:g}; "
                         "0: numeric checks only; inf: no limit)")
+
+
+def _document_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every derivation document takes (latex, html, markdown)."""
+    parser.add_argument("--notation", choices=("nielsen", "ng", "higham"), default="nielsen")
+    parser.add_argument("--highlight", help="a weight or bias whose paths to the cost are drawn, named in the "
+                        "--notation numbering: w^2_{11} (nielsen), theta^(1)_{21} (ng; also \\theta or w), "
+                        "w^[3]_{12} (higham); brackets and braces optional")
+    parser.add_argument("--no-expand", dest="expand", action="store_false",
+                        help="do not list the expanded chain-rule form of each partial")
+    parser.add_argument("--weights", help="which partials to list: all, none, or a comma list like w^2_{11},b^1_2, "
+                        "named like --highlight")
+    parser.add_argument("--max-weights", type=int, default=60, metavar="N",
+                        help="list partials per weight only up to N parameters (default 60)")
+    _proof_budget_argument(parser)
+    parser.add_argument("--force", action="store_true", help="overwrite a file not generated by symbackprop")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -200,18 +236,13 @@ def build_parser() -> argparse.ArgumentParser:
     latex = command("latex", _latex, "write the derivation as a LaTeX document (or PDF)")
     latex.add_argument("-o", "--output", help="the .tex or .pdf file to write (default: .tex on stdout)")
     latex.add_argument("--pdf", action="store_true", help="compile to PDF with a TeX engine")
-    latex.add_argument("--notation", choices=("nielsen", "ng", "higham"), default="nielsen")
-    latex.add_argument("--highlight", help="a weight or bias whose paths to the cost are drawn, named in the "
-                       "--notation numbering: w^2_{11} (nielsen), theta^(1)_{21} (ng; also \\theta or w), "
-                       "w^[3]_{12} (higham); brackets and braces optional")
-    latex.add_argument("--no-expand", dest="expand", action="store_false",
-                       help="do not list the expanded chain-rule form of each partial")
-    latex.add_argument("--weights", help="which partials to list: all, none, or a comma list like w^2_{11},b^1_2, "
-                       "named like --highlight")
-    latex.add_argument("--max-weights", type=int, default=60, metavar="N",
-                       help="list partials per weight only up to N parameters (default 60)")
-    _proof_budget_argument(latex)
-    latex.add_argument("--force", action="store_true", help="overwrite a file not generated by symbackprop")
+    _document_arguments(latex)
+    html = command("html", _web, "write the derivation as one self-contained HTML page (MathML, SVG)")
+    html.add_argument("-o", "--output", help="the .html file to write (default: stdout)")
+    _document_arguments(html)
+    markdown = command("markdown", _web, "write the derivation as Markdown ($ math) with SVG figures beside it")
+    markdown.add_argument("-o", "--output", help="the .md file to write; figures go beside it as NAME-*.svg")
+    _document_arguments(markdown)
 
     check = command("check", _check, "check hand-derived backprop equations")
     check.add_argument("--equation", action="append", help="an equation in LaTeX or plain form (repeatable)")

@@ -11,7 +11,9 @@ cost of deriving does not depend on the widths (784-100-10 takes as long as 3-4-
 
 Every expression is in the prototype symbols A, Y, Z (and E, and one symbol per sum over the
 output layer, see :class:`RowSum`); later stages substitute concrete neurons (the per-weight
-proof), print them for NumPy, or typeset them.
+proof), print them for NumPy, or typeset them.  Each layer also carries where its σ is not
+differentiable, and the derivation where the cost is not (:mod:`symbackprop.kinks`), so that
+numeric checks keep clear of those points.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from .kinks import Kinks, kinks
 from .passes import derivative_in_terms_of_output, simplest, sum_of_targets, trigonometric_forms
 from .registry import A, Activation, Y, Z
 from .spec import Spec
@@ -83,10 +86,17 @@ class LayerEquations:
     row_sums: tuple[RowSum, ...] = ()
     assumptions: tuple[Assumption, ...] = ()
     notes: tuple[Note, ...] = ()
+    #: Where σ is not differentiable, in z (none for softmax).
+    kinks: Kinks = Kinks(Z)
 
     @property
     def derivative_in_a(self) -> bool:
         return self.derivative is not None and Z not in self.derivative.free_symbols
+
+    @property
+    def rewritten_in_a(self) -> bool:
+        """Whether σ'(z) was rewritten in terms of a = σ(z) (a rewrite the proof must establish)."""
+        return self.derivative_in_a and self.derivative != self.derivative_z
 
     @property
     def cancels_to_error(self) -> bool:
@@ -101,6 +111,8 @@ class LayerDerivation:
     spec: Spec
     cost_gradient: sp.Expr  # ∂c/∂a per output unit, in A and Y
     layers: tuple[LayerEquations, ...]
+    #: Where the per-unit cost is not differentiable, in a (the output) and y.
+    cost_kinks: Kinks = Kinks(A)
 
     @property
     def assumptions(self) -> tuple[Assumption, ...]:
@@ -118,7 +130,8 @@ def derive_layers(spec: Spec) -> LayerDerivation:
     cost_gradient = sp.diff(spec.cost.expr, A)
     hidden = tuple(_hidden_layer(layer, activation)
                    for layer, activation in enumerate(spec.activations[:-1], start=1))
-    return LayerDerivation(spec, cost_gradient, hidden + (_output_layer(spec, cost_gradient),))
+    return LayerDerivation(spec, cost_gradient, hidden + (_output_layer(spec, cost_gradient),),
+                           kinks(spec.cost.expr, A))
 
 
 def _derivatives(activation: Activation) -> tuple[sp.Expr, sp.Expr, tuple[Note, ...]]:
@@ -134,7 +147,8 @@ def _derivatives(activation: Activation) -> tuple[sp.Expr, sp.Expr, tuple[Note, 
 def _hidden_layer(layer: int, activation: Activation) -> LayerEquations:
     derivative_z, derivative, notes = _derivatives(activation)
     return LayerEquations(layer, activation, False, derivative_z, derivative,
-                          general=E * derivative_z, delta=E * derivative, notes=notes)
+                          general=E * derivative_z, delta=E * derivative, notes=notes,
+                          kinks=kinks(activation.expr, Z))
 
 
 def _output_layer(spec: Spec, cost_gradient: sp.Expr) -> LayerEquations:
@@ -151,7 +165,7 @@ def _output_layer(spec: Spec, cost_gradient: sp.Expr) -> LayerEquations:
     if delta != cancelled:
         notes += (Note("output layer: δ^L = {0} with the hyperbolic and trigonometric functions simplified", (delta,)),)
     return LayerEquations(spec.depth, activation, True, derivative_z, derivative, general, delta,
-                          notes=notes)
+                          notes=notes, kinks=kinks(activation.expr, Z))
 
 
 def softmax_jacobian() -> tuple[sp.Expr, sp.Expr]:

@@ -1,21 +1,26 @@
 """The committed examples in ``generated/``: a few specs, their training modules and derivations.
 
-:data:`EXAMPLES` lists them; :func:`regenerate` writes ``generated/<stem>.py`` (and, once
-:mod:`symbackprop.document` is available, ``generated/<stem>.tex``) or, with ``check=True``,
-only lists the files that differ from a fresh generation.  ``symbackprop regenerate`` runs it.
+:data:`EXAMPLES` lists them; :func:`regenerate` writes ``generated/<stem>.py`` and the
+derivation as ``<stem>.tex``, ``<stem>.html`` and ``<stem>.md`` with the Markdown's SVG figures
+(``<stem>-network.svg``, ``<stem>-plot-<activation>.svg``), or, with ``check=True``, only lists the
+files that differ from a fresh generation.  ``symbackprop regenerate`` runs it.  The screenshot
+``derivation-3-4-2-web.png`` is not among them: a browser's rendering is not byte-stable across
+machines, so ``tools/web_screenshot.py`` makes it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .codegen import check_module, generate_module
 from .derivation import derive_layers
+from .driver import derive
 from .fileio import write_atomic
 from .spec import Spec
+from .training_module import check_module, generate_module
 
 
 @dataclass(frozen=True)
@@ -49,25 +54,52 @@ EXAMPLES: tuple[Example, ...] = (
 )
 
 
-def _document_builder() -> Callable[..., str] | None:
-    """``symbackprop.document.build_document``, or None while that module does not exist."""
+def _document_builders() -> dict[str, Callable[..., Any]] | None:
+    """``symbackprop.document``'s builders (LaTeX, HTML, Markdown), or None without that module."""
     try:
-        from .document import build_document
+        from .document import build_document, build_html, build_markdown
     except ImportError:
         return None
-    return build_document
+    return {"tex": build_document, "html": build_html, "markdown": build_markdown}
 
 
 def outputs(example: Example) -> dict[str, Callable[[], str]]:
-    """File name → a function producing its fresh contents."""
+    """File name → a function producing its fresh contents.
+
+    The documents (``.tex``, ``.html``, ``.md`` and the ``.svg`` figures the Markdown links) share
+    one derivation, made on first use.
+    """
     spec = example.spec()
     files = {f"{example.stem}.py": lambda: generate_module(derive_layers(spec), dtype=example.dtype,
                                                           backend=example.backend)}
-    build_document = _document_builder()
-    if example.document and build_document is not None:
-        files[f"{example.stem}.tex"] = lambda: build_document(spec, notation="nielsen", highlight=None, expand=True,
-                                                             weights=None, pdf=False, max_parameters=60)
+    builders = _document_builders()
+    if not example.document or builders is None:
+        return files
+    options = dict(notation="nielsen", highlight=None, expand=True, weights=None, max_parameters=60)
+
+    @cache
+    def derivation():
+        # no proof budget: what the committed documents say must not depend on the machine's speed
+        return derive(spec, max_parameters=60, proof_budget=None)
+
+    @cache
+    def markdown() -> dict[str, str]:
+        return builders["markdown"](spec, stem=example.stem, derivation=derivation(), **options)
+
+    files[f"{example.stem}.tex"] = lambda: builders["tex"](spec, pdf=False, derivation=derivation(), **options)
+    files[f"{example.stem}.html"] = lambda: builders["html"](spec, derivation=derivation(), **options)
+    for name in _markdown_names(example, spec):
+        files[name] = lambda name=name: markdown()[name]
     return files
+
+
+def _markdown_names(example: Example, spec: Spec) -> list[str]:
+    """The Markdown file and its figures: the network, and one plot per distinct elementwise activation."""
+    from .document.web import figure_file
+
+    activations = dict.fromkeys(activation.name for activation in spec.activations if activation.elementwise)
+    return ([f"{example.stem}.md", figure_file(example.stem, "fig:network")]
+            + [figure_file(example.stem, f"fig:plot-{name}") for name in activations])
 
 
 def regenerate(directory: Path, check: bool = False) -> list[Path]:

@@ -147,6 +147,11 @@ WHITELIST: dict[str, type[sp.Function] | object] = {
 CUSTOM_FUNCTIONS = (sigmoid, softplus, relu, leaky_relu)
 
 
+def elementary(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with our functions written in SymPy's own (exp, log, Max, Piecewise), for ``solveset``."""
+    return expr.replace(lambda node: isinstance(node, _NumericByRewrite), lambda node: node._elementary())
+
+
 def step_at_zero(step: sp.Heaviside) -> sp.Expr:
     """H(0) of a Heaviside step: its second argument, or SymPy's default ½ when it has none."""
     return step.args[1] if len(step.args) > 1 else sp.S.Half

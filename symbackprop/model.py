@@ -18,6 +18,7 @@ from functools import cached_property
 
 import sympy as sp
 
+from .kinks import kinks
 from .registry import A, Y, Z
 from .spec import Spec
 
@@ -118,6 +119,21 @@ class NetworkModel:
         unit_cost = self.spec.cost.expr
         return sp.Add(*(unit_cost.xreplace({A: self.a(self.L, j), Y: self.y(j)})
                         for j in self.units(self.L)))
+
+    def kink_switches(self) -> tuple[sp.Expr, ...]:
+        """One expression per kink of every neuron (and output unit's cost), in z's and y's.
+
+        Its sign says on which side of the kink a point is; a point where one vanishes sits on a
+        kink, where a derivative takes the value of a convention (H(0) = 0 for relu).
+        """
+        found: list[sp.Expr] = []
+        for layer, activation in enumerate(self.spec.activations, start=1):
+            if activation.elementwise:
+                found += [switch.xreplace({Z: self.z(layer, j)})
+                          for j in self.units(layer) for switch in kinks(activation.expr, Z).switches]
+        found += [switch.xreplace({A: self.a_definition(self.L, j), Y: self.y(j)})
+                  for j in self.units(self.L) for switch in kinks(self.spec.cost.expr, A).switches]
+        return tuple(found)
 
     # -- the whole network --------------------------------------------------------------
     @cached_property

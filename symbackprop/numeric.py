@@ -3,7 +3,9 @@
 The layer-level (matrix) forms δ^l = ((W^{l+1})^T δ^{l+1}) ⊙ σ'(z^l) and
 ∂C/∂W^l = δ^l (a^{l−1})^T, and their batched versions (mean over m samples), are evaluated
 with NumPy and compared with central differences of the cost, which uses only the forward
-definitions.  This is the independent check used where per-weight expansion is too large.
+definitions.  This is the independent check used where per-weight expansion is too large.  Differences
+keep clear of the activations' and the cost's kinks (:func:`kink_aware_difference`): a central
+difference across relu's kink at 0 measures the mean of the two slopes, not the derivative.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 import sympy as sp
 
 from .derivation import N_OUT, E, LayerDerivation
+from .passes import LOGP, stable_cost
 from .registry import A, Y, Z
 from .spec import Spec
 
@@ -49,7 +52,10 @@ class LayerLevelEvaluator:
     def __post_init__(self) -> None:
         spec = self.derivation.spec
         self.activations = [_compile(act.expr, (Z,)) if act.elementwise else None for act in spec.activations]
-        self.unit_cost = _compile(spec.cost.expr, (A, Y))
+        output = spec.output.expr if spec.output.elementwise else None
+        self.unit_cost = _compile(stable_cost(spec.cost.expr, output), (A, Y, Z, LOGP))
+        self.switches = [_compile(list(equations.kinks.switches), (Z,)) for equations in self.derivation.layers]
+        self.cost_switches = _compile(list(self.derivation.cost_kinks.switches), (A, Y))
         self.deltas = []
         for equations in self.derivation.layers:
             extra = tuple(row.symbol for row in equations.row_sums)
@@ -76,10 +82,19 @@ class LayerLevelEvaluator:
             layers.append((Z_l, A_l))
         return layers
 
+    def kink_values(self, params: dict[str, np.ndarray], X: np.ndarray, Y_: np.ndarray) -> list[np.ndarray]:
+        """Every kink switch at every pre-activation (and output unit's cost): its sign is the side."""
+        layers = self.forward(params, X)
+        values = [np.broadcast_to(value, layer[0].shape)
+                  for switches, layer in zip(self.switches, layers[1:], strict=True) for value in switches(layer[0])]
+        return values + [np.broadcast_to(value, Y_.shape) for value in self.cost_switches(layers[-1][1], Y_)]
+
     def cost(self, params: dict[str, np.ndarray], X: np.ndarray, Y_: np.ndarray) -> float:
-        """Mean over samples of Σ_j c(a^L_j, y_j)."""
-        output = self.forward(params, X)[-1][1]
-        per_unit = np.broadcast_to(self.unit_cost(output, Y_), output.shape)
+        """Mean over samples of Σ_j c(a^L_j, y_j), its logarithms of a^L taken through the logits."""
+        Z_L, output = self.forward(params, X)[-1]
+        shifted = Z_L - Z_L.max(axis=1, keepdims=True)
+        log_softmax = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        per_unit = np.broadcast_to(self.unit_cost(output, Y_, Z_L, log_softmax), output.shape)
         return float(per_unit.sum(axis=1).mean())
 
     def gradients(self, params: dict[str, np.ndarray], X: np.ndarray, Y_: np.ndarray) -> dict[str, np.ndarray]:
@@ -116,13 +131,45 @@ def random_problem(spec: Spec, samples: int, seed: int) -> tuple[dict[str, np.nd
     return params, X, Y_
 
 
-def central_difference(evaluator: LayerLevelEvaluator, params: dict[str, np.ndarray], X: np.ndarray,
-                       Y_: np.ndarray, key: str, index: tuple[int, ...], step: float = 1e-6) -> float:
-    """∂C/∂p by a central difference in float64."""
+def clear_of_kinks(stencil: list[list[np.ndarray]]) -> bool:
+    """Whether no value crosses or touches a kink between the points of a difference stencil.
+
+    ``stencil[t]`` holds the kink switches (see :meth:`LayerLevelEvaluator.kink_values`) at the
+    t-th point.  A value that does not move at all is clear even on a kink.
+    """
+    for values in zip(*stencil, strict=True):
+        stacked = np.stack(values)
+        signs = np.sign(stacked)
+        moved = (stacked != stacked[0]).any(axis=0)
+        if (moved & ((signs != signs[0]).any(axis=0) | (signs[0] == 0))).any():
+            return False
+    return True
+
+
+def kink_aware_difference(evaluator: LayerLevelEvaluator, params: dict[str, np.ndarray], X: np.ndarray,
+                          Y_: np.ndarray, key: str, index: tuple[int, ...],
+                          step: float = 1e-6) -> tuple[float | None, str]:
+    """∂C/∂p by a difference whose points keep clear of kinks, and which kind it is.
+
+    A central difference when no kink lies within the step; otherwise a second-order
+    one-sided difference (−3C(p) + 4C(p ± h) − C(p ± 2h)) / (±2h) on a side clear of kinks;
+    (None, "on a kink") when neither side is clear.
+    """
     original = params[key][index]
-    params[key][index] = original + step
-    upper = evaluator.cost(params, X, Y_)
-    params[key][index] = original - step
-    lower = evaluator.cost(params, X, Y_)
-    params[key][index] = original
-    return (upper - lower) / (2 * step)
+
+    def at(offset: int) -> tuple[float, list[np.ndarray]]:
+        params[key][index] = original + offset * step
+        try:
+            return evaluator.cost(params, X, Y_), evaluator.kink_values(params, X, Y_)
+        finally:
+            params[key][index] = original
+
+    points = {offset: at(offset) for offset in (-1, 0, 1)}
+    if clear_of_kinks([points[offset][1] for offset in (-1, 0, 1)]):
+        return (points[1][0] - points[-1][0]) / (2 * step), "central"
+    for side in (1, -1):
+        points[2 * side] = at(2 * side)
+        if clear_of_kinks([points[side * offset][1] for offset in (0, 1, 2)]):
+            cost = {offset: points[side * offset][0] for offset in (0, 1, 2)}
+            return (4 * cost[1] - 3 * cost[0] - cost[2]) / (2 * side * step), "one-sided"
+    return None, "on a kink"

@@ -25,9 +25,14 @@ from .registry import A, Y, Z
 
 @dataclass(frozen=True)
 class PathTerm:
-    """One path from a parameter to the cost: its local factors, in order from the cost."""
+    """One path from a parameter to the cost: its local factors, in order from the cost.
+
+    ``neurons`` are the neurons it passes through, one per layer from the parameter's own
+    (1-based, as in the mathematics) up to the output.
+    """
 
     factors: tuple[sp.Expr, ...]
+    neurons: tuple[int, ...] = ()
 
     def product(self) -> sp.Expr:
         return sp.Mul(*self.factors)
@@ -144,7 +149,7 @@ class PerWeightPartials:
                 here, below = layer + step, neurons[step - 1]
                 factors.append(model.w(here, neurons[step], below))
                 factors.append(self._local_derivative(here - 1, below))
-            terms.append(PathTerm(tuple(factors) + (last,)))
+            terms.append(PathTerm(tuple(factors) + (last,), neurons))
         return tuple(terms)
 
     def _local_derivative(self, layer: int, j: int) -> sp.Expr:

@@ -10,7 +10,9 @@ the simplifications people expect are *found*, not hard-coded:
   output-layer cancellations (δ^L = a^L − y) appear;
 * :func:`trigonometric_forms` offers tanh for sinh/cosh and the like, as one more candidate;
 * :func:`sum_of_targets` uses Σ_j y_j = 1 (categorical targets) to close a sum over the
-  output layer.
+  output layer;
+* :func:`stable_cost` writes the logarithms of the output in terms of the logits, so a
+  saturated output (σ(z) = 1 in floating point) still has an accurate cost.
 """
 
 from __future__ import annotations
@@ -22,7 +24,11 @@ import sympy as sp
 from sympy.functions.elementary.hyperbolic import HyperbolicFunction
 from sympy.functions.elementary.trigonometric import TrigonometricFunction
 
+from .functions import sigmoid, softplus
 from .registry import A, Y, Z
+
+#: Log-probabilities of a softmax output, computed from the shifted logits.
+LOGP = sp.Symbol("logp", real=True)
 
 _CHECK_POINTS = (-2.3, -0.7, 0.4, 1.9)
 
@@ -120,3 +126,16 @@ def sum_of_targets(summand: sp.Expr, width: sp.Symbol) -> sp.Expr | None:
 def random_real(generator: random.Random, low: float = -1.5, high: float = 1.5) -> sp.Float:
     """A random real with a short decimal form, so numeric checks are reproducible."""
     return sp.Float(round(generator.uniform(low, high), 6), 50)
+
+
+def stable_cost(cost: sp.Expr, output: sp.Expr | None) -> sp.Expr:
+    """The per-unit cost with log a written through the logits z of the output layer.
+
+    ``output`` is the output activation's expression in z, or None for softmax (whose
+    log-probabilities become :data:`LOGP`); log σ(z) = −softplus(−z) and log(1 − σ(z)) = −softplus(z).
+    """
+    if output is None:
+        return cost.xreplace({sp.log(A): LOGP})
+    if output == sigmoid(Z):
+        return cost.xreplace({sp.log(A): -softplus(-Z), sp.log(1 - A): -softplus(Z)})
+    return cost

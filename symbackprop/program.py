@@ -3,29 +3,31 @@
 :func:`build_program` turns the layer-level derivation into a :class:`Program` — the layers,
 the buffers every step needs (by batch size), and every formula already printed by the
 target's printer (:mod:`symbackprop.printing.numpy`): the activations, each δ^l lowered to
-allocation-free ufunc calls after CSE, the row sums, and the cost.  Passes applied here, one
-step each: N_OUT → the output width; stable logarithms for the loss (log-softmax from the
-logits, log σ(z) = −softplus(−z)).  The templates only lay this out.
+allocation-free ufunc calls after CSE, the row sums, the cost, and the kinks of each σ and of
+the cost (their points for the docstring and ``KINKS``, their switches for ``gradient_check``).
+Passes applied here, one step each: N_OUT → the output width; stable logarithms for the loss
+(log-softmax from the logits, log σ(z) = −softplus(−z)).  The templates only lay this out.
 """
 
 from __future__ import annotations
 
 import re
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
 from . import __version__
 from .derivation import N_OUT, E, LayerDerivation, LayerEquations
-from .functions import leaky_relu, relu, sigmoid, softplus
-from .printing.numpy import PRINTERS, REDUCTIONS, helper_source, lower
+from .functions import leaky_relu, relu
+from .kinks import Kinks
+from .passes import LOGP, stable_cost
+from .printing.numpy import PRINTERS, REDUCTIONS, NumPyCodePrinter, helper_source, lower
+from .printing.text import expression_text, kinks_text
 from .registry import A, Y, Z
 
 DTYPES = ("float32", "float64")
 BACKENDS = ("numpy", "cupy")
-#: Log-probabilities of a softmax output, computed from the shifted logits.
-LOGP = sp.Symbol("logp", real=True)
 CLASSIFICATION_COSTS = ("cross_entropy", "binary_cross_entropy")
 
 
@@ -44,6 +46,7 @@ class LayerProgram:
     backward: list[str]  # lines computing d{l}
     delta_formula: str
     derivative_formula: str
+    kinks: str  # where σ is not differentiable, in words ("z = 0"); empty when nowhere
 
 
 @dataclass
@@ -52,6 +55,7 @@ class Program:
 
     version: str
     name: str
+    named: bool  # whether the spec gave the network a name of its own
     shorthand: str
     spec_toml: list[str]
     dtype: str
@@ -70,6 +74,9 @@ class Program:
     activation_names: tuple[str, ...]
     inits: tuple[str, ...]
     parameter_keys: tuple[str, ...]
+    kink_points: tuple[tuple[float, ...], ...]  # per layer, the located kinks of σ (values of z)
+    cost_kinks: str  # where the per-unit cost is not differentiable, in words; empty when nowhere
+    kink_switches: list[str]  # lines returning every kink's switch (see _kink_switch_lines)
     helpers: list[str] = field(default_factory=list)
 
     def view(self) -> dict:
@@ -83,15 +90,9 @@ def _init(activation_expr: sp.Expr | None) -> str:
     return "xavier"
 
 
-def stable_cost(layers: LayerDerivation) -> sp.Expr:
-    """The per-unit cost with logarithms of the output rewritten in terms of the logits."""
-    cost = layers.spec.cost.expr
+def _stable_cost(layers: LayerDerivation) -> sp.Expr:
     output = layers.spec.output
-    if not output.elementwise:
-        return cost.xreplace({sp.log(A): LOGP})
-    if output.expr == sigmoid(Z):
-        return cost.xreplace({sp.log(A): -softplus(-Z), sp.log(1 - A): -softplus(Z)})
-    return cost
+    return stable_cost(layers.spec.cost.expr, output.expr if output.elementwise else None)
 
 
 def _backward_lines(eq: LayerEquations, names: dict[sp.Symbol, str], width: int, xp: str, backend: str,
@@ -159,7 +160,7 @@ def build_program(layers: LayerDerivation, *, dtype: str = "float64", backend: s
                 buffers.append((f"a{n}", f"(m, {width})"))
             forward += lowered.lines
             outputs.append(lowered.result)
-            forward_formula, derivative = sp.sstr(eq.activation.expr), sp.sstr(eq.derivative)
+            forward_formula, derivative = expression_text(eq.activation.expr), expression_text(eq.derivative)
         else:
             buffers += [(f"a{n}", f"(m, {width})"), (f"zmax{n}", "(m, 1)"), (f"ssum{n}", "(m, 1)")]
             forward += _softmax_lines(xp, backend, n)
@@ -167,7 +168,8 @@ def build_program(layers: LayerDerivation, *, dtype: str = "float64", backend: s
             forward_formula, derivative = "softmax(z)", "(softmax Jacobian)"
         programs.append(LayerProgram(n, spec.sizes[n - 1], width, eq.activation.label(), _init(eq.activation.expr),
                                      not eq.activation.elementwise, [], forward_formula, [],
-                                     sp.sstr(eq.delta.xreplace({N_OUT: spec.sizes[-1]})), derivative))
+                                     expression_text(eq.delta.xreplace({N_OUT: spec.sizes[-1]})), derivative,
+                                     kinks_text(eq.kinks)))
     backward: list[str] = []
     for eq in reversed(layers.layers):
         n = eq.layer
@@ -190,7 +192,7 @@ def build_program(layers: LayerDerivation, *, dtype: str = "float64", backend: s
             block.append(f"{xp}.matmul(d{n}, params[\"W{n}\"], out=e{n - 1})")
         programs[n - 1].backward = block
         backward += block
-    cost = stable_cost(layers)
+    cost = _stable_cost(layers)
     last, width = spec.depth, spec.sizes[-1]
     names = {A: outputs[-1], Y: "Y", Z: f"z{last}", LOGP: f"logp{last}"}
     loss_lines = _comment(f"per-unit cost {sp.sstr(cost)}, summed over units and samples, divided by m")
@@ -203,26 +205,59 @@ def build_program(layers: LayerDerivation, *, dtype: str = "float64", backend: s
     if lowered.result == f"c{last}":
         buffers.append((f"c{last}", f"(m, {width})"))
     loss_lines += lowered.lines
+    kink_switches = _kink_switch_lines(layers, outputs, printer)
     helpers |= printer.helpers
     buffers = _unique(buffers)
     forward = _unpack(buffers, forward) + forward + [f"return {outputs[-1]}"]
     backward = _unpack(buffers, backward) + backward
     total = f"{REDUCTIONS[backend]['sum']}({lowered.result}, axis=None)"
     loss_lines = _unpack(buffers, loss_lines) + loss_lines + [f"return {total} / m"]
+    kink_switches = _unpack(buffers, kink_switches) + kink_switches
     spec_lines = [_docstring(f"    {line}") if line else "" for line in spec.to_toml().strip().splitlines()]
     for layer in programs:
         layer.activation, layer.forward_formula = _docstring(layer.activation), _docstring(layer.forward_formula)
         layer.derivative_formula, layer.delta_formula = (_docstring(layer.derivative_formula),
                                                          _docstring(layer.delta_formula))
-    return Program(__version__, spec.name, spec.shorthand(), spec_lines, dtype, backend, xp,
+        layer.kinks = _docstring(layer.kinks)
+    return Program(__version__, spec.name, spec.has_name, spec.shorthand(), spec_lines, dtype, backend, xp,
                    spec.sizes, spec.bias, programs, buffers, forward, backward, loss_lines,
-                   _docstring(sp.sstr(spec.cost.expr)), outputs[-1],
+                   _docstring(expression_text(spec.cost.expr)), outputs[-1],
                    classification=spec.cost.name in CLASSIFICATION_COSTS or not spec.output.elementwise,
                    activation_names=tuple(activation.name for activation in spec.activations),
                    inits=tuple(layer.init for layer in programs),
                    parameter_keys=tuple(f"{kind}{n}" for n in range(1, spec.depth + 1)
                                         for kind in ("W", "b") if kind == "W" or spec.bias),
+                   kink_points=tuple(tuple(float(point) for point in eq.kinks.points if point.is_number)
+                                     for eq in layers.layers),
+                   cost_kinks=_docstring(kinks_text(layers.cost_kinks)), kink_switches=kink_switches,
                    helpers=[line for name in sorted(helpers) for line in helper_source(name, backend, xp) + ("", "")])
+
+
+def _kink_switch_lines(layers: LayerDerivation, outputs: list[str], printer: NumPyCodePrinter) -> list[str]:
+    """``return [...]`` of every kink's switch, one array per kink (see :attr:`Kinks.switches`).
+
+    After the forward pass, a switch's sign says on which side of the kink each pre-activation
+    (or, for the cost's kinks, each output unit) is; 0 is on the kink.  Located kinks at c give
+    z − c; the others their own argument (sin(z) for abs(sin(z))).  Every array is a new one, so
+    a later forward pass cannot overwrite it.
+    """
+    names = {Y: sp.Symbol("Y", real=True)}
+    switches = [switch.xreplace({Z: sp.Symbol(f"z{eq.layer}", real=True)})
+                for eq in layers.layers for switch in _printable(eq.kinks)]
+    names[A] = sp.Symbol(outputs[-1], real=True)
+    switches += [switch.xreplace(names) for switch in _printable(layers.cost_kinks)]
+    if not switches:
+        return []
+    printed = [printer.doprint(switch) for switch in switches]
+    arrays = [f"{text}.copy()" if isinstance(switch, sp.Symbol) else text
+              for text, switch in zip(printed, switches, strict=True)]
+    return ["return [" + ", ".join(arrays) + "]"]
+
+
+def _printable(kinks: Kinks) -> tuple[sp.Expr, ...]:
+    """The switches of ``kinks`` with irrational points as 17-digit floats (exact when read back)."""
+    points = tuple(point.evalf(17) if point.is_number and not point.is_Rational else point for point in kinks.points)
+    return replace(kinks, points=points).switches
 
 
 def _docstring(text: str) -> str:

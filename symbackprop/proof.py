@@ -12,16 +12,17 @@ symbolic attempts are made and each remaining statement is checked at
 from __future__ import annotations
 
 import random
-import signal
-import threading
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
+from .budget import time_budget
+from .derivation import LayerDerivation
 from .passes import random_real
+from .rich_display import RichDisplay
 
 PROVED = "proved symbolically"
 VERIFIED = "verified numerically"
@@ -33,8 +34,12 @@ TOLERANCE = sp.Float(10) ** -30
 POINTS_AFTER_DEADLINE = 4
 #: The share of a symbolic step budget each step gets on its first try (see :func:`symbolically_zero`).
 FIRST_TRY = 0.1
-#: Seconds between repeated alarms once a :func:`time_budget` has run out.
-ALARM_REPEAT = 0.05
+#: A point this close to a kink counts as on it (its coordinates have 6 decimals, so hits are exact).
+KINK_MARGIN = sp.Float(10) ** -20
+#: Draws a :class:`Sampler` tries before it keeps a point on a kink.
+MAX_REDRAWS = 20
+#: How a per-weight verdict's subject names the reduced network it was proved on (see driver._reduced).
+_REDUCED = re.compile(r"\(reduced network ([0-9-]+)\)")
 
 
 #: brute force and factored form of the whole network, or a function that builds them.
@@ -61,13 +66,21 @@ class Verdict:
         text = f"{self.subject}: {self.status}"
         return f"{text} ({self.how})" if self.how else text
 
+    @property
+    def reduced_network(self) -> str | None:
+        """The shorthand of the reduced network the statement was proved on, None for the spec's own."""
+        match = _REDUCED.search(self.subject)
+        return match.group(1) if match else None
+
 
 @dataclass(frozen=True)
-class Proof:
-    """All verdicts of a derivation."""
+class Proof(RichDisplay):
+    """All verdicts of a derivation; ``equations`` are the layer-level equations they are about."""
 
     verdicts: tuple[Verdict, ...]
     notes: tuple[str, ...] = ()
+    equations: LayerDerivation | None = field(default=None, compare=False, repr=False)
+    notation: str = "nielsen"  # the profile its displays are written in
 
     @property
     def holds(self) -> bool:
@@ -152,34 +165,6 @@ class Deadline:
 NO_DEADLINE = Deadline(None)
 
 
-@contextmanager
-def time_budget(seconds: float | None) -> Iterator[None]:
-    """Raise TimeoutError in the block after ``seconds`` (main thread only; elsewhere no limit).
-
-    The alarm repeats every :data:`ALARM_REPEAT` seconds until the block ends: a TimeoutError
-    raised while a gc callback or ``__del__`` runs is printed and dropped by Python, and a
-    one-shot alarm would then leave the step running without a limit.
-    """
-    usable = seconds and threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGALRM")
-    if not usable:
-        yield
-        return
-    active = [True]
-
-    def expire(signum, frame):
-        if active[0]:  # an alarm already pending as the block ends must not raise outside it
-            raise TimeoutError
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds, ALARM_REPEAT)
-    try:
-        yield
-    finally:
-        active[0] = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def symbolically_zero(difference: sp.Expr, budget: float | None = 5.0, *, quick: bool = False) -> bool:
     """Whether SymPy reduces ``difference`` to 0 within the budget (False means undecided).
 
@@ -224,18 +209,50 @@ def _reduces(step: Callable[[sp.Expr], sp.Expr], difference: sp.Expr, seconds: f
 
 @dataclass(frozen=True)
 class Sampler:
-    """Draws random values for the free symbols of a comparison, reproducibly."""
+    """Draws random values for the free symbols of a comparison, reproducibly.
+
+    ``kinks`` are expressions in those symbols that vanish where a derivative switches (see
+    :meth:`~symbackprop.model.NetworkModel.kink_switches`); a point on one, where both sides
+    take the value of a convention rather than of a limit, is moved off it: drawn again.
+    """
 
     symbols: Sequence[sp.Symbol]
     positive: Sequence[sp.Symbol] = ()
     seed: int = 0
+    kinks: Sequence[sp.Expr] = ()
 
     def points(self, count: int) -> Iterator[dict[sp.Symbol, sp.Float]]:
+        for point, _ in self._draws(count):
+            yield point
+
+    def moved_off_kinks(self, count: int) -> int:
+        """How many of the first ``count`` points were moved off a kink."""
+        return sum(moved for _, moved in self._draws(count))
+
+    def _draws(self, count: int) -> Iterator[tuple[dict[sp.Symbol, sp.Float], bool]]:
         generator = random.Random(self.seed)
         for _ in range(count):
-            point = {symbol: random_real(generator) for symbol in self.symbols}
-            point.update({symbol: random_real(generator, 0.05, 0.95) for symbol in self.positive})
-            yield point
+            point = self._draw(generator)
+            moved = False
+            for _ in range(MAX_REDRAWS):
+                if not self._on_kink(point):
+                    break
+                point, moved = self._draw(generator), True
+            yield point, moved
+
+    def _draw(self, generator: random.Random) -> dict[sp.Symbol, sp.Float]:
+        point = {symbol: random_real(generator) for symbol in self.symbols}
+        point.update({symbol: random_real(generator, 0.05, 0.95) for symbol in self.positive})
+        return point
+
+    def _on_kink(self, point: dict[sp.Symbol, sp.Float]) -> bool:
+        for switch in self.kinks:
+            if not switch.free_symbols <= point.keys():
+                continue  # a kink of a node the compared expressions do not hold
+            value = switch.xreplace(point).evalf(DIGITS)
+            if value.is_number and abs(value) <= KINK_MARGIN:
+                return True
+        return False
 
 
 def difference_at(left: sp.Expr, right: sp.Expr, point: dict[sp.Symbol, sp.Float],
@@ -301,19 +318,25 @@ def numeric_verdict(subject: str, equation: str, in_nodes: sp.Expr, full: FullFo
 
     ``after`` (non-empty once the deadline has passed) is added to the verdict's wording.
     """
-    suffix = f", {after}" if after else ""
     equal, *_ = numerically_equal(in_nodes, sp.Integer(0), node_sampler, points)
     if equal:
-        return Verdict(subject, equation, VERIFIED, f"{points} random points, {DIGITS}-digit arithmetic{suffix}",
+        return Verdict(subject, equation, VERIFIED, sampled(node_sampler, points, after=after),
                        budget_spent=bool(after))
     equal, point, left, right = numerically_equal(*(full() if callable(full) else full), full_sampler, points)
     if equal:
-        return Verdict(subject, equation, VERIFIED,
-                       f"{points} random points of the network, {DIGITS}-digit arithmetic{suffix}",
-                       budget_spent=bool(after))
+        return Verdict(subject, equation, VERIFIED, sampled(full_sampler, points, "random points of the network",
+                                                            after), budget_spent=bool(after))
     example = {str(symbol): float(value) for symbol, value in point.items()}
     how = f"brute force {_short(left)} but factored form {_short(right)}"
     return Verdict(subject, equation, FAILED, how, example, budget_spent=bool(after))
+
+
+def sampled(sampler: Sampler, points: int, what: str = "random points", after: str = "") -> str:
+    """How a numeric verdict was reached: ``12 random points, 50-digit arithmetic``, saying how
+    many of the points were moved off a kink, and ``after`` (the deadline's words) when given."""
+    moved = sampler.moved_off_kinks(points) if sampler.kinks else 0
+    off = f" ({moved} moved off a kink)" if moved else ""
+    return f"{points} {what}{off}, {DIGITS}-digit arithmetic" + (f", {after}" if after else "")
 
 
 def _short(value: sp.Expr) -> str:

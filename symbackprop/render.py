@@ -44,20 +44,26 @@ class _PackageLoader(jinja2.BaseLoader):
         return source, None, lambda: True
 
 
+#: Templates whose output is markup: every value not marked safe by the view-model is escaped.
+_ESCAPED = ("html.j2", "svg.j2")
+
+
 @cache
 def environment(kind: str) -> jinja2.Environment:
-    """The Jinja environment for ``"code"`` (default delimiters) or ``"latex"``."""
+    """The Jinja environment for ``"code"`` (default delimiters: Python, HTML, SVG, Markdown) or
+    ``"latex"``.  HTML and SVG templates autoescape, so user text cannot become markup."""
     options: dict[str, Any] = dict(loader=_PackageLoader(), undefined=jinja2.StrictUndefined,
                                    trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                                   autoescape=False)
+                                   autoescape=jinja2.select_autoescape(enabled_extensions=_ESCAPED,
+                                                                       default_for_string=False, default=False))
     if kind == "latex":
-        options.update(_LATEX_DELIMITERS)
+        options.update(_LATEX_DELIMITERS, autoescape=False)
     elif kind != "code":
         raise ValueError(f"unknown template kind {kind!r}")
     return jinja2.Environment(**options)
 
 
 def render(template: str, view: dict[str, Any]) -> str:
-    """Render ``template`` (``*.tex.j2`` → LaTeX delimiters, anything else → code) with ``view``."""
+    """Render ``template`` (``*.tex.j2`` → LaTeX delimiters, anything else → default ones) with ``view``."""
     kind = "latex" if template.endswith(".tex.j2") else "code"
     return environment(kind).get_template(template).render(**view)

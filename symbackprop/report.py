@@ -12,45 +12,20 @@ from __future__ import annotations
 import re
 
 import sympy as sp
-from sympy.printing.str import StrPrinter
 
 from .derivation import LayerEquations
 from .driver import Derivation
-from .functions import step_at_zero
+from .learning import ActivationFacts, OutputFacts, learning_facts
+from .printing.text import expression_text, plain_text
 from .registry import A, Y, Z
 
-_POWERS = {"2": "²", "3": "³", "4": "⁴"}
 _INDENT = "    "
-
-
-class _SummaryPrinter(StrPrinter):
-    """SymPy's str printer with the step functions written as people write them."""
-
-    def _print_Heaviside(self, expr: sp.Heaviside) -> str:
-        x = self._print(expr.args[0])
-        h0 = step_at_zero(expr)
-        return f"[{x} > 0]" if h0 == 0 else f"[{x} ≥ 0]" if h0 == 1 else f"H({x})"
-
-
-def expression_text(expr: sp.Expr) -> str:
-    """A SymPy expression as short plain text: ``a·(1 − a)``, ``a²``, ``exp(−z)``, ``[a > 0]``."""
-    return plain_text(_SummaryPrinter().doprint(expr))
-
-
-def plain_text(text: str) -> str:
-    """SymPy's ``sstr`` output, alone or inside a sentence, in the summary's typography.
-
-    Only a minus sign that cannot be a hyphen (not after a letter or digit) becomes −.
-    """
-    text = re.sub(r"\*\*([234])\b", lambda match: _POWERS[match.group(1)], text)
-    text = text.replace("**", "^").replace("*", "·").replace(" - ", " − ")
-    return re.sub(r"(?<![\w.])-(?=[\w(.])", "−", text)
 
 
 def derivation_summary(d: Derivation) -> str:
     """The whole summary as one string (lines joined by newlines, no trailing newline)."""
     lines = _header(d) + [""] + _forward(d) + [""] + _cost(d) + [""] + _equations(d)
-    lines += [""] + _matrix_forms(d) + [""] + _verdicts(d)
+    lines += [""] + _matrix_forms(d) + [""] + _learning(d) + [""] + _verdicts(d)
     if d.proof.notes:
         lines += ["", "Notes:"] + [f"{_INDENT}{note}" for note in d.proof.notes]
     return "\n".join(lines)
@@ -99,8 +74,8 @@ def _cost(d: Derivation) -> list[str]:
 def _verdict(d: Derivation, equation: str) -> str:
     """The proof's summary line, saying where the per-weight proof ran on a reduced network."""
     text = d.proof.summary(equation)
-    reduced = next((match.group(1) for verdict in d.proof.for_equation(equation)
-                    if (match := re.search(r"\(reduced network ([0-9-]+)\)", verdict.subject))), None)
+    reduced = next((verdict.reduced_network for verdict in d.proof.for_equation(equation)
+                    if verdict.reduced_network), None)
     return f"{text}, on the reduced network {reduced}" if reduced else text
 
 
@@ -185,6 +160,59 @@ def _matrix_forms(d: Derivation) -> list[str]:
              f"{_INDENT}∂C/∂W^l = (1/m) (Δ^l)^T A^(l−1)"
              + (",   ∂C/∂b^l = (1/m) Σ_rows Δ^l" if spec.bias else "")]
     return lines
+
+
+def _learning(d: Derivation) -> list[str]:
+    """What the derived expressions say about learning (see :mod:`symbackprop.learning`)."""
+    facts = learning_facts(d)
+    lines = ["What this derivation says about learning:", f"{_INDENT}output: {_output_learning(d, facts.output)}"]
+    for activation in dict.fromkeys(item for _, item in facts.hidden):
+        layers = ", ".join(str(layer) for layer, item in facts.hidden if item is activation)
+        lines.append(f"{_INDENT}hidden {activation.name} (layer {layers}): {_activation_learning(activation)}")
+    if facts.hidden:
+        sups = [item.supremum for _, item in facts.hidden]
+        bound = ("no bound (σ' unbounded)" if any(value is None for value in sups) else
+                 "‖δ^1‖ ≤ " + expression_text(sp.Mul(*sups)) + "".join(f" ‖W^{layer}‖" for layer in
+                                                                       range(2, d.spec.depth + 1))
+                 + f" ‖δ^{d.spec.depth}‖")
+        lines.append(f"{_INDENT}δ^l = D^l (W^(l+1))^T ⋯ D^(L−1) (W^L)^T δ^L with D^l = diag(σ_l'(z^l)): {bound}")
+    lines.append(f"{_INDENT}BP4: ∂C/∂w^l_jk = a^(l−1)_k δ^l_j, so weights out of neurons with small activations "
+                 "learn slowly")
+    return lines
+
+
+def _output_learning(d: Derivation, out: OutputFacts) -> str:
+    delta = expression_text(out.equations.delta)
+    pair = f"{out.equations.activation.label()} + {d.spec.cost.label()}"
+    if out.kept is None:
+        return f"δ^L = {delta}; whether σ_L' cancels could not be decided"
+    if not out.elementwise:
+        return (f"the softmax Jacobian a_i (δ_ij − a_j) cancels against ∂C/∂a = {expression_text(out.cost_gradient)} "
+                f"({pair}): δ^L = {delta}, so saturated outputs still learn" if out.cancels else
+                f"the softmax Jacobian survives (factor a_j): δ^L = {delta}; saturated outputs learn slowly")
+    if out.constant:
+        return f"σ_L' = {expression_text(out.derivative)} is constant: δ^L = {delta}, nothing saturates"
+    if not out.cancels:
+        return (f"σ_L' = {expression_text(out.kept)} survives in δ^L = {delta}: "
+                "saturated outputs learn slowly")
+    gradient = expression_text(out.cost_gradient)
+    if not out.survives:
+        return (f"σ_L' = {expression_text(out.derivative)} cancels against ∂C/∂a = {gradient} ({pair}): "
+                f"δ^L = {delta}, so saturated outputs still learn")
+    return (f"the factor {expression_text(out.cancelled)} of σ_L' = {expression_text(out.derivative)} cancels "
+            f"against ∂C/∂a = {gradient} ({pair}), {expression_text(out.kept)} survives: δ^L = {delta}")
+
+
+def _activation_learning(facts: ActivationFacts) -> str:
+    if facts.supremum is None:
+        return "|σ'| is unbounded (gradients can explode)"
+    sup = expression_text(facts.supremum) if facts.exact else f"≈ {float(facts.supremum):.4g} (numerically)"
+    text = f"sup|σ'| = {sup}"
+    if not facts.saturated.empty:
+        text += f"; below 1% of it for {facts.saturated.plain()}"
+    if not facts.dead.empty:
+        text += f"; σ' = 0 for {facts.dead.plain()} (dead units)"
+    return text
 
 
 def _verdicts(d: Derivation) -> list[str]:

@@ -31,6 +31,7 @@ from .registry import (
     custom_activation,
     custom_cost,
 )
+from .rich_display import RichDisplay
 
 if TYPE_CHECKING:
     from .conv.spec import ConvSpec
@@ -48,7 +49,7 @@ DEFAULT_NAME = "network"
 
 
 @dataclass(frozen=True)
-class Spec:
+class Spec(RichDisplay):
     """A validated feed-forward network: widths, one activation per weight layer, a cost."""
 
     sizes: tuple[int, ...]
@@ -119,20 +120,6 @@ class Spec:
                 lines.append(f"activation = {toml_activation(self.activations[index - 1])}")
             lines.append("")
         return "\n".join(lines)
-
-    def _repr_latex_(self) -> str:
-        hidden = ", ".join(activation.label() for activation in self.activations)
-        return (rf"$\text{{{latex_text(self.name)}}}: {self.shorthand()}\ \ "
-                rf"(\text{{{latex_text(hidden)}}};\ \text{{cost}}\ {latex_text(self.cost.label())})$")
-
-
-_LATEX_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "^": r"\textasciicircum{}",
-                   "~": r"\textasciitilde{}", "_": r"\_", "#": r"\#", "%": r"\%", "&": r"\&", "$": r"\$"}
-
-
-def latex_text(text: str) -> str:
-    """User text as literal LaTeX text (every TeX special character escaped)."""
-    return "".join(_LATEX_SPECIALS.get(char, char) for char in text)
 
 
 def toml_string(text: str) -> str:

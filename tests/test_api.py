@@ -22,8 +22,9 @@ def test_package_docstring_example():
     assert isinstance(d, Derivation) and d.proof.holds
     assert sp.expand(d.delta(2).delta - A * (1 - A) * (A - Y)) == 0
     assert d.partial("w", 2, 1, 1).factored == d.model.a(1, 1) * d.model.delta(2, 1)
-    assert set(symbackprop.__all__) == {"Derivation", "Spec", "UserError", "derive", "register_activation",
-                                        "register_cost"}
+    assert set(symbackprop.__all__) == {"Derivation", "Document", "Module", "ModuleCheckError", "Report", "ReportItem",
+                                        "Spec", "UserError", "check", "codegen", "derive", "latex", "regenerate",
+                                        "register_activation", "register_cost"}
 
 
 def test_partial_derivative_fields():
@@ -119,5 +120,5 @@ def test_seed_changes_numeric_points_but_not_verdicts():
 def test_repr_latex():
     d = derived("3-4-2")
     text = d._repr_latex_()
-    assert text.startswith("$\\begin{aligned}") and "\\delta^{2}_j" in text
-    assert d.partial("w", 2, 1, 1)._repr_latex_().startswith("$\\frac{\\partial C}")
+    assert text.startswith("$$") and "\\delta^{2}_{j}" in text
+    assert d.partial("w", 2, 1, 1)._repr_latex_().startswith("$$\\begin{aligned}\\frac{\\partial C}")

@@ -23,11 +23,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 from gradcheck import max_relative_error, numeric_gradients  # noqa: E402
 
 from symbackprop import Spec  # noqa: E402
-from symbackprop.codegen import generate_module  # noqa: E402
 from symbackprop.derivation import derive_layers  # noqa: E402
 from symbackprop.model import NetworkModel, Parameter  # noqa: E402
 from symbackprop.numeric import NUMPY_FUNCTIONS  # noqa: E402
 from symbackprop.partials import PerWeightPartials  # noqa: E402
+from symbackprop.training_module import generate_module  # noqa: E402
 
 ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu", "softplus", "leaky_relu", "softmax")
 COSTS = ("quadratic", "binary_cross_entropy", "cross_entropy")

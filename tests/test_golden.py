@@ -31,7 +31,7 @@ def test_everything_up_to_date_including_documents():
 
 
 def test_regenerate_writes_into_a_fresh_folder(tmp_path, monkeypatch):
-    monkeypatch.setattr(examples, "_document_builder", lambda: None)  # modules only: documents are slow
+    monkeypatch.setattr(examples, "_document_builders", lambda: None)  # modules only: documents are slow
     written = regenerate(tmp_path)
     assert {p.name for p in written} >= {f"{example.stem}.py" for example in EXAMPLES}
     assert regenerate(tmp_path, check=True) == []

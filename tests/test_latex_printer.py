@@ -69,3 +69,8 @@ def test_latex_terms_of_a_sum():
     p = printer("nielsen", 1)
     assert p.terms(A - Y) == ["a^{1}_{j}", "- y_{j}"]
     assert p.terms(sigmoid(Z)) == [r"\sigma(z^{1}_{j})"]
+
+
+def test_latex_pi_is_typeset_as_pi():
+    # erf's derivative 2 e^{-z^2}/sqrt(pi); SymPy types π through a printmethod ours replaces
+    assert latex(sp.sqrt(sp.pi)) == r"\sqrt{\pi}"

@@ -42,6 +42,7 @@ from ..proof import (
     numeric_verdict,
     symbolically_zero,
 )
+from ..rich_display import RichDisplay
 from .derivation import IDENTITY, TIE_RULE, ConvLayerDerivation, ConvLayerEquations, derive_conv_layers
 from .model import ConvModel, ConvParameter
 from .numeric import ConvEvaluator, random_problem
@@ -69,7 +70,7 @@ class ConvPartialDerivative:
 
 
 @dataclass(frozen=True)
-class ConvDerivation:
+class ConvDerivation(RichDisplay):
     """Everything derived for a convolutional network; ``per_weight`` is None when the per-weight proof ran
     on the smaller ``proof_networks`` instead of ``spec``."""
 
@@ -80,6 +81,7 @@ class ConvDerivation:
     proof: Proof
     proof_networks: tuple[ConvSpec, ...]
     max_parameters: int = DEFAULT_MAX_PARAMETERS
+    notation: str = "nielsen"  # the profile its displays and documents are written in
 
     def delta(self, layer: int) -> ConvLayerEquations:
         """The equations of δ^l and of the crossing of layer l."""
@@ -102,7 +104,8 @@ class ConvDerivation:
 
 
 def derive_conv(spec: ConvSpec, *, max_parameters: int = DEFAULT_MAX_PARAMETERS, budget: float | None = 2.0,
-                proof_budget: float | None = DEFAULT_PROOF_BUDGET, seed: int = 0) -> ConvDerivation:
+                proof_budget: float | None = DEFAULT_PROOF_BUDGET, seed: int = 0,
+                notation: str = "nielsen") -> ConvDerivation:
     """Derive and prove backpropagation for a convolutional network (see :func:`symbackprop.driver.derive`)."""
     model, layers = ConvModel(spec), derive_conv_layers(spec)
     deadline = Deadline(proof_budget)
@@ -120,8 +123,8 @@ def derive_conv(spec: ConvSpec, *, max_parameters: int = DEFAULT_MAX_PARAMETERS,
     notes = () if reason is None else (_reduction_note(reason, networks),)
     notes += _tie_note(spec)
     verdicts = rewrites + verdicts + verify_batched(layers, seed=seed)
-    proof = Proof(verdicts, notes + budget_note(verdicts, deadline, PARTIAL_EQUATIONS))
-    return ConvDerivation(spec, model, layers, per_weight, proof, networks, max_parameters)
+    proof = Proof(verdicts, notes + budget_note(verdicts, deadline, PARTIAL_EQUATIONS), None, notation)
+    return ConvDerivation(spec, model, layers, per_weight, proof, networks, max_parameters, notation)
 
 
 def derive_conv_layer_level(spec: ConvSpec, *, budget: float | None = 2.0, seed: int = 0) -> ConvDerivation:
@@ -130,6 +133,7 @@ def derive_conv_layer_level(spec: ConvSpec, *, budget: float | None = 2.0, seed:
     verdicts = prove_rewrites(layers.elementwise, budget=budget, seed=seed) + verify_batched(layers, seed=seed)
     note = "per-weight proof not run: the batched forms were checked against central differences only"
     return ConvDerivation(spec, ConvModel(spec), layers, None, Proof(verdicts, (note,)), (), max_parameters=0)
+
 
 
 def _reduction_note(reason: str, networks: tuple[ConvSpec, ...]) -> str:

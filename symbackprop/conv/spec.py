@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 
 from ..errors import SpecError
 from ..registry import Activation, Cost
+from ..rich_display import RichDisplay
 from ..spec import (
     DEFAULT_NAME,
     MAX_LAYERS,
@@ -40,7 +41,6 @@ from ..spec import (
     checked_width,
     cost_option,
     identifier,
-    latex_text,
     read_activation,
     read_cost,
     toml_activation,
@@ -141,7 +141,7 @@ def units(shape: Shape) -> int:
 
 
 @dataclass(frozen=True)
-class ConvSpec:
+class ConvSpec(RichDisplay):
     """A validated network with an image input and conv2d, pooling and dense layers."""
 
     input_shape: tuple[int, int, int]
@@ -225,10 +225,6 @@ class ConvSpec:
         for layer in self.layers:
             lines += ["[[layers]]"] + _toml_layer(layer) + [""]
         return "\n".join(lines)
-
-    def _repr_latex_(self) -> str:
-        text = f"{self.name}: {self.shorthand()}; cost {self.cost.label()}"
-        return rf"$\text{{{latex_text(text)}}}$"
 
 
 def _layer_token(layer: Layer) -> str:

@@ -1,12 +1,15 @@
-"""The TikZ network diagram at the top of the derivation document.
+"""The network diagram at the top of the derivation document, as geometry both printers read.
 
-Provides :func:`diagram`: node, ellipsis, edge and caption positions (in cm) with the paths
-of the highlighted parameter marked.  Wide layers show their first neurons, the last one
-and any on the highlighted path, with a vertical ellipsis for the rest.
+Provides :func:`diagram`: nodes (centre and radius), edges (end points on the circles, the
+label's place and slope), vertical ellipses and layer captions, in cm with y up, and the
+bounding box.  ``derivation.tex.j2`` prints it as TikZ and ``network.svg.j2`` as SVG; neither
+computes a position.  Wide layers show their first neurons, the last one and any on the
+highlighted path, with a vertical ellipsis for the rest.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..model import Parameter
@@ -15,6 +18,11 @@ from .formulas import tex_escape
 
 #: Neurons drawn per layer before the rest is replaced by a vertical ellipsis.
 DRAWN_NEURONS = 4
+RADIUS = 0.45  # cm
+LAYER_GAP_MAX, CANVAS_WIDTH, NEURON_GAP = 3.4, 13.0, 1.15
+LABEL_AT = 0.3  # the weight label's place along its edge
+LABEL_LIFT = 0.12  # cm above the edge
+CAPTION_LINE = 0.4  # cm per caption line
 
 
 def _drawn(width: int, extra: set[int]) -> list[int | None]:
@@ -49,44 +57,74 @@ def _hot_edges(c: Context) -> tuple[set[tuple[int, int, int]], set[tuple[int, in
     return edges, nodes, extra
 
 
-def diagram(c: Context) -> dict[str, Any]:
-    """Nodes, ellipses, edges and captions of the TikZ figure, positions in cm."""
+def _cm(value: float) -> str:
+    text = f"{value:.2f}"
+    return "0.00" if text == "-0.00" else text
+
+
+def _layers(c: Context, hot_nodes: set, extra: dict) -> tuple[list, list, list, dict]:
+    """Nodes, ellipses and captions, and each layer's drawn neurons with their centres."""
     spec, n = c.d.spec, c.n
-    hot_edges, hot_nodes, extra = _hot_edges(c)
-    dx = min(3.4, 13.0 / max(spec.depth, 1))
-    dy = 1.15
-    nodes, ellipses, captions, shown = [], [], [], {}
+    dx = min(LAYER_GAP_MAX, CANVAS_WIDTH / max(spec.depth, 1))
+    nodes, ellipses, captions, centres = [], [], [], {}
     for layer, width in enumerate(spec.sizes):
         slots = _drawn(width, extra.get(layer, set()))
         top = (len(slots) - 1) / 2
-        shown[layer] = [i for i in slots if i is not None]
+        centres[layer] = {}
         for position, index in enumerate(slots):
-            x, y = f"{layer * dx:.2f}", f"{(top - position) * dy:.2f}"
+            x, y = layer * dx, (top - position) * NEURON_GAP
             if index is None:
-                ellipses.append({"x": x, "y": y})
+                ellipses.append({"x": _cm(x), "y": _cm(y)})
                 continue
+            centres[layer][index] = (x, y)
             label = n.input(index) if layer == 0 else n.node("a", layer, index)
-            nodes.append({"id": f"n{layer}-{index}", "x": x, "y": y, "label": label,
+            nodes.append({"id": f"n{layer}-{index}", "x": _cm(x), "y": _cm(y), "label": label,
                           "hot": (layer, index) in hot_nodes})
         role = "input" if layer == 0 else ("output" if layer == spec.depth else "hidden")
         name = "" if layer == 0 else tex_escape(spec.activations[layer - 1].name)
-        captions.append({"x": f"{layer * dx:.2f}", "y": f"{-(top + 0.9) * dy:.2f}",
-                         "text": f"layer ${n.layer(layer)}$, {role}", "name": name, "width": width})
-    lowest = min(float(caption["y"]) for caption in captions)
+        captions.append({"x": _cm(layer * dx), "top": -(top + 0.9) * NEURON_GAP, "layer": n.layer(layer),
+                         "role": role, "name": name, "width": width})
+    lowest = min(caption["top"] for caption in captions)
     for caption in captions:
-        caption["y"] = f"{lowest:.2f}"
+        caption["y"] = _cm(lowest)
+        del caption["top"]
+    return nodes, ellipses, captions, centres
+
+
+def _edge(source: tuple[float, float], target: tuple[float, float]) -> dict[str, str]:
+    """End points on the two circles, and the label's place (LABEL_AT along, lifted) and slope."""
+    (x1, y1), (x2, y2) = source, target
+    length = math.hypot(x2 - x1, y2 - y1)
+    ux, uy = (x2 - x1) / length, (y2 - y1) / length
+    start, end = (x1 + RADIUS * ux, y1 + RADIUS * uy), (x2 - RADIUS * ux, y2 - RADIUS * uy)
+    along = (start[0] + LABEL_AT * (end[0] - start[0]), start[1] + LABEL_AT * (end[1] - start[1]))
+    label = (along[0] - LABEL_LIFT * uy, along[1] + LABEL_LIFT * ux)
+    return {"x1": _cm(start[0]), "y1": _cm(start[1]), "x2": _cm(end[0]), "y2": _cm(end[1]),
+            "label_x": _cm(label[0]), "label_y": _cm(label[1]), "angle": f"{math.degrees(math.atan2(uy, ux)):.1f}"}
+
+
+def diagram(c: Context) -> dict[str, Any]:
+    """Nodes, ellipses, edges and captions of the network figure, positions in cm (y up)."""
+    spec, n = c.d.spec, c.n
+    hot_edges, hot_nodes, extra = _hot_edges(c)
+    nodes, ellipses, captions, centres = _layers(c, hot_nodes, extra)
     edges = []
     for layer in range(1, spec.depth + 1):
-        for j in shown[layer]:
-            for k in shown[layer - 1]:
+        for j, target in centres[layer].items():
+            for k, source in centres[layer - 1].items():
                 chosen = c.chosen == Parameter("w", layer, j, k)
                 label = n.weight(layer, j, k) if chosen or (j, k) == (1, 1) and c.chosen is None else ""
                 edges.append({"source": f"n{layer - 1}-{k}", "target": f"n{layer}-{j}", "label": label,
-                              "hot": (layer, j, k) in hot_edges, "chosen": chosen})
+                              "hot": (layer, j, k) in hot_edges, "chosen": chosen, **_edge(source, target)})
     edges.sort(key=lambda edge: (edge["hot"], edge["chosen"]))
     what = ""
     if c.chosen is not None:
         symbol = c.symbol(c.chosen)
         what = (f"The paths through which ${symbol}$ reaches the cost are highlighted"
                 + (" (see Section~\\ref{sec:paths})." if c.d.per_weight is not None else "."))
-    return {"nodes": nodes, "ellipses": ellipses, "edges": edges, "captions": captions, "highlight": what}
+    xs = [float(node["x"]) for node in nodes]
+    ys = [float(node["y"]) for node in nodes] + [float(captions[0]["y"]) - 3 * CAPTION_LINE]
+    box = {"left": _cm(min(xs) - RADIUS - 0.6), "right": _cm(max(xs) + RADIUS + 0.6),
+           "bottom": _cm(min(ys) - 0.2), "top": _cm(max(ys) + RADIUS + 0.3)}
+    return {"nodes": nodes, "ellipses": ellipses, "edges": edges, "captions": captions, "highlight": what,
+            "radius": _cm(RADIUS), "box": box, "caption_line": _cm(CAPTION_LINE)}

@@ -13,6 +13,8 @@ import sympy as sp
 
 from ..derivation import E
 from ..passes import sum_of_targets
+from .blocks import paragraph, section
+from .blocks import steps as step_blocks
 from .context import Context
 from .formulas import DELTA, as_factor, equation, frac_d, sum_pieces, tex_escape, wrap
 
@@ -91,11 +93,9 @@ def bp1_section(c: Context) -> dict[str, Any]:
                                 "and target.", "equation": None})
         matrix += rf" = {avec} - y"
         batched = rf"\Delta^{{{batch_layer}}} = A^{{{batch_layer}}} - Y"
-    return {"name": "BP1", "title": "The error of the output layer", "general": equation(general, "eq:bp1", "BP1"),
-            "steps": steps, "special": special,
-            "componentwise": equation(componentwise, "eq:bp1-spec"),
-            "matrix": equation(matrix, "eq:bp1-matrix"), "batched": equation(batched, "eq:bp1-batched"),
-            "verdict": tex_escape(d.proof.summary("BP1"))}
+    return _bp_section(c, "BP1", "The error of the output layer", equation(general, "eq:bp1", "BP1"), steps, special,
+                       equation(matrix, "eq:bp1-matrix"), equation(batched, "eq:bp1-batched"),
+                       equation(componentwise, "eq:bp1-spec"))
 
 
 def _softmax_steps(c: Context) -> list[dict[str, Any]]:
@@ -150,10 +150,9 @@ def bp2_section(c: Context) -> dict[str, Any]:
               else rf"{delta_l} = \bigl(({W})^{{T}} {delta_next}\bigr) \odot {s}'({n.generic_node('z', 0)})")
     batched = (rf"\Delta^{{{n.generic_layer(0)}}} = \bigl(\Delta^{{{n.generic_layer(1)}}} {W}\bigr) "
                rf"\odot {s}'(Z^{{{n.generic_layer(0)}}})")
-    return {"name": "BP2", "title": "The error of a hidden layer, from the layer after it",
-            "general": equation(general, "eq:bp2", "BP2"), "steps": steps, "special": special,
-            "componentwise": None, "matrix": equation(matrix, "eq:bp2-matrix"),
-            "batched": equation(batched, "eq:bp2-batched"), "verdict": tex_escape(d.proof.summary("BP2"))}
+    return _bp_section(c, "BP2", "The error of a hidden layer, from the layer after it",
+                       equation(general, "eq:bp2", "BP2"), steps, special,
+                       equation(matrix, "eq:bp2-matrix"), equation(batched, "eq:bp2-batched"))
 
 
 def bp3_section(c: Context) -> dict[str, Any]:
@@ -172,10 +171,8 @@ def bp3_section(c: Context) -> dict[str, Any]:
     batched = (rf"{frac_d(BATCH_C, n.generic_bias(0))} = \frac{{1}}{{m}} \sum_{{s=1}}^{{m}} "
                rf"{n.generic_node(DELTA, 0)}_{{(s)}} = "
                rf"\frac{{1}}{{m}} (\Delta^{{{n.generic_layer(0)}}})^{{T}} \mathbf{{1}}_m")
-    return {"name": "BP3", "title": "The gradient of a bias", "general": equation(general, "eq:bp3", "BP3"),
-            "steps": steps, "special": special, "componentwise": None,
-            "matrix": equation(matrix, "eq:bp3-matrix"), "batched": equation(batched, "eq:bp3-batched"),
-            "verdict": tex_escape(d.proof.summary("BP3"))}
+    return _bp_section(c, "BP3", "The gradient of a bias", equation(general, "eq:bp3", "BP3"), steps, special,
+                       equation(matrix, "eq:bp3-matrix"), equation(batched, "eq:bp3-batched"))
 
 
 def bp4_section(c: Context) -> dict[str, Any]:
@@ -194,10 +191,21 @@ def bp4_section(c: Context) -> dict[str, Any]:
               rf"{n.generic_node(DELTA, 0)} ({n.generic_node('a', -1)})^{{T}}")
     batched = (rf"{frac_d(BATCH_C, n.generic_weight_matrix(0))} = \frac{{1}}{{m}} "
                rf"(\Delta^{{{n.generic_layer(0)}}})^{{T}} A^{{{n.generic_layer(-1)}}}")
-    return {"name": "BP4", "title": "The gradient of a weight", "general": equation(general, "eq:bp4", "BP4"),
-            "steps": steps, "special": special, "componentwise": None,
-            "matrix": equation(matrix, "eq:bp4-matrix"), "batched": equation(batched, "eq:bp4-batched"),
-            "verdict": tex_escape(d.proof.summary("BP4"))}
+    return _bp_section(c, "BP4", "The gradient of a weight", equation(general, "eq:bp4", "BP4"), steps, special,
+                       equation(matrix, "eq:bp4-matrix"), equation(batched, "eq:bp4-batched"))
+
+
+def _bp_section(c: Context, name: str, title: str, general: dict, derivation: list, special: list, matrix: dict,
+                batched: dict, componentwise: dict | None = None) -> dict[str, Any]:
+    """One BP section: statement, derivation, this network's form, matrix and batched forms, verdict."""
+    blocks = [paragraph("", "Statement."), general, paragraph("", "Derivation."), *step_blocks(derivation),
+              paragraph("", "For this network."), *step_blocks(special)]
+    if componentwise:
+        blocks += [paragraph("Componentwise, for every output neuron $j$:"), componentwise]
+    blocks += [paragraph("For one sample, as vectors:", "Matrix and batched forms."), matrix,
+               paragraph("and for a batch, one row per sample:"), batched,
+               paragraph(tex_escape(c.d.proof.summary(name)) + ".", "Verified.")]
+    return section(f"{name}: {title}", f"sec:{name.lower()}", blocks)
 
 
 def equations_sections(c: Context) -> list[dict[str, Any]]:

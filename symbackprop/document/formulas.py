@@ -136,7 +136,7 @@ def equation(lines: list[str] | str, label: str | None = None, tag: str | None =
     rows = [lines] if isinstance(lines, str) else list(lines)
     if len(rows) == 1:
         rows = [re.sub(r"(?<!\\)&", "", rows[0])]
-    return {"lines": rows, "label": label or "", "tag": tag or ""}
+    return {"kind": "equation", "lines": rows, "label": label or "", "tag": tag or "", "number": ""}
 
 
 def as_factor(p: BackpropLatexPrinter, expr: sp.Expr) -> str:

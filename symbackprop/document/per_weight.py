@@ -11,6 +11,7 @@ import itertools
 from typing import Any
 
 from ..model import Parameter
+from .blocks import align, heading, paragraph, section
 from .context import Context
 from .formulas import as_factor, equation, frac_d, sum_pieces, tex_escape, wrap
 
@@ -56,16 +57,23 @@ def _chain_lines(c: Context, parameter: Parameter) -> list[str]:
 
 
 def paths_section(c: Context) -> dict[str, Any] | None:
+    """The sum over paths of the highlighted parameter; None without one or without per-weight partials."""
     chosen = c.chosen
     if chosen is None or c.d.per_weight is None:
         return None
     routes = _routes(c, chosen)
     lhs = frac_d("C", c.symbol(chosen))
     named = _sum_of_products(lhs, [_named_factors(c, chosen, route) for route in routes])
-    count = len(routes)
-    return {"symbol": c.symbol(chosen), "count": count, "plural": "" if count == 1 else "s",
-            "named": equation(named, "eq:paths-named"), "valued": equation(_chain_lines(c, chosen), "eq:paths-values"),
-            "factored": equation(f"{lhs} = {c.p().doprint(c.d.per_weight.factored(chosen))}", "eq:paths-factored")}
+    count, symbol = len(routes), c.symbol(chosen)
+    return section(f"The sum over paths for ${symbol}$", "sec:paths", [
+        paragraph(f"The parameter ${symbol}$ reaches the cost through {count} path{'' if count == 1 else 's'} "
+                  r"(highlighted in Figure~\ref{fig:network}). The chain rule adds one product of local "
+                  "derivatives per path:"),
+        equation(named, "eq:paths-named"),
+        paragraph("With the local derivatives of this network:"),
+        equation(_chain_lines(c, chosen), "eq:paths-values"),
+        paragraph(r"Equations \eqref{eq:bp1}--\eqref{eq:bp4} collect the same sum into"),
+        equation(f"{lhs} = {c.p().doprint(c.d.per_weight.factored(chosen))}", "eq:paths-factored")])
 
 
 def _label(parameter: Parameter) -> str:
@@ -79,22 +87,26 @@ def _verdict_text(verdict) -> str:
 
 def partials_section(c: Context) -> dict[str, Any]:
     d = c.d
+    title, label = "Every partial derivative", "sec:partials"
     if d.per_weight is None:
-        return {"skipped": "The per-weight partials are not listed for this network. "
-                           + " ".join(tex_escape(note) for note in d.proof.notes),
-                "deltas": [], "entries": [], "expanded": False}
+        return section(title, label, [paragraph("The per-weight partials are not listed for this network. "
+                                                + " ".join(tex_escape(note) for note in d.proof.notes))])
     if c.selection == "none":
-        return {"skipped": "The per-weight partials are not listed (\\texttt{-{}-weights none}).",
-                "deltas": [], "entries": [], "expanded": False}
+        return section(title, label, [paragraph(r"The per-weight partials are not listed "
+                                                r"(\texttt{-{}-weights none}).")])
     p = c.p()
     deltas = [wrap(p.doprint(symbol), sum_pieces(p, value)) for symbol, value in d.per_weight.deltas.items()]
     verdicts = {verdict.subject: verdict for verdict in d.proof.verdicts}
     chosen = d.model.parameters if c.selection == "all" else c.selection
-    items = []
+    blocks = [paragraph(r"The errors of this network, from the output layer back (\eqref{eq:bp1-spec} and BP2):"),
+              align(deltas),
+              paragraph("For each parameter: " + ("the sum over paths, " if c.expand else "") + "the factored form "
+                        "given by BP3/BP4, and the verdict of the proof that the factored form equals the partial "
+                        "derivative of the whole-network cost.")]
     for parameter in chosen:
         lhs = frac_d("C", c.symbol(parameter))
         factored = p.doprint(d.per_weight.factored(parameter))
         lines = _chain_lines(c, parameter) + [f"&= {factored}"] if c.expand else f"{lhs} = {factored}"
-        items.append({"symbol": c.symbol(parameter), "equation": equation(lines, _label(parameter)),
-                      "verdict": _verdict_text(verdicts[f"∂C/∂{parameter}"])})
-    return {"skipped": "", "deltas": deltas, "entries": items, "expanded": c.expand}
+        blocks += [heading(f"${c.symbol(parameter)}$"), equation(lines, _label(parameter)),
+                   paragraph(f"Verdict: {_verdict_text(verdicts[f'∂C/∂{parameter}'])}.")]
+    return section(title, label, blocks)

@@ -1,8 +1,9 @@
 """The sections that set the scene before the backpropagation equations.
 
-Provides :func:`title_block` (name, layers, cost, notation profile), :func:`notation_section`
-(every symbol the document uses, in the reader's notation), :func:`forward_section` (the
-forward pass, general and per layer) and :func:`cost_section` (the cost and its gradient).
+Provides :func:`title_block` (name, layers, cost, notation profile), :func:`network_section`
+(the layers and the diagram), :func:`notation_section` (every symbol the document uses, in the
+reader's notation), :func:`forward_section` (the forward pass, general and per layer) and
+:func:`cost_section` (the cost and its gradient).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from typing import Any
 import sympy as sp
 
 from ..printing.latex import printer
+from .blocks import definitions, figure, paragraph, section, table
 from .context import Context
+from .diagram import diagram
 from .formulas import DELTA, equation, frac_d, tex_escape
 
 
@@ -23,10 +26,28 @@ def title_block(c: Context) -> dict[str, Any]:
         role = "input" if layer == 0 else ("output" if layer == spec.depth else "hidden")
         activation = tex_escape(spec.activations[layer - 1].label()) if layer else ""
         layers.append({"number": n.layer(layer), "size": size, "role": role, "activation": activation})
-    return {"name": tex_escape(spec.name) if spec.has_name else None, "shorthand": spec.shorthand(), "layers": layers,
+    name = tex_escape(spec.name) if spec.has_name else None
+    text = rf"\texttt{{{name}}} ({spec.shorthand()})" if name else spec.shorthand()
+    return {"name": name, "shorthand": spec.shorthand(), "layers": layers,
+            "text": f"Backpropagation for the network {text}",
             "cost": tex_escape(spec.cost.label()), "parameters": spec.parameter_count,
             "bias": "with" if spec.bias else "without", "profile": tex_escape(n.title),
             "source": tex_escape(n.source)}
+
+
+def network_section(c: Context) -> dict[str, Any]:
+    title = title_block(c)
+    rows = [[f"layer ${layer['number']}$", f"{layer['size']} neurons",
+             layer["role"] + (rf", activation \texttt{{{layer['activation']}}}" if layer["activation"] else "")]
+            for layer in title["layers"]]
+    facts = (rf"Cost: \texttt{{{title['cost']}}}; {title['parameters']} parameters ({title['bias']} biases). "
+             f"Notation: {title['profile']} ({title['source']}).")
+    drawing = diagram(c)
+    caption = ("The network, one circle per neuron"
+               + (r" (wide layers show a few neurons and $\vdots$ for the rest)" if drawing["ellipses"] else "")
+               + ". " + drawing["highlight"])
+    return section("The network", "sec:network", [table(rows), paragraph(facts),
+                                                  figure("network", drawing, caption.rstrip(), "fig:network")])
 
 
 def _uses_step(c: Context) -> bool:
@@ -67,9 +88,9 @@ def notation_section(c: Context) -> dict[str, Any]:
                                                   "$H(0) = 1/2$"))
     if any(eq.row_sums for eq in c.d.layers.layers):
         rows.append(("s", "a sum over the output layer, defined where it is used"))
-    return {"rows": [{"symbol": symbol, "text": text} for symbol, text in rows],
-            "numbering": n.layer_numbering(spec.depth), "profile": tex_escape(n.title),
-            "source": tex_escape(n.source)}
+    intro = f"The symbols follow {tex_escape(n.title)} ({tex_escape(n.source)}). {n.layer_numbering(spec.depth)}"
+    return section("Notation", "sec:notation",
+                   [paragraph(intro), definitions([(symbol, text + ".") for symbol, text in rows])])
 
 
 def forward_section(c: Context) -> dict[str, Any]:
@@ -88,16 +109,20 @@ def forward_section(c: Context) -> dict[str, Any]:
                  + (rf" + \mathbf{{1}}_m ({n.generic_bias(0)})^{{T}}" if spec.bias else "")
                  + rf", \qquad A^{{{n.generic_layer(0)}}} = {s}(Z^{{{n.generic_layer(0)}}})", "eq:forward-batched"),
     ]
-    layers = []
+    blocks = [paragraph("Each neuron forms a weighted input from the activations of the layer before it and "
+                        "applies the activation function of its layer, starting from "
+                        f"${n.node('a', 0)} = x$:"), general[0],
+              paragraph("For the whole layer at once, and for a batch of $m$ samples stored one per row:"),
+              general[1], general[2], paragraph("In this network:")]
     for number, activation in enumerate(spec.activations, start=1):
         a_j, z_j = n.node("a", number, "j"), n.node("z", number, "j")
         if activation.elementwise:
             formula = f"{a_j} = {printer(n, number).doprint(activation.expr)}"
         else:
             formula = rf"{a_j} = \frac{{e^{{{z_j}}}}}{{\sum_{{i}} e^{{{n.node('z', number, 'i')}}}}}"
-        layers.append({"layer": n.layer(number), "name": tex_escape(activation.label()),
-                       "equation": equation(formula, f"eq:forward-{number}")})
-    return {"general": general, "layers": layers, "input": n.node("a", 0)}
+        blocks += [paragraph(rf"layer ${n.layer(number)}$, \texttt{{{tex_escape(activation.label())}}}:"),
+                   equation(formula, f"eq:forward-{number}")]
+    return section("The forward pass", "sec:forward", blocks)
 
 
 def _unit_cost(c: Context, index: str = "j") -> str:
@@ -114,5 +139,9 @@ def cost_section(c: Context) -> dict[str, Any]:
     batch = equation(r"C_{\text{batch}} = \frac{1}{m} \sum_{s=1}^{m} C^{(s)}", "eq:batch-cost")
     gradient = equation(rf"{frac_d('C', n.node('a', L, 'j'))} = {c.p(L).doprint(c.d.layers.cost_gradient)}",
                         "eq:cost-gradient")
-    return {"name": tex_escape(spec.cost.label()), "per_sample": per_sample, "batch": batch,
-            "gradient": gradient}
+    return section("The cost", "sec:cost", [
+        paragraph(rf"The cost is \texttt{{{tex_escape(spec.cost.label())}}}. "
+                  "The cost of one sample sums over the output units:"), per_sample,
+        paragraph("and the cost of a batch is the mean over its $m$ samples,"), batch,
+        paragraph("so every gradient of the batch cost is the mean of the per-sample gradients derived below. "
+                  "Differentiating the per-sample cost by one output activation:"), gradient])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .blocks import items, paragraph, section
 from .context import Context
 from .formulas import tex_escape
 
@@ -16,8 +17,10 @@ def verification_section(c: Context) -> dict[str, Any]:
     proof = c.d.proof
     names = {"BP1": "BP1", "BP2": "BP2", "BP3": "BP3", "BP4": "BP4", "layer-level": "matrix forms",
              "batched": "batched forms"}
-    rows = [{"name": name, "summary": tex_escape(proof.summary(key))}
-            for key, name in names.items() if proof.for_equation(key)]
+    rows = [f"{name}: {tex_escape(proof.summary(key))}." for key, name in names.items() if proof.for_equation(key)]
+    blocks = [items(rows)]
     assumptions = [f"${a.latex}$: {tex_escape(a.text)}" for a in c.d.layers.assumptions]
-    return {"rows": rows, "notes": [tex_escape(note) for note in proof.notes], "assumptions": assumptions,
-            "holds": proof.holds}
+    if assumptions:
+        blocks.append(paragraph("Assumptions used: " + "; ".join(assumptions) + "."))
+    blocks += [paragraph(tex_escape(note)) for note in proof.notes]
+    return section("Verification", "sec:verification", blocks)

@@ -151,6 +151,10 @@ class BackpropLatexPrinter(LatexPrinter):
         text = rf"\mathbf{{1}}[{argument} > 0]" if at_zero == 0 else rf"H({argument})"
         return f"{text}^{{{exp}}}" if exp is not None else text
 
+    def _print_Pi(self, expr) -> str:
+        """π (from erf's derivative): SymPy types it through ``printmethod``, which ours replaces."""
+        return r"\pi"
+
     # -- strictness ---------------------------------------------------------------------
     def _print_Function(self, expr: sp.Function, exp: str | None = None) -> str:
         if isinstance(expr, AppliedUndef) or not type(expr).__module__.startswith("sympy."):

@@ -71,7 +71,7 @@ def test_random_valid_specs_derive_generate_and_gradient_check(spec: Spec, seed:
     derivation = derive(spec, max_parameters=0, budget=0.2, proof_budget=PROOF_BUDGET)
     assert derivation.proof.holds, derivation.proof.first_failure()
     assert all(verdict.status != PROVED for verdict in derivation.proof.budget_spent)
-    codegen = pytest.importorskip("symbackprop.codegen")
+    codegen = pytest.importorskip("symbackprop.training_module")
     source = codegen.generate_module(derivation)
     with tempfile.TemporaryDirectory() as directory:
         module = _load(source, directory, next(_counter))

@@ -131,7 +131,7 @@ def test_symlink_target_is_replaced_not_followed(tmp_path: Path) -> None:
 
 
 def test_cli_codegen_respects_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("symbackprop.codegen")
+    pytest.importorskip("symbackprop.training_module")
     target = tmp_path / "model.py"
     target.write_text(HAND_WRITTEN)
     assert main(["codegen", "2-2", "-o", str(target)]) == 2
@@ -148,7 +148,7 @@ def test_cli_codegen_respects_force(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 def test_cli_codegen_failure_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                             capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("symbackprop.codegen")
+    pytest.importorskip("symbackprop.training_module")
     target = tmp_path / "model.py"
 
     def boom(*args, **kwargs):

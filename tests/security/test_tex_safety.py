@@ -59,7 +59,8 @@ def test_tex_payloads_in_spec_fields_are_rejected(text: str) -> None:
 def test_spec_repr_latex_escapes_names() -> None:
     spec = Spec.parse("2-2", activation="my_act=z*sigmoid(z)", name="my_net")
     latex = spec._repr_latex_()
-    assert r"\text{my\_net}" in latex and r"my\_act" in latex
+    assert r"my\_net" in latex and r"my\_act" in latex
+    assert "my_net" not in latex.replace(r"my\_net", "") and "my_act" not in latex.replace(r"my\_act", "")
 
 
 def test_document_escapes_user_text_and_rejects_tex_in_options() -> None:

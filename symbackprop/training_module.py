@@ -3,12 +3,18 @@
 :func:`generate_module` is the whole pipeline (:func:`symbackprop.program.build_program`, then
 ``templates/module.py.j2`` through :func:`symbackprop.render.render`); it is deterministic, so
 :func:`check_module` can tell whether a file on disk is stale by comparing bytes.
+:func:`load_module` imports a generated source without writing it to a file.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.abc
+import importlib.util
 import os
+import sys
 from pathlib import Path
+from types import ModuleType
 
 from .derivation import LayerDerivation
 from .errors import UserError
@@ -40,3 +46,35 @@ def check_module(path: str | os.PathLike[str], fresh_source: str) -> bool:
         return Path(path).read_bytes() == fresh_source.encode("utf-8")
     except OSError:
         return False
+
+
+class _SourceLoader(importlib.abc.SourceLoader):
+    """Loads one module from source text held in memory (tracebacks still show its lines)."""
+
+    def __init__(self, source: str, path: str) -> None:
+        self.source = source
+        self.path = path
+
+    def get_filename(self, fullname: str) -> str:
+        return self.path
+
+    def get_data(self, path: str) -> bytes:
+        return self.source.encode("utf-8")
+
+    def path_stats(self, path: str):
+        raise OSError("held in memory")  # so no bytecode is cached for a module without a file
+
+
+def load_module(source: str, network: str) -> ModuleType:
+    """A fresh module imported from ``source``, named after the ``network`` and a hash of the source,
+    and registered in ``sys.modules`` (pickling needs it)."""
+    name = f"symbackprop_generated_{network}_{hashlib.sha256(source.encode('utf-8')).hexdigest()[:12]}"
+    loader = _SourceLoader(source, f"{name}.py")
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(name, loader, origin=loader.path))
+    sys.modules[name] = module
+    try:
+        loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module

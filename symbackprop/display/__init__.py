@@ -1,0 +1,55 @@
+"""How symbackprop's objects show themselves in Jupyter (``_repr_html_``, ``_repr_latex_``, …).
+
+Each object's ``_repr_*_`` methods call the function here named after it and the format:
+
+* a :class:`~symbackprop.spec.Spec` -- its layers (:mod:`.network`);
+* a :class:`~symbackprop.driver.Derivation` -- BP1–BP4 for the network in layer-indexed symbols
+  of its notation, with the proof's verdicts, and one
+  :class:`~symbackprop.driver.PartialDerivative` -- the sum over its paths and its factored
+  form (:mod:`.equations`);
+* a :class:`~symbackprop.proof.Proof` and a check :class:`~symbackprop.api.Report` -- verdict
+  tables (:mod:`.verdicts`);
+* a :class:`~symbackprop.api.Module` and a :class:`~symbackprop.api.Document` -- listings
+  (:mod:`.code`).
+
+:mod:`.markup` renders the tables as HTML, LaTeX and Markdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..api import Report
+from ..driver import Derivation, PartialDerivative
+from ..proof import Proof
+from ..spec import Spec
+from . import markup
+from .code import document_bundle, module_html
+from .equations import derivation_table, partial_latex, partial_table
+from .network import spec_table
+from .verdicts import proof_table, report_table
+
+__all__ = ["document_bundle", "html", "latex", "markdown", "module_html", "table"]
+
+TABLES: dict[type, Callable[..., markup.Table]] = {
+    Spec: spec_table, Derivation: derivation_table, PartialDerivative: partial_table, Proof: proof_table,
+    Report: report_table,
+}
+
+
+def table(shown) -> markup.Table:
+    """The table an object displays as."""
+    return TABLES[type(shown)](shown)
+
+
+def html(shown) -> str:
+    return markup.html(table(shown))
+
+
+def latex(shown) -> str:
+    """Display math; a partial is one aligned equation (the sum over paths, then the factored form)."""
+    return partial_latex(shown) if isinstance(shown, PartialDerivative) else markup.latex(table(shown))
+
+
+def markdown(shown) -> str:
+    return markup.markdown(table(shown))
