@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from .conv.driver import ConvDerivation
+from .conv.spec import ConvSpec
 from .driver import DEFAULT_PROOF_BUDGET, Derivation, derive
 from .errors import UserError
 from .proof import Proof, Verdict
@@ -88,7 +90,8 @@ class Document:
                 f"{self.tex.count(chr(10))} lines of LaTeX>")
 
 
-def latex(spec_or_derivation: Spec | Derivation, notation: str | None = None, pdf: bool = False, *,
+def latex(spec_or_derivation: Spec | ConvSpec | Derivation | ConvDerivation, notation: str | None = None,
+          pdf: bool = False, *,
           highlight: str | None = None, expand: bool = True, weights: str | None = None, max_weights: int = 60,
           proof_budget: float | None = DEFAULT_PROOF_BUDGET) -> Document:
     """The derivation document of a spec (derived here) or of a derivation already made.
@@ -99,7 +102,7 @@ def latex(spec_or_derivation: Spec | Derivation, notation: str | None = None, pd
     """
     from .document import build_document
 
-    given = spec_or_derivation if isinstance(spec_or_derivation, Derivation) else None
+    given = spec_or_derivation if isinstance(spec_or_derivation, Derivation | ConvDerivation) else None
     spec = given.spec if given else _spec(spec_or_derivation)
     chosen = notation or (given.notation if given else "nielsen")
     derivation = given or derive(spec, max_parameters=max_weights, proof_budget=proof_budget)
@@ -111,9 +114,9 @@ def latex(spec_or_derivation: Spec | Derivation, notation: str | None = None, pd
     return document
 
 
-def _spec(value: Spec | str) -> Spec:
+def _spec(value: Spec | ConvSpec | str) -> Spec | ConvSpec:
     """A spec as given, or read from a shorthand or TOML path (``"3-4-2"``, ``"net.toml"``)."""
-    if isinstance(value, Spec):
+    if isinstance(value, Spec | ConvSpec):
         return value
     if isinstance(value, str | os.PathLike):
         return Spec.parse(os.fspath(value))
@@ -314,7 +317,11 @@ def check(spec: Spec | str, equations_or_path: str | PathLike | Sequence[str | P
             equations.append(entry)
     if not equations:
         raise UserError("nothing to check: give an equation or a .tex/.txt file", "check")
-    return _report(check_equations(_spec(spec), equations, notation=notation, keep_going=from_file))
+    network = _spec(spec)
+    if isinstance(network, ConvSpec):
+        raise UserError("the checker reads equations of dense networks only; convolutional networks are derived, "
+                        "proved and written up by derive and latex", "check")
+    return _report(check_equations(network, equations, notation=notation, keep_going=from_file))
 
 
 # -- regenerate -----------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ returns every intermediate in one :class:`Derivation` so tests and users can loo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -351,20 +352,27 @@ def _delta_verdicts(model: NetworkModel, verdicts: list[Verdict]) -> tuple[Verdi
 
 
 def verify_layer_level(layers: LayerDerivation, *, seed: int = 0, samples: int = 5) -> tuple[Verdict, ...]:
-    """Matrix forms per sample (m = 1) and batched (mean over m) against central differences.
-
-    A random point where an entry's difference cannot keep clear of a kink on either side is
-    moved off it: the problem is drawn again, at most :data:`MAX_MOVES` times.
-    """
-    evaluator = LayerLevelEvaluator(layers)
+    """Matrix forms per sample (m = 1) and batched (mean over m) against central differences."""
     spec = layers.spec
-    verdicts = []
     forms = (("layer-level", 1, "δ^l = ((W^{l+1})^T δ^{l+1}) ⊙ σ'(z^l), ∂C/∂W^l = δ^l (a^{l−1})^T"),
              ("batched", samples, f"∂C/∂W^l = (1/m) Δ^l^T A^{{l−1}}, ∂C/∂b^l = mean of Δ^l (m = {samples})"))
+    return verify_forms(LayerLevelEvaluator(layers), lambda m, at: random_problem(spec, m, at), forms,
+                        f"full width {spec.shorthand()}", seed=seed)
+
+
+def verify_forms(evaluator, draw: Callable[[int, int], tuple], forms: tuple[tuple[str, int, str], ...], where: str,
+                 *, seed: int = 0) -> tuple[Verdict, ...]:
+    """One verdict per (equation, m, subject) of ``forms``: ``evaluator``'s gradients against differences of its
+    cost at NUMERIC_ENTRIES random entries of a problem ``draw(m, seed)`` (parameters, X, Y).
+
+    The evaluator gives ``gradients``, ``cost`` and ``kink_values``.  A random point where an
+    entry's difference cannot keep clear of a kink on either side is moved off it: the problem is
+    drawn again, at most :data:`MAX_MOVES` times.
+    """
+    verdicts = []
     for equation, m, subject in forms:
         for moves in range(MAX_MOVES + 1):
-            problem = random_problem(spec, m, seed + moves)
-            outcome = _compare_entries(evaluator, *problem, np.random.default_rng(seed + 1))
+            outcome = _compare_entries(evaluator, *draw(m, seed + moves), np.random.default_rng(seed + 1))
             if outcome is not None:
                 break
         else:
@@ -374,7 +382,7 @@ def verify_layer_level(layers: LayerDerivation, *, seed: int = 0, samples: int =
         if failure is not None:
             return tuple(verdicts) + (Verdict(subject, equation, FAILED, failure),)
         bound = next(b for b in REPORTED_BOUNDS if worst <= b)
-        how = (f"float64 at full width {spec.shorthand()}, {NUMERIC_ENTRIES} entries against central differences"
+        how = (f"float64 at {where}, {NUMERIC_ENTRIES} entries against central differences"
                f"{_kink_words(one_sided, moves)}, relative error below 1e{round(np.log10(bound))}")
         verdicts.append(Verdict(subject, equation, VERIFIED, how))
     return tuple(verdicts)

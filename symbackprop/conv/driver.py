@@ -14,20 +14,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import numpy as np
 import sympy as sp
 
 from ..driver import (
     DEFAULT_MAX_PARAMETERS,
     DEFAULT_PROOF_BUDGET,
-    NUMERIC_ENTRIES,
-    RELATIVE_TOLERANCE,
-    REPORTED_BOUNDS,
     budget_note,
     prove_rewrites,
+    verify_forms,
 )
 from ..errors import UserError
-from ..numeric import central_difference
 from ..proof import (
     DIGITS,
     FAILED,
@@ -327,7 +323,7 @@ def _prove_parameter(partials: ConvPartials, parameter: ConvParameter, closing: 
         return Verdict(subject, equation, PROVED)
     # numerically: in node symbols, every a computed from the random z's (far cheaper than substituting σ(z))
     in_nodes = difference.xreplace(model.softmax_values).xreplace(closing)
-    sampler = NodeSampler(_node_symbols(model, in_nodes, targets), targets, seed, model)
+    sampler = NodeSampler(_node_symbols(model, in_nodes, targets), targets, seed, model=model)
     points = POINTS_AFTER_DEADLINE if deadline.spent else 12
     return numeric_verdict(subject, equation, in_nodes, full, sampler, full_sampler, points,
                            deadline.after() if deadline.spent else "")
@@ -391,28 +387,9 @@ def crossing_verdicts(layers: ConvLayerDerivation, parameters: tuple[ConvParamet
 
 def verify_batched(layers: ConvLayerDerivation, *, seed: int = 0, samples: int = 5) -> tuple[Verdict, ...]:
     """The derived forms per sample (m = 1) and batched (mean over m) against central differences, at full size."""
-    evaluator = ConvEvaluator(layers)
     spec = layers.spec
     forms = (("layer-level", 1, "every δ^l through the derived crossings, ∂C/∂W^l and ∂C/∂b^l as sums over "
                                 "positions"),
              ("batched", samples, f"the same for a batch, each gradient the mean over the m = {samples} samples"))
-    verdicts = []
-    for equation, m, subject in forms:
-        params, X, Y_ = random_problem(spec, m, seed)
-        grads = evaluator.gradients(params, X, Y_)
-        rng = np.random.default_rng(seed + 1)
-        worst = 0.0
-        for _ in range(NUMERIC_ENTRIES):
-            key = sorted(grads)[rng.integers(len(grads))]
-            index = tuple(int(rng.integers(n)) for n in grads[key].shape)
-            numeric = central_difference(evaluator, params, X, Y_, key, index)
-            error = abs(numeric - grads[key][index]) / max(1.0, abs(numeric))
-            if error > RELATIVE_TOLERANCE:
-                how = f"{key}{list(index)}: form {grads[key][index]:.10g}, central difference {numeric:.10g}"
-                return tuple(verdicts) + (Verdict(subject, equation, FAILED, how),)
-            worst = max(worst, error)
-        bound = next(b for b in REPORTED_BOUNDS if worst <= b)
-        how = (f"float64 at full size {spec.shorthand()}, {NUMERIC_ENTRIES} entries against central differences, "
-               f"relative error below 1e{round(np.log10(bound))}")
-        verdicts.append(Verdict(subject, equation, VERIFIED, how))
-    return tuple(verdicts)
+    return verify_forms(ConvEvaluator(layers), lambda m, at: random_problem(spec, m, at), forms,
+                        f"full size {spec.shorthand()}", seed=seed)

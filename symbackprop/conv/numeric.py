@@ -5,8 +5,9 @@ window max or mean, dense layers on the flattened image); the backward pass uses
 forms of :mod:`symbackprop.conv.derivation` as they are: a convolution's error is the
 correlation of the dilated error with the (flipped) kernel that :meth:`IndexMap.correlation`
 reads off the solved index map, a pooling layer's is gathered through the solved index map,
-and δ^l and δ^L are the layer equations lambdified.  Central differences of the cost then check
-the gradients (see :func:`symbackprop.conv.driver.verify_batched`).
+and δ^l and δ^L are the layer equations lambdified.  Differences of the cost that keep clear of
+kinks (the activations', the cost's, and a max-pooling window's change of maximum:
+:meth:`ConvEvaluator.kink_values`) then check the gradients (:func:`symbackprop.conv.driver.verify_batched`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..derivation import N_OUT, E
 from ..numeric import NUMPY_FUNCTIONS
+from ..passes import LOGP, stable_cost
 from ..registry import A, Y, Z
 from .derivation import IN, OFFSET, ConvLayerDerivation, axes
 from .spec import Conv2d, ConvSpec, Dense, Pool2d
@@ -50,7 +52,10 @@ class ConvEvaluator:
         self.spec: ConvSpec = derivation.spec
         self.activations = [_compile(a.expr, (Z,)) if a is not None and a.elementwise else None
                             for a in self.spec.activations]
-        self.unit_cost = _compile(self.spec.cost.expr, (A, Y))
+        output = self.spec.output.expr if self.spec.output.elementwise else None
+        self.unit_cost = _compile(stable_cost(self.spec.cost.expr, output), (A, Y, Z, LOGP))
+        self.switches = [_compile(list(layer.equations.kinks.switches), (Z,)) for layer in derivation.layers]
+        self.cost_switches = _compile(list(derivation.elementwise.cost_kinks.switches), (A, Y))
         self.deltas = []
         for layer in derivation.layers:
             eq = layer.equations
@@ -88,9 +93,29 @@ class ConvEvaluator:
         return np.broadcast_to(activation(z), z.shape).astype(float)
 
     def cost(self, params: dict[str, np.ndarray], X: np.ndarray, Y_: np.ndarray) -> float:
-        """Mean over samples of Σ_j c(a^L_j, y_j)."""
-        output = self.forward(params, X)[-1][1]
-        return float(np.broadcast_to(self.unit_cost(output, Y_), output.shape).sum(axis=1).mean())
+        """Mean over samples of Σ_j c(a^L_j, y_j), its logarithms of a^L taken through the logits."""
+        z, output = self.forward(params, X)[-1]
+        shifted = z - z.max(axis=1, keepdims=True)
+        log_softmax = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        per_unit = np.broadcast_to(self.unit_cost(output, Y_, z, log_softmax), output.shape)
+        return float(per_unit.sum(axis=1).mean())
+
+    def kink_values(self, params: dict[str, np.ndarray], X: np.ndarray, Y_: np.ndarray) -> list[np.ndarray]:
+        """Every kink switch: the activations' at every pre-activation, the cost's, and for every max-pooling
+        window the differences of its entries (a sign change is a change of the window's order, so of its
+        maximum)."""
+        layers = self.forward(params, X)
+        values = []
+        for number, (switches, (z, _)) in enumerate(zip(self.switches, layers[1:], strict=True), start=1):
+            layer = self.spec.layer(number)
+            if isinstance(layer, Pool2d):
+                if layer.mode == "max":
+                    flat = windows(layers[number - 1][1], layer).reshape(*z.shape, -1)
+                    first, second = np.triu_indices(flat.shape[-1], 1)
+                    values.append(flat[..., first] - flat[..., second])
+                continue
+            values += [np.broadcast_to(value, z.shape) for value in switches(z)]
+        return values + [np.broadcast_to(value, Y_.shape) for value in self.cost_switches(layers[-1][1], Y_)]
 
     def gradients(self, params: dict[str, np.ndarray], X: np.ndarray, Y_: np.ndarray) -> dict[str, np.ndarray]:
         """Every parameter's gradient from the derived forms, averaged over the m samples."""
