@@ -16,8 +16,9 @@ from pathlib import Path
 from . import cold_start, derivation_scaling, throughput
 from ._common import RESULTS
 
-BENCHMARKS = {"throughput": throughput.main, "derivation_scaling": derivation_scaling.main,
-              "cold_start": cold_start.main}
+BENCHMARKS = {"throughput": throughput.main,
+              "throughput_jax": lambda argv: throughput.main([*argv, "--backend", "jax"]),
+              "derivation_scaling": derivation_scaling.main, "cold_start": cold_start.main}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -90,6 +90,7 @@ def machine_info() -> dict[str, Any]:
         "platform": platform.platform(),
         "numpy": version("numpy"),
         "torch": version("torch"),
+        "jax": version("jax"),
         "cupy": version("cupy") or _cupy_wheel(),
         "blas": blas_info(),
         "thread_env": {k: os.environ[k] for k in THREAD_VARS if k in os.environ},
@@ -124,6 +125,7 @@ def machine_lines(info: dict[str, Any]) -> list[str]:
         f"- numpy {info['numpy']}, BLAS: {blas}",
         f"- torch {info['torch'] or 'not installed'}"
         + (f" (threads={info['torch_threads']})" if info.get("torch_threads") else ""),
+        f"- jax {info.get('jax') or 'not installed'}" + (f" on {info['jax_device']}" if info.get("jax_device") else ""),
     ]
     if info.get("cupy"):
         lines.append(f"- cupy {info['cupy']}")

@@ -1,7 +1,7 @@
-"""Throughput of full SGD steps: the generated module against torch, a per-sample loop and the
-matmul-only floor.
+"""Throughput of full SGD steps: the generated module against torch, JAX (jax.jit through jax.grad),
+a per-sample loop and the matmul-only floor.
 
-Driver: ``python -m bench.throughput [--quick] [--shapes 784-256-10/128,...] [--backend cupy]``.
+Driver: ``python -m bench.throughput [--quick] [--shapes 784-256-10/128,...] [--backend cupy|jax]``.
 For every shape and hidden activation the module is generated with ``symbackprop codegen``
 (or taken from ``--module``), then each implementation is timed in its own process, in pairs
 G X G X ... (generated, baseline) for several rounds; the report gives the median of the
@@ -46,7 +46,10 @@ from ._common import (
 CPU_SHAPES = ("784-30-10/10", "784-256-10/128", "784-512-512-10/256")
 GPU_EXTRA = ("784-1024-1024-10/1024", "784-4096-4096-10/4096")
 MARKER = "@@RESULT "
-BASELINES = {"numpy": ("torch", "loop", "floor"), "cupy": ("torch", "floor")}
+BASELINES = {"numpy": ("torch", "jax", "loop", "floor"), "cupy": ("torch", "floor"), "jax": ("jax",)}
+#: XLA's CPU thread pools, for workers limited to one thread (as OMP/OPENBLAS/MKL are); XLA's newer
+#: CPU runtime ignores these, so such workers are also pinned to one core (see worker()).
+XLA_ONE_THREAD = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 
 
 # --------------------------------------------------------------------------- worker side
@@ -55,6 +58,9 @@ BASELINES = {"numpy": ("torch", "loop", "floor"), "cupy": ("torch", "floor")}
 def worker(args: argparse.Namespace) -> int:
     """Time one implementation in this process and print its result as one JSON line."""
     result: dict[str, Any] = {"impl": args.worker}
+    if args.threads == 1 and hasattr(os, "sched_setaffinity"):
+        # one core: XLA sizes its thread pools by the CPUs it may use and has no flag for one thread
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     try:
         result.update(_measure(args))
     except ImportError as error:
@@ -74,10 +80,13 @@ def _measure(args: argparse.Namespace) -> dict[str, Any]:
     runner = make_runner(args.worker, sizes, args.hidden, args.seed, module=module, backend=args.backend)
     batches = make_data(sizes, args.batch, args.seed)
     out: dict[str, Any] = {"info": _worker_info(args.worker, args.backend)}
-    if args.check and args.worker != "floor":
-        out["check"] = _check(runner, batches[0], Path(args.check), args.worker == "generated")
     data = [runner.prepare(X, Y) for X, Y in batches]
     step = runner.sgd_step
+    if args.check and args.worker != "floor":  # the check's step is the first one
+        out["check"] = _check(runner, batches[0], Path(args.check), args.worker == "generated")
+        out["first_step_s"] = out["check"].pop("first_step_s")
+    else:
+        out["first_step_s"] = _timed_step(runner, data[0], args.lr)
     start = time.perf_counter()
     n, estimate = 0, float("inf")
     while n < 1 or time.perf_counter() - start < args.warmup:
@@ -103,27 +112,41 @@ def _measure(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def _timed_step(runner: Any, batch: tuple[Any, Any], lr: float) -> float:
+    """Seconds of one step, device work included (for the first: compilation, allocation)."""
+    runner.sync()
+    t0 = time.perf_counter()
+    runner.sgd_step(*batch, lr)
+    runner.sync()
+    return time.perf_counter() - t0
+
+
 def _check(runner: Any, batch: tuple[Any, Any], path: Path, write: bool, lr: float = 0.1) -> dict[str, Any]:
-    """One step from the shared initial parameters; compare loss and update with the generated one."""
+    """One step from the shared initial parameters (timed); compare loss and update with the generated one."""
     import numpy as np
 
     before = runner.params()
-    loss = runner.sgd_step(*runner.prepare(*batch), lr)
+    prepared = runner.prepare(*batch)
+    runner.sync()
+    t0 = time.perf_counter()
+    loss = runner.sgd_step(*prepared, lr)
+    runner.sync()
+    first = time.perf_counter() - t0
     loss = float("nan") if loss is None else float(loss)
     after = runner.params()
     update = {k: after[k].astype(np.float64) - before[k] for k in after}
     if write:
         np.savez(path, loss=loss, **{f"d_{k}": v for k, v in update.items()})
-        return {"loss": loss}
+        return {"loss": loss, "first_step_s": first}
     if not path.exists():
-        return {"loss": loss, "note": "no generated result to compare with"}
+        return {"loss": loss, "note": "no generated result to compare with", "first_step_s": first}
     ref = np.load(path)
     ref_loss = float(ref["loss"])
     rel = max(float(np.abs(ref[f"d_{k}"] - update[k]).max() / max(np.abs(update[k]).max(), 1e-30))
               for k in update)
     loss_rel = abs(ref_loss - loss) / max(abs(loss), 1e-30)
     return {"loss": loss, "generated_loss": ref_loss, "loss_rel_err": loss_rel, "update_rel_err": rel,
-            "ok": bool(loss_rel < 1e-4 and rel < 1e-3)}
+            "ok": bool(loss_rel < 1e-4 and rel < 1e-3), "first_step_s": first}
 
 
 def _worker_info(impl: str, backend: str) -> dict[str, Any]:
@@ -133,6 +156,10 @@ def _worker_info(impl: str, backend: str) -> dict[str, Any]:
     info: dict[str, Any] = {"blas": blas_info()}
     if impl == "torch":
         from .baselines.torch_step import describe
+
+        info.update(describe())
+    if impl == "jax" or backend == "jax":
+        from .baselines.jax_step import describe
 
         info.update(describe())
     if backend == "cupy":
@@ -211,7 +238,7 @@ def run_worker(args: argparse.Namespace, impl: str, spec: str, batch: int, hidde
     cmd = [sys.executable, "-m", "bench.throughput", "--worker", impl, "--sizes", spec,
            "--batch", str(batch), "--hidden", hidden, "--backend", args.backend,
            "--seconds", str(args.seconds), "--chunks", str(args.chunks), "--warmup", str(args.warmup),
-           "--lr", str(args.lr), "--seed", str(args.seed)]
+           "--lr", str(args.lr), "--seed", str(args.seed), "--threads", str(args.threads)]
     if module is not None:
         cmd += ["--module", str(module)]
     if check is not None:
@@ -220,6 +247,10 @@ def run_worker(args: argparse.Namespace, impl: str, spec: str, batch: int, hidde
     if args.threads > 0:
         for var in THREAD_VARS:
             env[var] = str(args.threads)
+        if args.threads == 1:
+            env["XLA_FLAGS"] = f"{env.get('XLA_FLAGS', '')} {XLA_ONE_THREAD}".strip()
+    if args.backend != "cupy":
+        env.setdefault("JAX_PLATFORMS", "cpu")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     try:
         done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
@@ -295,10 +326,23 @@ def fmt_ratio(values: list[float]) -> str:
     return f"{med:.2f}× ({min(values):.2f}–{max(values):.2f})"
 
 
+def first_steps(args: argparse.Namespace, cells: list[dict[str, Any]]) -> str:
+    """Median time of the first step per implementation: compilation for JAX, allocation for NumPy."""
+    impls = [impl for impl in ("generated", *args.impls) if impl != "floor"]
+    rows = []
+    for cell in cells:
+        row = [cell["shape"], str(cell["batch"]), cell["hidden"]]
+        for impl in impls:
+            times = [r["first_step_s"] for r in cell["runs"].get(impl, []) if "first_step_s" in r]
+            row.append(f"{1e3 * statistics.median(times):,.1f}" if times else "n/a")
+        rows.append(row)
+    return markdown_table(["shape", "batch", "hidden", *(f"{impl} first step ms" for impl in impls)], rows)
+
+
 def check_cell(cell: dict[str, Any]) -> str:
-    """Agreement of one step with the loop and torch baselines."""
+    """Agreement of one step with the loop, torch and JAX baselines."""
     parts = []
-    for impl in ("loop", "torch"):
+    for impl in ("loop", "torch", "jax"):
         for run in cell["runs"].get(impl, []):
             found = run.get("check") or {}
             if "ok" in found:
@@ -324,7 +368,8 @@ def report(args: argparse.Namespace, cells: list[dict[str, Any]], info: dict[str
     lines = [f"# Throughput of full SGD steps ({args.backend} backend)", "",
              (f"{args.rounds} round(s) per pair, {args.seconds:g} s timed per process "
               f"(best of {args.chunks} chunks), warm-up {args.warmup:g} s, lr {args.lr:g}, "
-              f"{args.threads or 'default'} BLAS/OpenMP thread(s) per worker, "
+              f"{args.threads or 'default'} BLAS/OpenMP thread(s) per worker"
+              f"{' (each pinned to one core)' if args.threads == 1 else ''}, "
               f"float32, softmax + cross-entropy output, random inputs with one-hot targets; "
               f"total {elapsed:.0f} s."), "", markdown_table(header, rows), "",
              "- samples/s: median over rounds of each process's best chunk (batch ÷ step time).",
@@ -334,6 +379,9 @@ def report(args: argparse.Namespace, cells: list[dict[str, Any]], info: dict[str
               "time (≤ 1; 1 would mean the step costs no more than its matrix multiplications)."),
              ("- one-step check: one SGD step from the same initial parameters; loss and parameter "
               "update compared with the generated module (rel. tol. 1e-4 / 1e-3)."), "",
+             "First step of each process (not in the rates above: for JAX it includes compilation, for the "
+             "generated NumPy module the allocation of its buffers), median over the processes:", "",
+             first_steps(args, cells), "",
              "Machine:", "", *machine_lines(info)]
     notes = [f"- {impl}: {why}" for impl, why in dead.items()]
     notes += [f"- {key}: {why}" for key, why in sources.items() if why.startswith("n/a")]
@@ -357,8 +405,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="one round, short timings (smoke test)")
     p.add_argument("--shapes", help="comma-separated SIZES/BATCH, e.g. 784-256-10/128")
     p.add_argument("--hidden", default="sigmoid,relu", help="comma-separated hidden activations")
-    p.add_argument("--impls", help="baselines, comma-separated (default torch,loop,floor; cupy: torch,floor)")
-    p.add_argument("--backend", choices=("numpy", "cupy"), default="numpy")
+    p.add_argument("--impls", help="baselines, comma-separated (default torch,jax,loop,floor; cupy: torch,floor; "
+                   "jax: jax)")
+    p.add_argument("--backend", choices=("numpy", "cupy", "jax"), default="numpy")
     p.add_argument("--module", help="generated module to use instead of running codegen; may contain "
                    "{sizes}, {hidden} and {backend} placeholders")
     p.add_argument("--cli", help="command that runs symbackprop (default: auto)")

@@ -20,12 +20,27 @@ Start with::
     d.delta(2).delta, d.partial("w", 2, 1, 1).factored, d.proof.holds
 """
 
-from .api import Document, Module, ModuleCheckError, Report, ReportItem, check, codegen, latex, regenerate
+from .api import (
+    Document,
+    MarkdownDocument,
+    Module,
+    ModuleCheckError,
+    Report,
+    ReportItem,
+    WebPage,
+    check,
+    codegen,
+    html,
+    latex,
+    markdown,
+    regenerate,
+)
 from .driver import Derivation, derive
 from .errors import UserError
 from .registry import register_activation, register_cost
 from .spec import Spec
 
-__all__ = ["Derivation", "Document", "Module", "ModuleCheckError", "Report", "ReportItem", "Spec", "UserError",
-           "check", "codegen", "derive", "latex", "regenerate", "register_activation", "register_cost"]
+__all__ = ["Derivation", "Document", "MarkdownDocument", "Module", "ModuleCheckError", "Report", "ReportItem", "Spec",
+           "UserError", "WebPage", "check", "codegen", "derive", "html", "latex", "markdown", "regenerate",
+           "register_activation", "register_cost"]
 __version__ = "0.1.0"

@@ -3,6 +3,8 @@
 Provides (``derive`` itself lives in :mod:`~symbackprop.driver`):
 
 * :func:`latex` → :class:`Document` (``.tex``, ``.pdf_bytes()``, ``.save(path)``);
+* :func:`html` → :class:`WebPage` (``.html``, ``.save(path)``) and :func:`markdown` →
+  :class:`MarkdownDocument` (``.text``, ``.files``, ``.save(path)`` with its figures beside it);
 * :func:`codegen` → :class:`Module` (``.source``, ``.save(path)``, ``.load()``), or
   :class:`ModuleCheckError` when a check the module relies on fails;
 * :func:`check` → :class:`Report` (``.all_correct``, one :class:`ReportItem` per equation);
@@ -30,8 +32,8 @@ from .proof import Proof, Verdict
 from .rich_display import RichDisplay
 from .spec import Spec
 
-__all__ = ["Document", "Module", "ModuleCheckError", "Report", "ReportItem", "check", "codegen", "latex",
-           "regenerate"]
+__all__ = ["Document", "MarkdownDocument", "Module", "ModuleCheckError", "Report", "ReportItem", "WebPage", "check",
+           "codegen", "html", "latex", "markdown", "regenerate"]
 
 PathLike = str | os.PathLike[str]
 
@@ -90,8 +92,16 @@ class Document:
                 f"{self.tex.count(chr(10))} lines of LaTeX>")
 
 
-def latex(spec_or_derivation: Spec | ConvSpec | Derivation | ConvDerivation, notation: str | None = None,
-          pdf: bool = False, *,
+def _derived(spec_or_derivation: Spec | ConvSpec | Derivation | ConvDerivation | str, notation: str | None,
+             max_weights: int, proof_budget: float | None) -> tuple[Derivation | ConvDerivation, str]:
+    """The derivation a document is written from (derived here for a spec), and its notation."""
+    if isinstance(spec_or_derivation, Derivation | ConvDerivation):
+        return spec_or_derivation, notation or spec_or_derivation.notation
+    spec = _spec(spec_or_derivation)
+    return derive(spec, max_parameters=max_weights, proof_budget=proof_budget), notation or "nielsen"
+
+
+def latex(spec_or_derivation: Spec | Derivation, notation: str | None = None, pdf: bool = False, *,
           highlight: str | None = None, expand: bool = True, weights: str | None = None, max_weights: int = 60,
           proof_budget: float | None = DEFAULT_PROOF_BUDGET) -> Document:
     """The derivation document of a spec (derived here) or of a derivation already made.
@@ -102,16 +112,97 @@ def latex(spec_or_derivation: Spec | ConvSpec | Derivation | ConvDerivation, not
     """
     from .document import build_document
 
-    given = spec_or_derivation if isinstance(spec_or_derivation, Derivation | ConvDerivation) else None
-    spec = given.spec if given else _spec(spec_or_derivation)
-    chosen = notation or (given.notation if given else "nielsen")
-    derivation = given or derive(spec, max_parameters=max_weights, proof_budget=proof_budget)
-    text = build_document(spec, notation=chosen, highlight=highlight, expand=expand, weights=weights,
+    derivation, chosen = _derived(spec_or_derivation, notation, max_weights, proof_budget)
+    text = build_document(derivation.spec, notation=chosen, highlight=highlight, expand=expand, weights=weights,
                           max_parameters=max_weights, derivation=derivation)
-    document = Document(text, spec, chosen, as_pdf=pdf)
+    document = Document(text, derivation.spec, chosen, as_pdf=pdf)
     if pdf:
         document.pdf_bytes()
     return document
+
+
+# -- html and markdown ----------------------------------------------------------------------------------
+class WebPage:
+    """The derivation as one self-contained HTML page (MathML, inline SVG, no script)."""
+
+    def __init__(self, page: str, spec: Spec, notation: str) -> None:
+        self.html = page
+        self.spec = spec
+        self.notation = notation
+
+    def save(self, path: PathLike, *, force: bool = False) -> Path:
+        """Write the page atomically; a file symbackprop did not write needs ``force``."""
+        from .fileio import write_atomic
+
+        return write_atomic(path, self.html, force=force)
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return f"<WebPage: the derivation of {self.spec.shorthand()} in the {self.notation} notation>"
+
+
+class MarkdownDocument:
+    """The derivation as Markdown with ``$…$`` math, and the SVG figures it links beside it.
+
+    ``files`` maps each file name (``<stem>.md``, ``<stem>-network.svg``, …) to its text;
+    :meth:`save` writes them all into the folder of the ``.md`` path, figures first.
+    """
+
+    def __init__(self, files: dict[str, str], stem: str, spec: Spec, notation: str) -> None:
+        self.files = files
+        self.stem = stem
+        self.spec = spec
+        self.notation = notation
+
+    @property
+    def text(self) -> str:
+        return self.files[f"{self.stem}.md"]
+
+    def save(self, path: PathLike, *, force: bool = False) -> list[Path]:
+        """Write the Markdown at ``path`` (named ``<stem>.md``) and its figures beside it, atomically."""
+        from .fileio import write_atomic
+
+        target = Path(path)
+        if target.name not in (f"{self.stem}.md", self.stem):
+            raise UserError(f"{target}: this document links its figures as {self.stem}-*.svg; save it as "
+                            f"{self.stem}.md or make it with markdown(..., stem={target.name.removesuffix('.md')!r})",
+                            "markdown")
+        names = sorted(self.files, key=lambda name: name.endswith(".md"))  # figures first
+        return [write_atomic(target.parent / name, self.files[name], force=force) for name in names]
+
+    def _repr_markdown_(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return (f"<MarkdownDocument: the derivation of {self.spec.shorthand()} in the {self.notation} notation, "
+                f"{len(self.files) - 1} figures>")
+
+
+def html(spec_or_derivation: Spec | Derivation | str, notation: str | None = None, *, highlight: str | None = None,
+         expand: bool = True, weights: str | None = None, max_weights: int = 60,
+         proof_budget: float | None = DEFAULT_PROOF_BUDGET) -> WebPage:
+    """The derivation as one HTML page; the options are :func:`latex`'s."""
+    from .document import build_html
+
+    derivation, chosen = _derived(spec_or_derivation, notation, max_weights, proof_budget)
+    page = build_html(derivation.spec, notation=chosen, highlight=highlight, expand=expand, weights=weights,
+                      max_parameters=max_weights, derivation=derivation)
+    return WebPage(page, derivation.spec, chosen)
+
+
+def markdown(spec_or_derivation: Spec | Derivation | str, notation: str | None = None, *,
+             stem: str = "derivation", highlight: str | None = None, expand: bool = True,
+             weights: str | None = None, max_weights: int = 60,
+             proof_budget: float | None = DEFAULT_PROOF_BUDGET) -> MarkdownDocument:
+    """The derivation as Markdown named ``<stem>.md``, with its figures; the options are :func:`latex`'s."""
+    from .document import build_markdown
+
+    derivation, chosen = _derived(spec_or_derivation, notation, max_weights, proof_budget)
+    files = build_markdown(derivation.spec, stem=stem, notation=chosen, highlight=highlight, expand=expand,
+                           weights=weights, max_parameters=max_weights, derivation=derivation)
+    return MarkdownDocument(files, stem, derivation.spec, chosen)
 
 
 def _spec(value: Spec | ConvSpec | str) -> Spec | ConvSpec:
@@ -182,8 +273,7 @@ def codegen(spec: Spec | Derivation | str, backend: str = "numpy", dtype: str = 
     failure raises :class:`ModuleCheckError`.
     """
     from .driver import derive_layer_level
-    from .program import BACKENDS, DTYPES
-    from .training_module import generate_module
+    from .training_module import BACKENDS, DTYPES, generate_module
 
     if backend not in BACKENDS:
         raise UserError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}", "backend")

@@ -51,6 +51,9 @@ EXAMPLES: tuple[Example, ...] = (
     Example("mnist_relu_cupy", "784-256-10", {"activation": "relu", "output_activation": "softmax",
                                               "cost": "cross_entropy", "name": "mnist_gpu"},
             dtype="float32", backend="cupy", document=False),
+    Example("mnist_jax", "784-100-10", {"activation": "sigmoid", "output_activation": "softmax",
+                                        "cost": "cross_entropy", "name": "mnist_jax"},
+            dtype="float32", backend="jax", document=False),
 )
 
 

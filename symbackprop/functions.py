@@ -5,10 +5,20 @@ that derivations read the way people write them (σ(z), not 1/(1+e^{-z})) and so
 networks do not blow up into nested exponentials (sympy issue 8469).  Each function knows
 its derivative (``fdiff``), how to rewrite itself into elementary functions (for ``solve``
 and ``simplify``) and how to evaluate numerically at any precision (for the proof).
+
+:data:`FUNCTIONS` is the one table every printer and numeric back end reads: a
+:class:`FunctionRow` per function (its name in custom expressions, its NumPy/CuPy and JAX forms,
+its LaTeX name, a float64 implementation, the initialisation it calls for).  Adding a function
+is a class here and a row there.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
 import sympy as sp
 
 
@@ -123,22 +133,65 @@ class leaky_relu(_NumericByRewrite):  # noqa: N801
         return self.args[0].is_real
 
 
+@dataclass(frozen=True)
+class FunctionRow:
+    """Everything the printers and the numeric checks know about one function, in one place.
+
+    ``array`` is the NumPy/CuPy form over printed arguments ``{0}, {1}, ...`` with ``{xp}`` the
+    array module (the in-place printer adds ``out=``); ``helper`` names a function the generated
+    module defines for it; ``jax`` is the form inside a JAX module (``jnp`` is ``jax.numpy``);
+    ``latex`` is the LaTeX name of one of our functions (SymPy's printer knows its own);
+    ``numeric`` a float64 NumPy implementation for lambdify; ``rectifier`` picks He
+    initialisation.  ``kinks`` is where the function is not differentiable, for gradient checks
+    (None: not recorded).
+    """
+
+    function: type[sp.Function]
+    name: str | None  # as written in a custom expression; None: not offered there
+    array: str
+    jax: str
+    latex: str | None = None
+    helper: str | None = None
+    numeric: Callable[..., np.ndarray] | None = None
+    rectifier: bool = False
+    kinks: tuple[sp.Expr, ...] | None = None
+
+
+def _stable_sigmoid(x):
+    return np.exp(-np.logaddexp(0.0, -x))
+
+
+#: One row per function a spec may use (ours first, then SymPy's elementwise ones).
+FUNCTIONS: tuple[FunctionRow, ...] = (
+    FunctionRow(sigmoid, "sigmoid", "_sigmoid({0})", "jax.nn.sigmoid({0})", r"\sigma", "_sigmoid", _stable_sigmoid),
+    FunctionRow(softplus, "softplus", "{xp}.logaddexp(0.0, {0})", "jax.nn.softplus({0})", r"\operatorname{softplus}",
+                numeric=lambda x: np.logaddexp(0.0, x)),
+    FunctionRow(relu, "relu", "{xp}.maximum({0}, 0.0)", "jax.nn.relu({0})", r"\operatorname{relu}",
+                numeric=lambda x: np.maximum(x, 0.0), rectifier=True),
+    FunctionRow(leaky_relu, None, "_leaky_relu({0}, {1})", "jnp.where({0} > 0, {0}, {1} * ({0}))",
+                r"\operatorname{lrelu}", "_leaky_relu", lambda x, slope: np.where(x > 0, x, slope * x),
+                rectifier=True),
+    FunctionRow(sp.erf, "erf", "_erf({0})", "jax.lax.erf({0})", helper="_erf",
+                numeric=np.vectorize(math.erf, otypes=[float])),
+    FunctionRow(sp.exp, "exp", "{xp}.exp({0})", "jnp.exp({0})"),
+    FunctionRow(sp.log, "log", "{xp}.log({0})", "jnp.log({0})"),
+    FunctionRow(sp.tanh, "tanh", "{xp}.tanh({0})", "jnp.tanh({0})"),
+    FunctionRow(sp.sinh, "sinh", "{xp}.sinh({0})", "jnp.sinh({0})"),
+    FunctionRow(sp.cosh, "cosh", "{xp}.cosh({0})", "jnp.cosh({0})"),
+    FunctionRow(sp.sin, "sin", "{xp}.sin({0})", "jnp.sin({0})"),
+    FunctionRow(sp.cos, "cos", "{xp}.cos({0})", "jnp.cos({0})"),
+    FunctionRow(sp.atan, "atan", "{xp}.arctan({0})", "jnp.arctan({0})"),
+    FunctionRow(sp.Abs, "abs", "{xp}.absolute({0})", "jnp.absolute({0})"),
+    FunctionRow(sp.sign, None, "{xp}.sign({0})", "jnp.sign({0})"),
+)
+
+#: The rows by function class.
+ROWS: dict[type, FunctionRow] = {row.function: row for row in FUNCTIONS}
+
 #: Functions a user may call in a custom expression, by the name they write.
 WHITELIST: dict[str, type[sp.Function] | object] = {
-    "exp": sp.exp,
-    "log": sp.log,
+    **{row.name: row.function for row in FUNCTIONS if row.name is not None},
     "sqrt": sp.sqrt,
-    "tanh": sp.tanh,
-    "sinh": sp.sinh,
-    "cosh": sp.cosh,
-    "sin": sp.sin,
-    "cos": sp.cos,
-    "atan": sp.atan,
-    "erf": sp.erf,
-    "abs": sp.Abs,
-    "sigmoid": sigmoid,
-    "softplus": softplus,
-    "relu": relu,
     "max": sp.Max,
     "min": sp.Min,
 }

@@ -10,30 +10,21 @@ difference across relu's kink at 0 measures the mean of the two slopes, not the 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
 
 from .derivation import N_OUT, E, LayerDerivation
+from .functions import FUNCTIONS
 from .passes import LOGP, stable_cost
 from .registry import A, Y, Z
 from .spec import Spec
 
-
-def _sigmoid(x):
-    return np.exp(-np.logaddexp(0.0, -x))
-
-
-#: NumPy implementations of our SymPy functions, for lambdify.
+#: NumPy implementations of the functions NumPy lacks (from the function table), for lambdify.
 NUMPY_FUNCTIONS = {
-    "sigmoid": _sigmoid,
-    "softplus": lambda x: np.logaddexp(0.0, x),
-    "relu": lambda x: np.maximum(x, 0.0),
-    "leaky_relu": lambda x, slope: np.where(x > 0, x, slope * x),
+    **{row.function.__name__: row.numeric for row in FUNCTIONS if row.numeric is not None},
     "Heaviside": lambda x, h0=0.0: np.heaviside(x, h0),
-    "erf": np.vectorize(math.erf, otypes=[float]),
 }
 
 

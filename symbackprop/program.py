@@ -1,91 +1,51 @@
-"""The training program of a spec as a small IR: what the code templates are fed.
+"""The training program of a spec, built once from the layer-level derivation.
 
-:func:`build_program` turns the layer-level derivation into a :class:`Program` — the layers,
-the buffers every step needs (by batch size), and every formula already printed by the
-target's printer (:mod:`symbackprop.printing.numpy`): the activations, each δ^l lowered to
-allocation-free ufunc calls after CSE, the row sums, the cost, and the kinks of each σ and of
-the cost (their points for the docstring and ``KINKS``, their switches for ``gradient_check``).
-Passes applied here, one step each: N_OUT → the output width; stable logarithms for the loss
-(log-softmax from the logits, log σ(z) = −softplus(−z)).  The templates only lay this out.
+:func:`build_program` turns a :class:`~symbackprop.derivation.LayerDerivation` into a pure
+:class:`~symbackprop.ir.Program`: for every layer z = a W^T + b and a = σ(z) (softmax from the
+shifted logits), the cost with its logarithms in terms of the logits (log-softmax,
+log σ(z) = −softplus(−z)), and for every layer from the output down the row sums δ needs, δ
+itself (the derivation's simplified form: σ' in terms of a, δ^L = a − y where it cancels), the
+gradients scale · δ^T a and scale · Σ δ, and the back-propagated error δ W.  Nothing is printed
+here: the NumPy/CuPy path lowers it to in-place calls (:mod:`symbackprop.lowering`), the JAX
+path prints it as it is.
 """
 
 from __future__ import annotations
 
-import re
-import textwrap
-from dataclasses import dataclass, field, replace
-
 import sympy as sp
 
-from . import __version__
 from .derivation import N_OUT, E, LayerDerivation, LayerEquations
-from .functions import leaky_relu, relu
-from .kinks import Kinks
+from .functions import FUNCTIONS
+from .ir import (
+    Affine,
+    Apply,
+    Argument,
+    Array,
+    Comment,
+    Layer,
+    MatMul,
+    Mean,
+    Operand,
+    Parameter,
+    Program,
+    Reduce,
+    Return,
+    Statement,
+    Transposed,
+)
 from .passes import LOGP, stable_cost
-from .printing.numpy import PRINTERS, REDUCTIONS, NumPyCodePrinter, helper_source, lower
 from .printing.text import expression_text, kinks_text
 from .registry import A, Y, Z
 
-DTYPES = ("float32", "float64")
-BACKENDS = ("numpy", "cupy")
-CLASSIFICATION_COSTS = ("cross_entropy", "binary_cross_entropy")
+#: Symbols of the statements the builder writes itself (softmax, log-softmax).
+_MAX, _SUM, _LSE = (sp.Symbol(name, real=True) for name in ("zmax", "ssum", "lse"))
+X_DATA, Y_DATA, SCALE = Argument("X"), Argument("Y"), Argument("scale")
 
 
-@dataclass
-class LayerProgram:
-    """One weight layer: forward and backward lines for the template."""
-
-    number: int
-    n_in: int
-    n_out: int
-    activation: str
-    init: str  # "he" or "xavier"
-    softmax: bool
-    forward: list[str]
-    forward_formula: str
-    backward: list[str]  # lines computing d{l}
-    delta_formula: str
-    derivative_formula: str
-    kinks: str  # where σ is not differentiable, in words ("z = 0"); empty when nowhere
-
-
-@dataclass
-class Program:
-    """Everything a code template needs, already printed."""
-
-    version: str
-    name: str
-    named: bool  # whether the spec gave the network a name of its own
-    shorthand: str
-    spec_toml: list[str]
-    dtype: str
-    backend: str
-    xp: str
-    sizes: tuple[int, ...]
-    bias: bool
-    layers: list[LayerProgram]
-    buffers: list[tuple[str, str]]  # (name, shape) with the batch size as m
-    forward: list[str]
-    backward: list[str]
-    loss_lines: list[str]
-    loss_formula: str
-    output: str  # the variable holding a^L
-    classification: bool
-    activation_names: tuple[str, ...]
-    inits: tuple[str, ...]
-    parameter_keys: tuple[str, ...]
-    kink_points: tuple[tuple[float, ...], ...]  # per layer, the located kinks of σ (values of z)
-    cost_kinks: str  # where the per-unit cost is not differentiable, in words; empty when nowhere
-    kink_switches: list[str]  # lines returning every kink's switch (see _kink_switch_lines)
-    helpers: list[str] = field(default_factory=list)
-
-    def view(self) -> dict:
-        return {key: getattr(self, key) for key in self.__dataclass_fields__}
-
-
-def _init(activation_expr: sp.Expr | None) -> str:
-    """He for the ReLU family, Xavier (Glorot) otherwise."""
-    if activation_expr is not None and activation_expr.has(relu, leaky_relu):
+def initialisation(activation_expr: sp.Expr | None) -> str:
+    """He for activations built from a rectifier (relu, leaky_relu), Xavier (Glorot) otherwise."""
+    rectifiers = [row.function for row in FUNCTIONS if row.rectifier]
+    if activation_expr is not None and activation_expr.has(*rectifiers):
         return "he"
     return "xavier"
 
@@ -95,189 +55,146 @@ def _stable_cost(layers: LayerDerivation) -> sp.Expr:
     return stable_cost(layers.spec.cost.expr, output.expr if output.elementwise else None)
 
 
-def _backward_lines(eq: LayerEquations, names: dict[sp.Symbol, str], width: int, xp: str, backend: str,
-                    helpers: set[str], buffers: list[tuple[str, str]]) -> list[str]:
-    """δ^l into ``d{l}``: the row sums it needs, then δ itself, as ufunc calls."""
-    n, out_width = eq.layer, names.pop(N_OUT)
-    delta = eq.delta.xreplace({N_OUT: out_width})
-    rows = set()
-    lines: list[str] = []
-    for k, row in enumerate(r for r in eq.row_sums if r.symbol in delta.free_symbols):
-        name = f"s{n}_{k}"
-        names[row.symbol] = name
-        rows.add(row.symbol)
-        buffers.append((name, "(m, 1)"))
-        summand = lower(row.summand.xreplace({N_OUT: out_width}), f"u{n}_{k}", names, prefix=f"u{n}_{k}_",
-                        backend=backend)
-        if summand.result == f"u{n}_{k}":
-            buffers.append((f"u{n}_{k}", f"(m, {width})"))
-        buffers.extend((temp, "(m, 1)" if shape == "row" else f"(m, {width})") for temp, shape in summand.temporaries)
-        helpers |= summand.helpers
-        lines += summand.lines + [f"{REDUCTIONS[backend]['sum']}({summand.result}, axis=1, keepdims=True, out={name})"]
-    lowered = lower(delta, f"d{n}", names, rows=rows, prefix=f"t{n}_", backend=backend)
-    helpers |= lowered.helpers
-    buffers.extend((temp, "(m, 1)" if shape == "row" else f"(m, {width})") for temp, shape in lowered.temporaries)
-    if lowered.result != f"d{n}":
-        return lines + [f"d{n} = {lowered.result}"]
-    buffers.append((f"d{n}", f"(m, {width})"))
-    return lines + lowered.lines
+class _Builder:
+    """Statements and array declarations, in the order they are made."""
+
+    def __init__(self) -> None:
+        self.arrays: list[Array] = []
+
+    def array(self, name: str, *shape: int | str) -> Array:
+        array = Array(name, shape)
+        self.arrays.append(array)
+        return array
+
+    def apply(self, out: str, width: int, expr: sp.Expr, bindings: dict[sp.Symbol, Operand], scratch: str,
+              rows: frozenset[sp.Symbol] = frozenset(), comment: str = "") -> tuple[list[Statement], Operand]:
+        """``out = expr``, or no statement when ``expr`` is one bound symbol (its operand is the value)."""
+        if isinstance(expr, sp.Symbol) and expr in bindings:
+            return [], bindings[expr]
+        used = tuple((symbol, operand) for symbol, operand in bindings.items() if symbol in expr.free_symbols)
+        array = self.array(out, "m", 1 if expr.free_symbols <= rows else width)
+        return [Apply(array, expr, used, scratch, rows & expr.free_symbols, comment)], array
 
 
-def _softmax_lines(xp: str, backend: str, n: int) -> list[str]:
-    reduce = REDUCTIONS[backend]
-    return [f"{reduce['max']}(z{n}, axis=1, keepdims=True, out=zmax{n})",
-            f"{xp}.subtract(z{n}, zmax{n}, out=z{n})  # shifted logits: exp cannot overflow",
-            f"{xp}.exp(z{n}, out=a{n})",
-            f"{reduce['sum']}(a{n}, axis=1, keepdims=True, out=ssum{n})",
-            f"{xp}.divide(a{n}, ssum{n}, out=a{n})"]
-
-
-def build_program(layers: LayerDerivation, *, dtype: str = "float64", backend: str = "numpy") -> Program:
-    """The IR of the training module for ``layers`` (a layer-level derivation)."""
-    if dtype not in DTYPES:
-        raise ValueError(f"dtype must be one of {DTYPES}, not {dtype!r}")
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
+def _forward(builder: _Builder, layers: LayerDerivation) -> tuple[list[Statement], list[Operand], dict]:
+    """z and a of every layer; returns the statements, a^0..a^L and the arrays by name."""
     spec = layers.spec
-    printer = PRINTERS[backend]()
-    xp = printer.alias
-    helpers: set[str] = set()
-    buffers: list[tuple[str, str]] = []
-    programs, forward, outputs = [], [], ["X"]
+    statements: list[Statement] = []
+    outputs: list[Operand] = [X_DATA]
+    named: dict[str, Array] = {}
     for eq in layers.layers:
         n, width = eq.layer, spec.sizes[eq.layer]
-        buffers.append((f"z{n}", f"(m, {width})"))
+        z = named[f"z{n}"] = builder.array(f"z{n}", "m", width)
         if n < spec.depth:
-            buffers.append((f"e{n}", f"(m, {width})"))
-        forward.append(f"{xp}.matmul({outputs[-1]}, params[\"W{n}\"].T, out=z{n})")
-        if spec.bias:
-            forward.append(f"{xp}.add(z{n}, params[\"b{n}\"], out=z{n})")
+            named[f"e{n}"] = builder.array(f"e{n}", "m", width)
+        bias = Parameter(f"b{n}") if spec.bias else None
+        statements.append(Affine(z, outputs[-1], Parameter(f"W{n}"), bias))
         if eq.activation.elementwise:
-            lowered = lower(eq.activation.expr, f"a{n}", {Z: f"z{n}"}, prefix=f"f{n}_", backend=backend)
-            helpers |= lowered.helpers
-            buffers.extend((temp, f"(m, {width})") for temp, _ in lowered.temporaries)
-            if lowered.result == f"a{n}":
-                buffers.append((f"a{n}", f"(m, {width})"))
-            forward += lowered.lines
-            outputs.append(lowered.result)
-            forward_formula, derivative = expression_text(eq.activation.expr), expression_text(eq.derivative)
+            lines, output = builder.apply(f"a{n}", width, eq.activation.expr, {Z: z}, f"f{n}_")
+            statements += lines
         else:
-            buffers += [(f"a{n}", f"(m, {width})"), (f"zmax{n}", "(m, 1)"), (f"ssum{n}", "(m, 1)")]
-            forward += _softmax_lines(xp, backend, n)
-            outputs.append(f"a{n}")
-            forward_formula, derivative = "softmax(z)", "(softmax Jacobian)"
-        programs.append(LayerProgram(n, spec.sizes[n - 1], width, eq.activation.label(), _init(eq.activation.expr),
-                                     not eq.activation.elementwise, [], forward_formula, [],
-                                     expression_text(eq.delta.xreplace({N_OUT: spec.sizes[-1]})), derivative,
-                                     kinks_text(eq.kinks)))
-    backward: list[str] = []
+            lines, output = _softmax(builder, z, n, width, named)
+            statements += lines
+        outputs.append(output)
+    return statements, outputs, named
+
+
+def _softmax(builder: _Builder, z: Array, n: int, width: int, named: dict) -> tuple[list[Statement], Array]:
+    """a = exp(z − max z) / Σ exp(z − max z); z is left shifted (the loss reads it)."""
+    a = builder.array(f"a{n}", "m", width)
+    zmax = named[f"zmax{n}"] = builder.array(f"zmax{n}", "m", 1)
+    ssum = named[f"ssum{n}"] = builder.array(f"ssum{n}", "m", 1)
+    return [Reduce(zmax, "max", z, axis=1, keepdims=True),
+            Apply(z, Z - _MAX, ((Z, z), (_MAX, zmax)), f"z{n}_", frozenset({_MAX}),
+                  comment="shifted logits: exp cannot overflow"),
+            Apply(a, sp.exp(Z), ((Z, z),), f"a{n}_"),
+            Reduce(ssum, "sum", a, axis=1, keepdims=True),
+            Apply(a, A / _SUM, ((A, a), (_SUM, ssum)), f"a{n}_", frozenset({_SUM}))], a
+
+
+def _delta(builder: _Builder, eq: LayerEquations, bindings: dict[sp.Symbol, Operand],
+           width: int) -> tuple[list[Statement], Operand]:
+    """The row sums δ^l needs, then δ^l itself."""
+    n = eq.layer
+    delta = eq.delta.xreplace({N_OUT: width})
+    statements: list[Statement] = []
+    rows = set()
+    for k, row in enumerate(r for r in eq.row_sums if r.symbol in delta.free_symbols):
+        summand = row.summand.xreplace({N_OUT: width})
+        lines, value = builder.apply(f"u{n}_{k}", width, summand, bindings, f"u{n}_{k}_")
+        total = builder.array(f"s{n}_{k}", "m", 1)
+        statements += [*lines, Reduce(total, "sum", value, axis=1, keepdims=True)]
+        bindings[row.symbol] = total
+        rows.add(row.symbol)
+    lines, value = builder.apply(f"d{n}", width, delta, bindings, f"t{n}_", frozenset(rows))
+    return statements + lines, value
+
+
+def _backward(builder: _Builder, layers: LayerDerivation, outputs: list[Operand],
+              named: dict) -> tuple[list[Statement], Operand, list[tuple[str, Array]]]:
+    """δ, the gradients and the back-propagated error of every layer, from the output down."""
+    spec = layers.spec
+    statements: list[Statement] = []
+    gradients: list[tuple[str, Array]] = []
+    delta_output: Operand = outputs[-1]
     for eq in reversed(layers.layers):
-        n = eq.layer
-        names = {A: outputs[n], Y: "Y", Z: f"z{n}", E: f"e{n}", N_OUT: spec.sizes[-1]}
-        block = _comment(f"layer {n}: δ = {programs[n - 1].delta_formula}")
-        block += _backward_lines(eq, names, spec.sizes[n], xp, backend, helpers, buffers)
-        if n == spec.depth:  # every δ is linear in δ^L: scaling it scales every gradient
-            if block[-1].startswith(f"d{n} = "):  # δ^L is another buffer: scale a copy
-                alias = block.pop().partition(" = ")[2]
-                buffers.append((f"d{n}", f"(m, {spec.sizes[n]})"))
-                block.append(f"{xp}.multiply({alias}, scale, out=d{n})")
-            else:
-                block.append(f"{xp}.multiply(d{n}, scale, out=d{n})  # so gW, gb come out scaled")
-        block.append(f"{xp}.matmul(d{n}.T, {outputs[n - 1]}, out=gW{n})")
-        buffers.append((f"gW{n}", f"({spec.sizes[n]}, {spec.sizes[n - 1]})"))
+        n, width = eq.layer, spec.sizes[eq.layer]
+        bindings = {A: outputs[n], Y: Y_DATA, Z: named[f"z{n}"]}
+        if n < spec.depth:
+            bindings[E] = named[f"e{n}"]
+        statements += [Comment(f"layer {n}: δ = {expression_text(eq.delta.xreplace({N_OUT: spec.sizes[-1]}))}")]
+        lines, delta = _delta(builder, eq, bindings, width)
+        statements += lines
+        if n == spec.depth:
+            delta_output = delta
+        grad_w = builder.array(f"gW{n}", width, spec.sizes[n - 1])
+        statements.append(MatMul(grad_w, Transposed(delta), outputs[n - 1], scale=SCALE))
+        gradients.append((f"W{n}", grad_w))
         if spec.bias:
-            block.append(f"{REDUCTIONS[backend]['sum']}(d{n}, axis=0, out=gb{n})")
-            buffers.append((f"gb{n}", f"({spec.sizes[n]},)"))
+            grad_b = builder.array(f"gb{n}", width)
+            statements.append(Reduce(grad_b, "sum", delta, axis=0, scale=SCALE))
+            gradients.append((f"b{n}", grad_b))
         if n > 1:
-            block.append(f"{xp}.matmul(d{n}, params[\"W{n}\"], out=e{n - 1})")
-        programs[n - 1].backward = block
-        backward += block
+            statements.append(MatMul(named[f"e{n - 1}"], delta, Parameter(f"W{n}")))
+    order = {f"{kind}{n}": i for i, (kind, n) in enumerate((k, n) for n in range(1, spec.depth + 1) for k in "Wb")}
+    return statements, delta_output, sorted(gradients, key=lambda item: order[item[0]])
+
+
+def _loss(builder: _Builder, layers: LayerDerivation, output: Operand, named: dict) -> list[Statement]:
+    """Σ over units and samples of the (stable) per-unit cost, over m."""
     cost = _stable_cost(layers)
-    last, width = spec.depth, spec.sizes[-1]
-    names = {A: outputs[-1], Y: "Y", Z: f"z{last}", LOGP: f"logp{last}"}
-    loss_lines = _comment(f"per-unit cost {sp.sstr(cost)}, summed over units and samples, divided by m")
+    last, width = layers.spec.depth, layers.spec.sizes[-1]
+    z = named[f"z{last}"]
+    statements: list[Statement] = [Comment(f"per-unit cost {sp.sstr(cost)}, summed over units and samples, "
+                                           "divided by m")]
+    bindings: dict[sp.Symbol, Operand] = {A: output, Y: Y_DATA, Z: z}
     if LOGP in cost.free_symbols:  # log softmax = shifted logits − log Σ exp
-        buffers += [(f"lse{last}", "(m, 1)"), (f"logp{last}", f"(m, {width})")]
-        loss_lines += [f"{xp}.log(ssum{last}, out=lse{last})", f"{xp}.subtract(z{last}, lse{last}, out=logp{last})"]
-    lowered = lower(cost, f"c{last}", names, prefix=f"c{last}_", backend=backend)
-    helpers |= lowered.helpers
-    buffers.extend((temp, f"(m, {width})") for temp, _ in lowered.temporaries)
-    if lowered.result == f"c{last}":
-        buffers.append((f"c{last}", f"(m, {width})"))
-    loss_lines += lowered.lines
-    kink_switches = _kink_switch_lines(layers, outputs, printer)
-    helpers |= printer.helpers
-    buffers = _unique(buffers)
-    forward = _unpack(buffers, forward) + forward + [f"return {outputs[-1]}"]
-    backward = _unpack(buffers, backward) + backward
-    total = f"{REDUCTIONS[backend]['sum']}({lowered.result}, axis=None)"
-    loss_lines = _unpack(buffers, loss_lines) + loss_lines + [f"return {total} / m"]
-    kink_switches = _unpack(buffers, kink_switches) + kink_switches
-    spec_lines = [_docstring(f"    {line}") if line else "" for line in spec.to_toml().strip().splitlines()]
-    for layer in programs:
-        layer.activation, layer.forward_formula = _docstring(layer.activation), _docstring(layer.forward_formula)
-        layer.derivative_formula, layer.delta_formula = (_docstring(layer.derivative_formula),
-                                                         _docstring(layer.delta_formula))
-        layer.kinks = _docstring(layer.kinks)
-    return Program(__version__, spec.name, spec.has_name, spec.shorthand(), spec_lines, dtype, backend, xp,
-                   spec.sizes, spec.bias, programs, buffers, forward, backward, loss_lines,
-                   _docstring(expression_text(spec.cost.expr)), outputs[-1],
-                   classification=spec.cost.name in CLASSIFICATION_COSTS or not spec.output.elementwise,
-                   activation_names=tuple(activation.name for activation in spec.activations),
-                   inits=tuple(layer.init for layer in programs),
-                   parameter_keys=tuple(f"{kind}{n}" for n in range(1, spec.depth + 1)
-                                        for kind in ("W", "b") if kind == "W" or spec.bias),
-                   kink_points=tuple(tuple(float(point) for point in eq.kinks.points if point.is_number)
-                                     for eq in layers.layers),
-                   cost_kinks=_docstring(kinks_text(layers.cost_kinks)), kink_switches=kink_switches,
-                   helpers=[line for name in sorted(helpers) for line in helper_source(name, backend, xp) + ("", "")])
+        lse = builder.array(f"lse{last}", "m", 1)
+        logp = bindings[LOGP] = builder.array(f"logp{last}", "m", width)
+        statements += [Apply(lse, sp.log(_SUM), ((_SUM, named[f"ssum{last}"]),), f"lse{last}_",
+                             frozenset({_SUM})),
+                       Apply(logp, Z - _LSE, ((Z, z), (_LSE, lse)), f"logp{last}_", frozenset({_LSE}))]
+    lines, value = builder.apply(f"c{last}", width, cost, bindings, f"c{last}_")
+    return statements + lines + [Mean(value)]
 
 
-def _kink_switch_lines(layers: LayerDerivation, outputs: list[str], printer: NumPyCodePrinter) -> list[str]:
-    """``return [...]`` of every kink's switch, one array per kink (see :attr:`Kinks.switches`).
-
-    After the forward pass, a switch's sign says on which side of the kink each pre-activation
-    (or, for the cost's kinks, each output unit) is; 0 is on the kink.  Located kinks at c give
-    z − c; the others their own argument (sin(z) for abs(sin(z))).  Every array is a new one, so
-    a later forward pass cannot overwrite it.
-    """
-    names = {Y: sp.Symbol("Y", real=True)}
-    switches = [switch.xreplace({Z: sp.Symbol(f"z{eq.layer}", real=True)})
-                for eq in layers.layers for switch in _printable(eq.kinks)]
-    names[A] = sp.Symbol(outputs[-1], real=True)
-    switches += [switch.xreplace(names) for switch in _printable(layers.cost_kinks)]
-    if not switches:
-        return []
-    printed = [printer.doprint(switch) for switch in switches]
-    arrays = [f"{text}.copy()" if isinstance(switch, sp.Symbol) else text
-              for text, switch in zip(printed, switches, strict=True)]
-    return ["return [" + ", ".join(arrays) + "]"]
+def _layer(eq: LayerEquations, layers: LayerDerivation) -> Layer:
+    spec, n = layers.spec, eq.layer
+    if eq.activation.elementwise:
+        forward, derivative = expression_text(eq.activation.expr), expression_text(eq.derivative)
+    else:
+        forward, derivative = "softmax(z)", "(softmax Jacobian)"
+    return Layer(n, spec.sizes[n - 1], spec.sizes[n], eq.activation.label(), initialisation(eq.activation.expr),
+                 not eq.activation.elementwise, forward, derivative,
+                 expression_text(eq.delta.xreplace({N_OUT: spec.sizes[-1]})), kinks_text(eq.kinks))
 
 
-def _printable(kinks: Kinks) -> tuple[sp.Expr, ...]:
-    """The switches of ``kinks`` with irrational points as 17-digit floats (exact when read back)."""
-    points = tuple(point.evalf(17) if point.is_number and not point.is_Rational else point for point in kinks.points)
-    return replace(kinks, points=points).switches
-
-
-def _docstring(text: str) -> str:
-    """``text`` safe inside the module's (non-raw) triple-quoted docstring."""
-    return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-
-
-def _comment(text: str) -> list[str]:
-    """``text`` as comment lines that fit the generated code's line length."""
-    return [f"# {line}" for line in textwrap.wrap(text, 100, break_long_words=True, break_on_hyphens=False)]
-
-
-def _unpack(buffers: list[tuple[str, str]], lines: list[str]) -> list[str]:
-    """``name = buf["name"]`` for the buffers that ``lines`` mention, in allocation order."""
-    text = "\n".join(lines)
-    return [f'{name} = buf["{name}"]' for name, _ in buffers if re.search(rf"\b{name}\b", text)]
-
-
-def _unique(buffers: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    seen: dict[str, str] = {}
-    for name, shape in buffers:
-        seen.setdefault(name, shape)
-    return list(seen.items())
+def build_program(layers: LayerDerivation) -> Program:
+    """The pure training program for ``layers`` (a layer-level derivation)."""
+    builder = _Builder()
+    forward, outputs, named = _forward(builder, layers)
+    backward, delta_output, gradients = _backward(builder, layers, outputs, named)
+    loss = _loss(builder, layers, outputs[-1], named)
+    return Program(tuple(_layer(eq, layers) for eq in layers.layers), tuple(builder.arrays),
+                   tuple(forward) + (Return(outputs[-1]),), tuple(loss), tuple(backward), outputs[-1],
+                   delta_output, tuple(gradients))

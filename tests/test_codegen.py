@@ -18,10 +18,19 @@ from symbackprop import Spec
 from symbackprop.cli import main
 from symbackprop.derivation import E, derive_layers
 from symbackprop.functions import leaky_relu, relu, sigmoid, softplus
-from symbackprop.printing.numpy import CuPyCodePrinter, NumPyCodePrinter, PrintingError, helper_source, lower
+from symbackprop.ir import Apply, Array, Call, MatMul, Reduce
+from symbackprop.lowering import allocate, fold_scale, lower_in_place, lower_statement
+from symbackprop.printing.numpy import (
+    CuPyCodePrinter,
+    JaxCodePrinter,
+    NumPyCodePrinter,
+    PrintingError,
+    helper_source,
+)
+from symbackprop.printing.program import InPlacePrinter, PurePrinter
 from symbackprop.program import build_program
 from symbackprop.registry import A, Y, Z
-from symbackprop.training_module import check_module, generate_module
+from symbackprop.training_module import build_module, check_module, generate_module
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
@@ -53,44 +62,90 @@ def test_cupy_printer_differs_only_in_module():
     assert printer.helpers == {"_sigmoid"}
 
 
+def lower(expr, out, names, rows=frozenset(), prefix="t", printer=InPlacePrinter):
+    """``expr`` lowered into the array ``out`` (names: symbol → array name): printed lines, temporaries."""
+    bindings = tuple((symbol, Array(name, ("m", 3 if symbol not in rows else 1))) for symbol, name in names.items())
+    calls, temporaries = lower_statement(Apply(Array(out, ("m", 3)), expr, bindings, prefix, frozenset(rows)))
+    print_ = printer()
+    return [line for call in calls for line in print_.statement(call)], temporaries, print_.helpers
+
+
 def test_printer_is_strict():
     with pytest.raises(PrintingError, match="besselj"):
         NumPyCodePrinter().doprint(sp.besselj(0, Z))
+    with pytest.raises(PrintingError, match="besselj"):
+        JaxCodePrinter().doprint(sp.besselj(0, Z))
     with pytest.raises(PrintingError):
         lower(sp.besselj(0, Z), "out", {Z: "z"})
     with pytest.raises(PrintingError, match="unknown symbol"):
         lower(Z * sp.Symbol("q"), "out", {Z: "z"})
+    with pytest.raises(PrintingError, match="cannot print a Call"):
+        PurePrinter().statement(Call("multiply", (), Array("d", ("m", 1))))
 
 
 def test_lowering_is_three_address_code():
-    lowered = lower(E * A * (1 - A), "d1", {A: "a1", E: "e1"}, prefix="t1_")
-    assert lowered.lines == ["np.multiply(a1, e1, out=d1)", "np.subtract(1.0, a1, out=t1_0)",
-                             "np.multiply(d1, t1_0, out=d1)"]
-    assert lower(A - Y, "d", {A: "a", Y: "Y"}).lines == ["np.subtract(a, Y, out=d)"]
-    assert lower(E, "d", {E: "e"}).result == "e"
+    lines, _, _ = lower(E * A * (1 - A), "d1", {A: "a1", E: "e1"}, prefix="t1_")
+    assert lines == ["np.multiply(a1, e1, out=d1)", "np.subtract(1.0, a1, out=t1_0)",
+                     "np.multiply(d1, t1_0, out=d1)"]
+    assert lower(A - Y, "d", {A: "a", Y: "Y"})[0] == ["np.subtract(a, Y, out=d)"]
 
 
 def test_lowering_cse_and_row_sums():
     s = sp.Symbol("s")
-    lowered = lower(-A * s + A * (A - Y) + sp.exp(Z) * A * (A - Y), "d", {A: "a", Y: "y", Z: "z", s: "s"},
-                    rows={s})
-    assert sum("np.subtract(a, y" in line for line in lowered.lines) == 1  # computed once
+    lines, temporaries, _ = lower(-A * s + A * (A - Y) + sp.exp(Z) * A * (A - Y), "d",
+                                  {A: "a", Y: "y", Z: "z", s: "s"}, rows={s})
+    assert sum("np.subtract(a, y" in line for line in lines) == 1  # computed once
     f = sp.lambdify((A, Y, Z, s), -A * s + A * (A - Y) + sp.exp(Z) * A * (A - Y))
     rng = np.random.default_rng(0)
     a, y, z, srow = rng.random((4, 3)), rng.random((4, 3)), rng.random((4, 3)), rng.random((4, 1))
     env = {"np": np, "a": a, "y": y, "z": z, "s": srow, "d": np.empty((4, 3))}
-    env.update({name: np.empty((4, 1) if shape == "row" else (4, 3)) for name, shape in lowered.temporaries})
-    exec("\n".join(lowered.lines), env)
+    env.update({array.name: np.empty((4, array.width)) for array in temporaries})
+    exec("\n".join(lines), env)
     assert np.allclose(env["d"], f(a, y, z, srow))
 
 
+def test_program_is_pure_until_lowered():
+    """The pure program scales each gradient; fold_scale moves the scale onto δ^L; lowering writes in place."""
+    program = build_program(layers())
+    assert all(s.scale is not None for s in program.backward if isinstance(s, MatMul) and s.out.name[0] == "g")
+    assert not any(isinstance(s, Call) for s in program.statements())
+    folded = fold_scale(program)
+    assert not any(s.scale for s in folded.backward if isinstance(s, MatMul | Reduce))
+    lowered = lower_in_place(folded)
+    assert all(isinstance(s, Call) for s in lowered.statements() if hasattr(s, "out"))
+    assert [a.name for a in allocate(lowered)][:4] == ["z1", "e1", "a1", "z2"]
+    with pytest.raises(ValueError, match="fold_scale"):
+        lower_in_place(program)
+
+
 def test_program_uses_cancellation_and_derivative_in_a():
-    program = build_program(layers(), dtype="float32")
-    assert "np.subtract(a2, Y, out=d2)" in program.backward
-    assert not any("_sigmoid" in line for line in program.backward)  # σ' from a, not σ(z) again
-    assert not any(".copy()" in line or "np.transpose" in line for line in program.forward + program.backward)
-    assert program.parameter_keys == ("W1", "b1", "W2", "b2")
-    assert build_program(layers(bias=False)).parameter_keys == ("W1", "W2")
+    module = build_module(layers(), dtype="float32")
+    backward, forward = module.view["backward"], module.view["forward"]
+    assert "np.subtract(a2, Y, out=d2)" in backward
+    assert not any("_sigmoid" in line for line in backward)  # σ' from a, not σ(z) again
+    assert not any(".copy()" in line or "np.transpose" in line for line in forward + backward)
+    assert module.view["parameter_keys"] == ("W1", "b1", "W2", "b2")
+    assert build_module(layers(bias=False)).view["parameter_keys"] == ("W1", "W2")
+
+
+def test_output_delta_that_is_another_array_is_scaled_as_a_copy():
+    """δ^L = y for the cost a·y with an identity output: scaling it in place would scale the targets."""
+    spec = Spec.parse("2-3-2", activation="identity", cost="lin=a*y")
+    backward = build_module(derive_layers(spec)).view["backward"]
+    assert "np.multiply(Y, scale, out=d2)" in backward
+    assert not any("out=Y" in line for line in backward)
+
+
+def test_pure_printer_prints_expressions_whole():
+    program, printer = build_program(layers()), PurePrinter()
+    backward = printer.block(program, "backward")
+    assert "d2 = -Y + a2" in backward and "gW2 = (d2.T @ a1) * scale" in backward
+    assert "gb2 = jnp.sum(d2, axis=0) * scale" in backward and "e1 = d2 @ params[\"W2\"]" in backward
+    assert backward[-1] == 'return {"W1": gW1, "b1": gb1, "W2": gW2, "b2": gb2}'
+    forward = printer.block(program, "forward")
+    assert forward[0] == 'z1 = X @ params["W1"].T + params["b1"]' and "a1 = jax.nn.sigmoid(z1)" in forward
+    assert forward[-1] == 'return a2, {"a1": a1, "z2": z2, "a2": a2, "ssum2": ssum2}'
+    assert printer.block(program, "loss")[:2] == ['z2 = values["z2"]', 'ssum2 = values["ssum2"]']
 
 
 def test_header_spec_and_marker():
@@ -172,7 +227,7 @@ def test_generated_modules_pass_ruff(tmp_path):
              ("2-3-1", "leaky_relu", "sigmoid", "binary_cross_entropy"),
              ("3-4-2", "swish=z*sigmoid(z)", "softplus", "quadratic")]
     for i, case in enumerate(cases):
-        for backend in ("numpy", "cupy"):
+        for backend in ("numpy", "cupy", "jax"):
             (tmp_path / f"m{i}_{backend}.py").write_text(generate_module(layers(*case), backend=backend))
     command = ["ruff"] if shutil.which("ruff") else [sys.executable, "-m", "ruff"]
     done = subprocess.run([*command, "check", "--no-cache", "--config", str(ROOT / "pyproject.toml"), str(tmp_path)],
@@ -238,15 +293,15 @@ def test_cupy_on_a_gpu(tmp_path, hidden):
 def test_lowered_code_computes_the_expression(expr):
     rng = np.random.default_rng(1)
     values = {"a": rng.uniform(0.1, 0.9, (3, 4)), "y": rng.uniform(0.1, 0.9, (3, 4)), "z": rng.normal(size=(3, 4))}
-    lowered = lower(expr, "out", {A: "a", Y: "y", Z: "z"})
+    lines, temporaries, helpers = lower(expr, "out", {A: "a", Y: "y", Z: "z"})
     env = {"np": np, **values, "out": np.empty((3, 4))}
-    env.update({name: np.empty((3, 4)) for name, _ in lowered.temporaries})
-    helpers = "\n".join(line for name in lowered.helpers for line in helper_source(name, "numpy", "np"))
-    exec(helpers + "\n" + "\n".join(lowered.lines), env)
+    env.update({array.name: np.empty((3, 4)) for array in temporaries})
+    source = "\n".join(line for name in helpers for line in helper_source(name, "numpy", "np"))
+    exec(source + "\n" + "\n".join(lines), env)
     from symbackprop.numeric import NUMPY_FUNCTIONS
 
     expected = sp.lambdify((A, Y, Z), expr, modules=[NUMPY_FUNCTIONS, "numpy"])(values["a"], values["y"], values["z"])
-    assert np.allclose(env[lowered.result], expected, rtol=1e-12, atol=1e-12)
+    assert np.allclose(env["out"], expected, rtol=1e-12, atol=1e-12)
 
 
 def test_user_text_cannot_break_out_of_the_docstring():

@@ -168,6 +168,14 @@ def test_spec_shows_its_layers_and_forward_pass():
     assert r"swish = z\*sigmoid(z)" in shown["markdown"] and r"swish\_net" in shown["markdown"]
 
 
+def test_spec_html_draws_the_network_as_the_documents_do():
+    html = Spec.parse("3-4-2")._repr_html_()
+    assert html.count("<svg") == 1 and html.count("<circle") == 3 + 4 + 2
+    assert "<script" not in html and "http" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    wide = Spec.parse("784-100-10")._repr_html_()
+    assert wide.count("<svg") == 1 and wide.count("<circle") < 20  # wide layers drawn with an ellipsis
+
+
 # -- the checker's report -------------------------------------------------------------------------------
 def test_report_shows_one_row_per_equation_with_the_point_and_both_values():
     spec = Spec.parse("2-3-3", activation="tanh", output_activation="softmax", cost="cross_entropy")

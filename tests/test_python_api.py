@@ -11,7 +11,22 @@ import pytest
 from conftest import derived
 
 import symbackprop
-from symbackprop import Document, Module, ModuleCheckError, Report, Spec, UserError, check, codegen, derive, latex
+from symbackprop import (
+    Document,
+    MarkdownDocument,
+    Module,
+    ModuleCheckError,
+    Report,
+    Spec,
+    UserError,
+    WebPage,
+    check,
+    codegen,
+    derive,
+    html,
+    latex,
+    markdown,
+)
 from symbackprop.errors import EquationError, OutputError
 
 needs_tex = pytest.mark.skipif(shutil.which("pdflatex") is None or shutil.which("pdftoppm") is None,
@@ -23,7 +38,7 @@ QUADRATIC = Spec.parse("2-2-2", activation="sigmoid", cost="quadratic")
 
 
 def test_every_command_has_a_function_in_the_package():
-    for name in ("derive", "latex", "codegen", "check", "regenerate"):
+    for name in ("derive", "latex", "html", "markdown", "codegen", "check", "regenerate"):
         assert callable(getattr(symbackprop, name)) and name in symbackprop.__all__
     assert symbackprop.codegen is codegen  # not shadowed by a submodule of the same name
 
@@ -122,6 +137,20 @@ def test_latex_returns_a_document_of_the_spec_or_of_a_derivation(tmp_path):
     assert latex(d, notation="nielsen").notation == "nielsen"
     with pytest.raises(UserError, match="no parameter"):
         latex("2-2-1", highlight="w^9_{11}")
+
+
+def test_html_and_markdown_return_pages_of_the_spec_or_of_a_derivation(tmp_path):
+    d = derived("2-2-1").in_notation("ng")
+    page = html(d)
+    assert isinstance(page, WebPage) and page.notation == "ng" and "<math" in page.html and "<svg" in page.html
+    assert page._repr_html_() == page.html and page.save(tmp_path / "d.html").read_text() == page.html
+    document = markdown(d, stem="notes")
+    assert isinstance(document, MarkdownDocument) and "$$" in document.text and "notes-network.svg" in document.text
+    written = document.save(tmp_path / "notes.md")
+    assert {path.name for path in written} == set(document.files) and written[-1].name == "notes.md"
+    assert (tmp_path / "notes-network.svg").read_text() == document.files["notes-network.svg"]
+    with pytest.raises(UserError, match="save it as notes.md"):
+        document.save(tmp_path / "other.md")
 
 
 @needs_tex

@@ -14,7 +14,8 @@ backend="numpy")`` and returns a :class:`StepRunner`:
 ``params`` given to ``make`` (the same dict layout) sets the initial values, so that all
 implementations can start from the generated module's ``init_params(seed)``; without it the
 runner uses :func:`init_params`. Hidden activations are ``sigmoid`` or ``relu``; the output is
-softmax with cross-entropy. ``backend`` is ``numpy`` (CPU) or ``cupy`` (GPU).
+softmax with cross-entropy. ``backend`` is ``numpy`` (CPU), ``cupy`` (GPU) or ``jax`` (JAX's
+default device), the generated module's.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ HIDDEN = ("sigmoid", "relu")
 IMPLS = {
     "generated": None,
     "torch": "bench.baselines.torch_step",
+    "jax": "bench.baselines.jax_step",
     "loop": "bench.baselines.network_loop",
     "floor": "bench.baselines.matmul_floor",
 }
@@ -56,7 +58,7 @@ def to_numpy(array: Any) -> np.ndarray:
     """A float32 NumPy copy of a NumPy, CuPy or torch array."""
     if hasattr(array, "detach"):
         array = array.detach().cpu().numpy()
-    elif hasattr(array, "get") and not isinstance(array, np.ndarray):
+    elif hasattr(array, "get") and not isinstance(array, np.ndarray) and not hasattr(array, "block_until_ready"):
         array = array.get()
     return np.array(array, dtype=np.float32)
 
@@ -113,7 +115,7 @@ class GeneratedRunner:
         self.module = module
         self.state = module.init_params(seed)
         self.xp = _array_module(backend)
-        self._sync = _syncer(backend)
+        self._sync = _syncer(backend, lambda: self.state)
 
     def prepare(self, X: np.ndarray, Y: np.ndarray) -> tuple[Any, Any]:
         return self.xp.asarray(X), self.xp.asarray(Y)
@@ -136,15 +138,23 @@ def _array_module(backend: str) -> ModuleType:
         import cupy
 
         return cupy
+    if backend == "jax":
+        import jax.numpy
+
+        return jax.numpy
     raise ValueError(f"unknown backend {backend!r}")
 
 
-def _syncer(backend: str) -> Any:
-    """A function that waits for the backend's queued work."""
+def _syncer(backend: str, state: Any = None) -> Any:
+    """A function that waits for the backend's queued work (for JAX: until ``state()`` is computed)."""
     if backend == "cupy":
         import cupy
 
         return cupy.cuda.get_current_stream().synchronize
+    if backend == "jax" and state is not None:
+        import jax
+
+        return lambda: jax.block_until_ready(state())
     return lambda: None
 
 

@@ -2,7 +2,7 @@
 
 Each object's ``_repr_*_`` methods call the function here named after it and the format:
 
-* a :class:`~symbackprop.spec.Spec` -- its layers (:mod:`.network`);
+* a :class:`~symbackprop.spec.Spec` -- its layers, and in HTML the network drawn as SVG (:mod:`.network`);
 * a :class:`~symbackprop.driver.Derivation` -- BP1–BP4 for the network in layer-indexed symbols
   of its notation, with the proof's verdicts, and one
   :class:`~symbackprop.driver.PartialDerivative` -- the sum over its paths and its factored
@@ -31,7 +31,7 @@ from . import markup
 from .code import document_bundle, module_html
 from .convolution import conv_derivation_table, conv_spec_table
 from .equations import derivation_table, partial_latex, partial_table
-from .network import spec_table
+from .network import spec_svg, spec_table
 from .verdicts import proof_table, report_table
 
 __all__ = ["document_bundle", "html", "latex", "markdown", "module_html", "table"]
@@ -48,7 +48,8 @@ def table(shown) -> markup.Table:
 
 
 def html(shown) -> str:
-    return markup.html(table(shown))
+    """An HTML fragment; a spec's table is followed by the network drawn as SVG."""
+    return markup.html(table(shown), extra=spec_svg(shown) if isinstance(shown, Spec) else "")
 
 
 def latex(shown) -> str:

@@ -1,6 +1,7 @@
 """A spec as a table of its layers: width, activation, the forward pass, the parameters.
 
-Provides :func:`spec_table`.  The forward pass is written for neuron j of each layer, in
+Provides :func:`spec_table` and :func:`spec_svg` (the network drawn as the documents draw it).
+The forward pass is written for neuron j of each layer, in
 Nielsen's numbering (the input is layer 0), and the cost as the sum over the output units.
 """
 
@@ -61,3 +62,13 @@ def spec_table(spec: Spec) -> Table:
     notes = ((Text(f"Cost {spec.cost.label()}, per sample: "), Math(cost_formula(spec)),
               Text(f" (the sum over the {spec.sizes[-1]} output units); over a batch, the mean over its m samples.")),)
     return Table(title, ("layer", "width", "activation", "forward pass", "parameters"), tuple(rows), notes)
+
+
+def spec_svg(spec: Spec) -> str:
+    """The network as an inline SVG element: the derivation document's figure, nothing highlighted."""
+    from ..document.diagram import network_geometry
+    from ..document.web import svg_figure
+
+    figure = {"drawing": "network", "data": network_geometry(spec, NIELSEN),
+              "caption": f"The network {spec.shorthand()}"}
+    return svg_figure(figure, standalone=False)

@@ -1,10 +1,11 @@
 """The network diagram at the top of the derivation document, as geometry both printers read.
 
-Provides :func:`diagram`: nodes (centre and radius), edges (end points on the circles, the
-label's place and slope), vertical ellipses and layer captions, in cm with y up, and the
-bounding box.  ``derivation.tex.j2`` prints it as TikZ and ``network.svg.j2`` as SVG; neither
-computes a position.  Wide layers show their first neurons, the last one and any on the
-highlighted path, with a vertical ellipsis for the rest.
+Provides :func:`network_geometry` (of a spec, in a notation, with one parameter's paths
+highlighted or none) and :func:`diagram` (the document's figure): nodes (centre and radius),
+edges (end points on the circles, the label's place and slope), vertical ellipses and layer
+captions, in cm with y up, and the bounding box.  ``derivation.tex.j2`` prints it as TikZ and
+``network.svg.j2`` as SVG; neither computes a position.  Wide layers show their first neurons,
+the last one and any on the highlighted path, with a vertical ellipsis for the rest.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import math
 from typing import Any
 
 from ..model import Parameter
+from ..notation import Notation
+from ..spec import Spec
 from .context import Context
 from .formulas import tex_escape
 
@@ -38,9 +41,13 @@ def _drawn(width: int, extra: set[int]) -> list[int | None]:
     return slots
 
 
-def _hot_edges(c: Context) -> tuple[set[tuple[int, int, int]], set[tuple[int, int]], dict[int, set[int]]]:
+def _units(spec: Spec, layer: int) -> range:
+    return range(1, spec.sizes[layer] + 1)
+
+
+def _hot_edges(spec: Spec, chosen: Parameter | None) -> tuple[set[tuple[int, int, int]], set[tuple[int, int]],
+                                                             dict[int, set[int]]]:
     """Edges (layer, j, k) and nodes (layer, j) on the paths of the chosen parameter."""
-    chosen, model = c.chosen, c.d.model
     if chosen is None:
         return set(), set(), {}
     edges, nodes = set(), {(chosen.layer, chosen.j)}
@@ -49,9 +56,9 @@ def _hot_edges(c: Context) -> tuple[set[tuple[int, int, int]], set[tuple[int, in
         edges.add((chosen.layer, chosen.j, chosen.k))
         nodes.add((chosen.layer - 1, chosen.k))
         extra[chosen.layer - 1] = {chosen.k}
-    for layer in range(chosen.layer + 1, c.depth + 1):
-        sources = [chosen.j] if layer == chosen.layer + 1 else list(model.units(layer - 1))
-        for j in model.units(layer):
+    for layer in range(chosen.layer + 1, spec.depth + 1):
+        sources = [chosen.j] if layer == chosen.layer + 1 else list(_units(spec, layer - 1))
+        for j in _units(spec, layer):
             nodes.add((layer, j))
             edges.update((layer, j, k) for k in sources)
     return edges, nodes, extra
@@ -62,9 +69,8 @@ def _cm(value: float) -> str:
     return "0.00" if text == "-0.00" else text
 
 
-def _layers(c: Context, hot_nodes: set, extra: dict) -> tuple[list, list, list, dict]:
+def _layers(spec: Spec, n: Notation, hot_nodes: set, extra: dict) -> tuple[list, list, list, dict]:
     """Nodes, ellipses and captions, and each layer's drawn neurons with their centres."""
-    spec, n = c.d.spec, c.n
     dx = min(LAYER_GAP_MAX, CANVAS_WIDTH / max(spec.depth, 1))
     nodes, ellipses, captions, centres = [], [], [], {}
     for layer, width in enumerate(spec.sizes):
@@ -103,28 +109,31 @@ def _edge(source: tuple[float, float], target: tuple[float, float]) -> dict[str,
             "label_x": _cm(label[0]), "label_y": _cm(label[1]), "angle": f"{math.degrees(math.atan2(uy, ux)):.1f}"}
 
 
-def diagram(c: Context) -> dict[str, Any]:
+def network_geometry(spec: Spec, n: Notation, chosen: Parameter | None = None) -> dict[str, Any]:
     """Nodes, ellipses, edges and captions of the network figure, positions in cm (y up)."""
-    spec, n = c.d.spec, c.n
-    hot_edges, hot_nodes, extra = _hot_edges(c)
-    nodes, ellipses, captions, centres = _layers(c, hot_nodes, extra)
+    hot_edges, hot_nodes, extra = _hot_edges(spec, chosen)
+    nodes, ellipses, captions, centres = _layers(spec, n, hot_nodes, extra)
     edges = []
     for layer in range(1, spec.depth + 1):
         for j, target in centres[layer].items():
             for k, source in centres[layer - 1].items():
-                chosen = c.chosen == Parameter("w", layer, j, k)
-                label = n.weight(layer, j, k) if chosen or (j, k) == (1, 1) and c.chosen is None else ""
+                is_chosen = chosen == Parameter("w", layer, j, k)
+                label = n.weight(layer, j, k) if is_chosen or (j, k) == (1, 1) and chosen is None else ""
                 edges.append({"source": f"n{layer - 1}-{k}", "target": f"n{layer}-{j}", "label": label,
-                              "hot": (layer, j, k) in hot_edges, "chosen": chosen, **_edge(source, target)})
+                              "hot": (layer, j, k) in hot_edges, "chosen": is_chosen, **_edge(source, target)})
     edges.sort(key=lambda edge: (edge["hot"], edge["chosen"]))
-    what = ""
-    if c.chosen is not None:
-        symbol = c.symbol(c.chosen)
-        what = (f"The paths through which ${symbol}$ reaches the cost are highlighted"
-                + (" (see Section~\\ref{sec:paths})." if c.d.per_weight is not None else "."))
     xs = [float(node["x"]) for node in nodes]
     ys = [float(node["y"]) for node in nodes] + [float(captions[0]["y"]) - 3 * CAPTION_LINE]
     box = {"left": _cm(min(xs) - RADIUS - 0.6), "right": _cm(max(xs) + RADIUS + 0.6),
            "bottom": _cm(min(ys) - 0.2), "top": _cm(max(ys) + RADIUS + 0.3)}
-    return {"nodes": nodes, "ellipses": ellipses, "edges": edges, "captions": captions, "highlight": what,
+    return {"nodes": nodes, "ellipses": ellipses, "edges": edges, "captions": captions, "highlight": "",
             "radius": _cm(RADIUS), "box": box, "caption_line": _cm(CAPTION_LINE)}
+
+
+def diagram(c: Context) -> dict[str, Any]:
+    """The document's network figure: :func:`network_geometry` with the sentence on its highlight."""
+    drawing = network_geometry(c.d.spec, c.n, c.chosen)
+    if c.chosen is not None:
+        drawing["highlight"] = (f"The paths through which ${c.symbol(c.chosen)}$ reaches the cost are highlighted"
+                                + (" (see Section~\\ref{sec:paths})." if c.d.per_weight is not None else "."))
+    return drawing

@@ -22,7 +22,7 @@ from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
 from ..derivation import N_OUT, E
-from ..functions import relu, sigmoid, softplus
+from ..functions import FUNCTIONS, ROWS
 from ..notation import PROFILES, Notation, split_indices
 from ..registry import A, Y, Z
 
@@ -34,8 +34,6 @@ DELTA = r"\delta"
 _NETWORK_SYMBOL = re.compile(r"^(?P<letter>w|b|a|z|delta)\^\{(?P<layer>\d+)\}_\{(?P<indices>[\d,]+)\}$")
 _VECTOR_SYMBOL = re.compile(r"^(?P<letter>x|y)_\{(?P<index>\d+)\}$")
 
-#: Our functions: (LaTeX name, whether the name is an operator).
-_FUNCTION_NAMES = {sigmoid: r"\sigma", relu: r"\operatorname{relu}", softplus: r"\operatorname{softplus}"}
 
 
 class LatexPrintError(ValueError):
@@ -131,18 +129,12 @@ class BackpropLatexPrinter(LatexPrinter):
         head = f"{name}^{{{exp}}}" if exp is not None else name
         return rf"{head}\left({args}\right)"
 
-    def _print_sigmoid(self, expr: sp.Function, exp: str | None = None) -> str:
-        return self._apply(_FUNCTION_NAMES[sigmoid], self._print(expr.args[0]), exp)
-
-    def _print_relu(self, expr: sp.Function, exp: str | None = None) -> str:
-        return self._apply(_FUNCTION_NAMES[relu], self._print(expr.args[0]), exp)
-
-    def _print_softplus(self, expr: sp.Function, exp: str | None = None) -> str:
-        return self._apply(_FUNCTION_NAMES[softplus], self._print(expr.args[0]), exp)
-
-    def _print_leaky_relu(self, expr: sp.Function, exp: str | None = None) -> str:
-        x, slope = expr.args
-        return self._apply(rf"\operatorname{{lrelu}}_{{{self._print(slope)}}}", self._print(x), exp)
+    def _print_named(self, expr: sp.Function, exp: str | None = None) -> str:
+        """One of our functions by its row's LaTeX name; a second argument (a slope) as a subscript."""
+        name = ROWS[type(expr)].latex
+        if len(expr.args) > 1:
+            name += "_{" + ", ".join(self._print(arg) for arg in expr.args[1:]) + "}"
+        return self._apply(name, self._print(expr.args[0]), exp)
 
     def _print_Heaviside(self, expr: sp.Function, exp: str | None = None) -> str:
         """H(x) with H(0) = 0 (relu's derivative) as the indicator 1[x > 0]; otherwise H(x)."""
@@ -170,6 +162,11 @@ class BackpropLatexPrinter(LatexPrinter):
         if not isinstance(expr, sp.Add):
             return [self.doprint(expr)]
         return [soften_parentheses(self._print(term)) for term in self._as_ordered_terms(expr, order=None)]
+
+
+for _row in FUNCTIONS:  # SymPy dispatches on _print_<class name>: one method per row with a LaTeX name
+    if _row.latex is not None:
+        setattr(BackpropLatexPrinter, f"_print_{_row.function.__name__}", BackpropLatexPrinter._print_named)
 
 
 def printer(notation: str | Notation = "nielsen", layer: int | None = None, index: str = "j") -> BackpropLatexPrinter:
