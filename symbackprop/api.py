@@ -265,13 +265,15 @@ class Module:
                 f"{self.source.count(chr(10))} lines>")
 
 
-def codegen(spec: Spec | Derivation | str, backend: str = "numpy", dtype: str = "float64") -> Module:
+def codegen(spec: Spec | ConvSpec | Derivation | ConvDerivation | str, backend: str = "numpy",
+            dtype: str = "float64") -> Module:
     """The standalone training module of ``spec``, after the checks it relies on.
 
     Those are the σ' rewrites and the matrix forms against central differences at full width
     (a :class:`~symbackprop.driver.Derivation` passed in has them in its proof already); a
     failure raises :class:`ModuleCheckError`.
     """
+    from .conv.driver import derive_conv_layer_level
     from .driver import derive_layer_level
     from .training_module import BACKENDS, DTYPES, generate_module
 
@@ -279,7 +281,11 @@ def codegen(spec: Spec | Derivation | str, backend: str = "numpy", dtype: str = 
         raise UserError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}", "backend")
     if dtype not in DTYPES:
         raise UserError(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPES)}", "dtype")
-    derivation = spec if isinstance(spec, Derivation) else derive_layer_level(_spec(spec))
+    if isinstance(spec, Derivation | ConvDerivation):
+        derivation = spec
+    else:
+        network = _spec(spec)
+        derivation = derive_layer_level(network) if isinstance(network, Spec) else derive_conv_layer_level(network)
     failure = derivation.proof.first_failure()
     if failure is not None:
         raise ModuleCheckError(failure)

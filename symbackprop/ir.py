@@ -14,17 +14,22 @@ function argument), :class:`Transposed` and :class:`Literal`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import sympy as sp
 
 
 @dataclass(frozen=True)
 class Array:
-    """A value the program computes; ``shape`` holds ints and ``"m"``, the batch size."""
+    """A value the program computes; ``shape`` holds ints and ``"m"``, the batch size.
+
+    ``fill`` is how its buffer starts: "empty" (every entry written before it is read), "zeros"
+    (a zero-padded buffer whose border is never written) or "index" (integers, not DTYPE).
+    """
 
     name: str
     shape: tuple[int | str, ...]
+    fill: str = "empty"
 
     def shape_text(self) -> str:
         inner = ", ".join(map(str, self.shape))
@@ -152,7 +157,114 @@ class Call:
     comment: str = ""
 
 
-Statement = Affine | Apply | Reduce | MatMul | Comment | Return | Mean | Call
+# -- convolution and pooling: images are (m, rows, columns, channels) arrays inside the program ---------
+@dataclass(frozen=True)
+class Relayout:
+    """``out`` = ``source`` read as ``shape`` with its axes permuted by ``axes`` (a copy, or a view when
+    ``view``): an input image (m, C, H, W) to channels last, an image to or from the (channel, row,
+    column) order a dense layer reads."""
+
+    out: Array
+    source: Operand
+    shape: tuple[int | str, ...]
+    axes: tuple[int, ...]
+    view: bool = False
+
+
+@dataclass(frozen=True)
+class Windows:
+    """``out`` (m, H', W', C, kh, kw) = every (kh, kw) window of ``source`` (m, H, W, C) at the given
+    ``stride``, first copied into the zero-padded ``padded`` when there is padding; ``crop`` keeps only the
+    first windows along each axis (None: all)."""
+
+    out: Array
+    source: Operand
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    padded: Array | None = None
+    padding: tuple[int, int] = (0, 0)
+    crop: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class Contract:
+    """``out`` (.., C_out) = ``windows`` (.., C_in, kh, kw) contracted with ``kernel`` over (C_in, kh, kw):
+    one matmul, ``kernel`` a Parameter of shape (C_out, C_in, kh, kw) or an Array (C_in·kh·kw, C_out)."""
+
+    out: Array
+    windows: Array
+    kernel: Operand
+    bias: Parameter | None = None
+
+
+@dataclass(frozen=True)
+class Dilate:
+    """``out`` (zero) ← ``source`` (m, H', W', C) at rows front + dilation·i and columns likewise."""
+
+    out: Array
+    source: Operand
+    front: tuple[int, int]
+    dilation: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class FlipKernel:
+    """``out`` (C_out·kh·kw, C_in) = the kernel ``weight`` (C_out, C_in, kh, kw) with its offsets reversed
+    along the axes ``flip`` marks, in the (c, p, q) × d order a correlation of the error contracts."""
+
+    out: Array
+    weight: Parameter
+    flip: tuple[bool, bool]
+
+
+@dataclass(frozen=True)
+class KernelGradient:
+    """``out`` (C_out, C_in, kh, kw) = Σ over samples and positions of ``delta`` (.., C_out) times the
+    ``windows`` (.., C_in, kh, kw) the forward pass read, and ``bias_out`` = Σ of ``delta``; times
+    ``scale`` if set."""
+
+    out: Array
+    bias_out: Array | None
+    delta: Operand
+    windows: Array
+    scale: Argument | None = None
+
+
+@dataclass(frozen=True)
+class Pool:
+    """``out`` = the max or mean over the last axis of ``windows`` (m, H', W', C, kh·kw); for max pooling
+    ``argmax`` receives the first maximum's offset."""
+
+    out: Array
+    windows: Array
+    mode: str
+    argmax: Array | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    """``out`` (m, H', W', C, kh·kw) = the error ``delta`` of each window sent to its ``argmax`` (max) or
+    spread over it, times ``1/entries`` (average)."""
+
+    out: Array
+    delta: Operand
+    mode: str
+    argmax: Array | None = None
+
+
+@dataclass(frozen=True)
+class Gather:
+    """``out`` (m, H, W, C) = Σ over offsets (p, q) of ``routed`` (m, H', W', C, kh·kw) at the window
+    positions that read each input position: u = s·i + p along rows, v = s·j + q along columns."""
+
+    out: Array
+    routed: Array
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+
+
+ConvStatement = Relayout | Windows | Contract | Dilate | FlipKernel | KernelGradient | Pool | Route | Gather
+Statement = Affine | Apply | Reduce | MatMul | Comment | Return | Mean | Call | ConvStatement
 
 
 @dataclass(frozen=True)
@@ -217,8 +329,23 @@ def operands(statement: Statement) -> Iterator[Operand]:
         values = [statement.value]
     elif isinstance(statement, Mean):
         values = [statement.source]
+    elif isinstance(statement, ConvStatement):
+        values = [getattr(statement, field.name) for field in fields(statement)]
+        values = [value for value in values if isinstance(value, Array | Parameter | Argument | Transposed)]
     for value in values:
         while isinstance(value, Transposed):
             value = value.operand
         if value is not None:
             yield value
+
+
+def written(statement: Statement) -> tuple[Array, ...]:
+    """The buffers an in-place statement writes (a Call's ``out``; a convolution node's outputs and scratch)."""
+    if isinstance(statement, Call):
+        return (statement.out,)
+    if isinstance(statement, Relayout):
+        return () if statement.view else (statement.out,)
+    if isinstance(statement, ConvStatement):
+        names = ("out", "bias_out", "padded", "argmax")
+        return tuple(value for name in names if isinstance(value := getattr(statement, name, None), Array))
+    return ()

@@ -77,6 +77,10 @@ def build_module(derivation, *, dtype: str = "float64", backend: str = "numpy") 
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
     layers = _layers(derivation)
+    if not isinstance(layers, LayerDerivation):  # a network with convolution or pooling layers
+        from .conv.codegen import build_conv_module
+
+        return build_conv_module(layers, dtype=dtype, backend=backend)
     program = build_program(layers)
     printer = PRINTERS[backend]()
     expressions = EXPRESSION_PRINTERS[backend]()
@@ -121,7 +125,7 @@ def _view(layers: LayerDerivation, program: Program, dtype: str, backend: str, x
                     "derivative_formula": _docstring(layer.derivative_formula),
                     "delta_formula": _docstring(layer.delta_formula), "kinks": _docstring(layer.kinks)}
                    for layer in program.layers],
-        "buffers": [(array.name, array.shape_text()) for array in buffers],
+        "buffers": [(array.name, array.shape_text(), array.fill) for array in buffers],
         "values": [array.name for array in shared_values(program)],
         "forward": blocks["forward"], "backward": blocks["backward"], "loss_lines": blocks["loss"],
         "kink_switches": blocks["kink_switches"], "named": spec.has_name,
