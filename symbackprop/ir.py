@@ -24,7 +24,8 @@ class Array:
     """A value the program computes; ``shape`` holds ints and ``"m"``, the batch size.
 
     ``fill`` is how its buffer starts: "empty" (every entry written before it is read), "zeros"
-    (a zero-padded buffer whose border is never written) or "index" (integers, not DTYPE).
+    (a zero-padded buffer whose border is never written), "ones", "index" (integers, not DTYPE) or
+    "flags" (booleans).
     """
 
     name: str
@@ -157,12 +158,12 @@ class Call:
     comment: str = ""
 
 
-# -- convolution and pooling: images are (m, rows, columns, channels) arrays inside the program ---------
+# -- convolution and pooling: images are (channels, m, rows, columns) arrays inside the program ---------
 @dataclass(frozen=True)
 class Relayout:
     """``out`` = ``source`` read as ``shape`` with its axes permuted by ``axes`` (a copy, or a view when
     ``view``): an input image (m, C, H, W) to channels last, an image to or from the (channel, row,
-    column) order a dense layer reads."""
+    column) order a dense layer reads (the program keeps images as (C, m, H, W))."""
 
     out: Array
     source: Operand
@@ -173,9 +174,9 @@ class Relayout:
 
 @dataclass(frozen=True)
 class Windows:
-    """``out`` (m, H', W', C, kh, kw) = every (kh, kw) window of ``source`` (m, H, W, C) at the given
-    ``stride``, first copied into the zero-padded ``padded`` when there is padding; ``crop`` keeps only the
-    first windows along each axis (None: all)."""
+    """Every (kh, kw) window of ``source`` (C, m, H, W) at the given ``stride``, ``source`` first copied
+    into the zero-padded ``padded`` when there is padding: copied into ``out`` (C, kh, kw, m, H', W'), the
+    matrix a conv layer's matmul reads, or, when ``view``, ``out`` is the strided view (C, m, H', W', kh, kw)."""
 
     out: Array
     source: Operand
@@ -183,87 +184,87 @@ class Windows:
     stride: tuple[int, int]
     padded: Array | None = None
     padding: tuple[int, int] = (0, 0)
-    crop: tuple[int, int] | None = None
+    view: bool = False
 
 
 @dataclass(frozen=True)
 class Contract:
-    """``out`` (.., C_out) = ``windows`` (.., C_in, kh, kw) contracted with ``kernel`` over (C_in, kh, kw):
-    one matmul, ``kernel`` a Parameter of shape (C_out, C_in, kh, kw) or an Array (C_in·kh·kw, C_out)."""
+    """``out`` (C_out, m, H', W') = the weight ``kernel`` (C_out, C_in, kh, kw) contracted with ``windows``
+    (C_in, kh, kw, m, H', W') over (C_in, kh, kw), plus ``bias``: one matmul."""
 
     out: Array
     windows: Array
-    kernel: Operand
+    kernel: Parameter
     bias: Parameter | None = None
 
 
 @dataclass(frozen=True)
-class Dilate:
-    """``out`` (zero) ← ``source`` (m, H', W', C) at rows front + dilation·i and columns likewise."""
+class KernelProducts:
+    """``out`` (C_in, kh, kw, m, H', W') = Σ_c ``weight``[c, d, p, q] · ``delta``[c, ..]: the error of every
+    output position times every weight that connects it, one matmul."""
 
     out: Array
-    source: Operand
-    front: tuple[int, int]
-    dilation: tuple[int, int]
+    delta: Operand
+    weight: Parameter
+
+
+#: Where one kernel offset's terms land: (offset index, output rows, output columns, source rows, source
+#: columns), each a (start, stop, step) slice.
+Placement = tuple[tuple[int, ...], tuple[int, int, int], tuple[int, int, int], tuple[int, int, int],
+                  tuple[int, int, int]]
 
 
 @dataclass(frozen=True)
-class FlipKernel:
-    """``out`` (C_out·kh·kw, C_in) = the kernel ``weight`` (C_out, C_in, kh, kw) with its offsets reversed
-    along the axes ``flip`` marks, in the (c, p, q) × d order a correlation of the error contracts."""
+class Scatter:
+    """``out`` (C, m, H, W) = Σ over ``placements`` of the offset's slice of ``source`` (C, kh, kw, m, H', W'),
+    added at the output positions it reaches."""
 
     out: Array
-    weight: Parameter
-    flip: tuple[bool, bool]
+    source: Array
+    placements: tuple[Placement, ...]
 
 
 @dataclass(frozen=True)
 class KernelGradient:
-    """``out`` (C_out, C_in, kh, kw) = Σ over samples and positions of ``delta`` (.., C_out) times the
-    ``windows`` (.., C_in, kh, kw) the forward pass read, and ``bias_out`` = Σ of ``delta``; times
-    ``scale`` if set."""
+    """``out`` (C_out, C_in, kh, kw) = Σ over samples and positions of ``delta`` (C_out, ..) times the
+    ``windows`` (C_in, kh, kw, ..) the forward pass read, and ``bias_out`` = Σ of ``delta`` (a product with
+    the vector of ``ones``); times ``scale`` if set."""
 
     out: Array
     bias_out: Array | None
     delta: Operand
     windows: Array
+    ones: Array | None = None
     scale: Argument | None = None
 
 
 @dataclass(frozen=True)
 class Pool:
-    """``out`` = the max or mean over the last axis of ``windows`` (m, H', W', C, kh·kw); for max pooling
-    ``argmax`` receives the first maximum's offset."""
+    """``out`` = the max or mean of each window of the strided view ``windows`` (C, m, H', W', kh, kw),
+    entry by entry; for max pooling ``argmax`` receives the first maximum's offset (``greater`` is scratch)."""
 
     out: Array
     windows: Array
     mode: str
     argmax: Array | None = None
+    greater: Array | None = None
 
 
 @dataclass(frozen=True)
-class Route:
-    """``out`` (m, H', W', C, kh·kw) = the error ``delta`` of each window sent to its ``argmax`` (max) or
-    spread over it, times ``1/entries`` (average)."""
+class Unpool:
+    """``out`` (C, m, H, W) = the error ``delta`` of each window sent to its ``argmax`` (max) or spread over it
+    (average), offset by offset at ``placements``; ``tiled`` when the windows tile the input (no sums)."""
 
     out: Array
     delta: Operand
     mode: str
+    placements: tuple[Placement, ...]
+    tiled: bool
     argmax: Array | None = None
+    mask: Array | None = None
 
 
-@dataclass(frozen=True)
-class Gather:
-    """``out`` (m, H, W, C) = Σ over offsets (p, q) of ``routed`` (m, H', W', C, kh·kw) at the window
-    positions that read each input position: u = s·i + p along rows, v = s·j + q along columns."""
-
-    out: Array
-    routed: Array
-    kernel: tuple[int, int]
-    stride: tuple[int, int]
-
-
-ConvStatement = Relayout | Windows | Contract | Dilate | FlipKernel | KernelGradient | Pool | Route | Gather
+ConvStatement = Relayout | Windows | Contract | KernelProducts | Scatter | KernelGradient | Pool | Unpool
 Statement = Affine | Apply | Reduce | MatMul | Comment | Return | Mean | Call | ConvStatement
 
 
@@ -343,9 +344,9 @@ def written(statement: Statement) -> tuple[Array, ...]:
     """The buffers an in-place statement writes (a Call's ``out``; a convolution node's outputs and scratch)."""
     if isinstance(statement, Call):
         return (statement.out,)
-    if isinstance(statement, Relayout):
-        return () if statement.view else (statement.out,)
+    if isinstance(statement, Relayout | Windows) and statement.view:
+        return (statement.padded,) if getattr(statement, "padded", None) is not None else ()
     if isinstance(statement, ConvStatement):
-        names = ("out", "bias_out", "padded", "argmax")
+        names = ("out", "bias_out", "padded", "argmax", "greater", "mask", "ones")
         return tuple(value for name in names if isinstance(value := getattr(statement, name, None), Array))
     return ()

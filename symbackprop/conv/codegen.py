@@ -104,25 +104,40 @@ def _crossing_text(layers: ConvLayerDerivation, n: int) -> str:
         crossing.kind]
 
 
+def _image(layers: ConvLayerDerivation, n: int, buffers) -> str:
+    """The activations (C, m, H, W) of image layer n after a forward pass: a buffer, or the input X read as
+    them when it has one channel (the program then reads X itself)."""
+    name = f"a{n}" if n else "x0"
+    if any(buffer.name == name for buffer in buffers):
+        return name
+    _, height, width = layers.spec.shapes[n]
+    return f"X.reshape(1, -1, {height}, {width})"
+
+
 def _kink_switches(layers: ConvLayerDerivation, buffers, expressions) -> list[str]:
     """The buffers read, then ``return [...]`` of every kink's switch after a forward pass, one (m, -1)
     array each: the activations' kinks at every pre-activation, the cost's at the outputs, and for every
     max-pooling layer the differences of each window's entries (their sign is the window's order)."""
+    spec = layers.spec
     switches: list[str] = []
     read: set[str] = set()
     for equations in layers.layers:
         n, layer = equations.layer, equations.spec_layer
         if isinstance(layer, Pool2d):
             if layer.mode == "max":
-                windows = next(b for b in buffers if b.name == f"win{n}")
-                (_, rows, columns, channels, kh, kw) = windows.shape
-                switches.append(f"_pairs(win{n}.reshape(-1, {rows}, {columns}, {channels}, {kh * kw}))")
-                read.add(windows.name)
+                source = _image(layers, n - 1, buffers)
+                (channels, rows, columns), (kh, kw), (sh, sw) = spec.shapes[n], layer.kernel, layer.stride
+                view = (f"np.lib.stride_tricks.sliding_window_view({source}, {layer.kernel}, axis=(2, 3))"
+                        f"[:, :, ::{sh}, ::{sw}].transpose(1, 0, 2, 3, 4, 5)")
+                switches.append(f"_pairs({view}.reshape(-1, {channels}, {rows}, {columns}, {kh * kw}))")
+                read.add(source)
             continue
         for switch in _printable(equations.equations.kinks):
             named = switch.xreplace({Z: sp.Symbol(f"z{n}", real=True)})
-            copy = ".copy()" if isinstance(named, sp.Symbol) else ""  # a later forward pass overwrites z
-            switches.append(f"{expressions.doprint(named)}.reshape(X.shape[0], -1){copy}")
+            if isinstance(layer, Conv2d):  # (C, m, H, W) to one row per sample (a copy)
+                switches.append(f"({expressions.doprint(named)}).transpose(1, 0, 2, 3).reshape(X.shape[0], -1)")
+            else:  # a later forward pass overwrites z
+                switches.append(expressions.doprint(named) + (".copy()" if isinstance(named, sp.Symbol) else ""))
             read.add(f"z{n}")
     output = f"a{layers.spec.depth}"
     for switch in _printable(layers.elementwise.cost_kinks):

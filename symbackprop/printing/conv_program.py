@@ -1,26 +1,24 @@
 """Printers of the image nodes of the training program (:mod:`symbackprop.ir`), one per backend.
 
 * :class:`ConvInPlacePrinter` (NumPy) and :class:`ConvCuPyInPlacePrinter` — the in-place form:
-  windows as a strided view (``sliding_window_view``) copied into a preallocated buffer, one
-  ``matmul`` per contraction, every result written with ``out=``;
+  windows as a strided view (``sliding_window_view``), copied into a preallocated buffer where a
+  matmul reads them, one ``matmul`` per contraction, pooling and scatters offset by offset on
+  strided views, every result written with ``out=``.
 
 Each adds one ``_print_<Node>`` per image node to the dense printers of
-:mod:`symbackprop.printing.program`; shapes come from the arrays, "m" printed as -1.
+:mod:`symbackprop.printing.program`; images are (C, m, H, W), shapes come from the arrays.
 """
 
 from __future__ import annotations
 
 from ..ir import (
-    Array,
     Contract,
-    Dilate,
-    FlipKernel,
-    Gather,
     KernelGradient,
-    Parameter,
+    KernelProducts,
     Pool,
     Relayout,
-    Route,
+    Scatter,
+    Unpool,
     Windows,
 )
 from .program import CuPyInPlacePrinter, InPlacePrinter
@@ -30,28 +28,6 @@ def shape_text(shape: tuple[int | str, ...]) -> str:
     """A shape for ``reshape``: the batch size m as -1."""
     inner = ", ".join("-1" if size == "m" else str(size) for size in shape)
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
-
-
-def _slice(front: int, step: int, count: int) -> str:
-    """The slice of ``count`` positions from ``front`` every ``step``."""
-    end = front + step * (count - 1) + 1
-    return f"{front}:{end}" + (f":{step}" if step > 1 else "")
-
-
-def _flips(flip: tuple[bool, bool]) -> str:
-    return ", ".join(["::-1" if flip[0] else ":", "::-1" if flip[1] else ":"])
-
-
-def _matrix(printer, kernel) -> str:
-    """A contraction's kernel as a (K, C_out) matrix: a weight (C_out, C_in, kh, kw) reshaped and transposed."""
-    if isinstance(kernel, Parameter):
-        return f"{printer.operand(kernel)}.reshape({kernel_rows(kernel)}, -1).T"
-    return printer.operand(kernel)
-
-
-def kernel_rows(kernel: Parameter) -> str:
-    """The output channels of a conv weight, read from the array at run time (the printers know no shapes)."""
-    return f'params["{kernel.name}"].shape[0]'
 
 
 class ConvInPlace:
@@ -70,81 +46,100 @@ class ConvInPlace:
     def _print_Windows(self, node: Windows) -> list[str]:
         lines, source = [], self.operand(node.source)
         if node.padded is not None:
-            (ph, pw), (_, rows, columns, _) = node.padding, node.padded.shape
-            lines.append(f"{self.xp}.copyto({node.padded.name}[:, {ph}:{rows - ph}, {pw}:{columns - pw}], {source})")
+            (ph, pw), (_, _, rows, columns) = node.padding, node.padded.shape
+            lines.append(f"{self.xp}.copyto({node.padded.name}[:, :, {ph}:{rows - ph}, {pw}:{columns - pw}], "
+                         f"{source})")
             source = node.padded.name
         (sh, sw) = node.stride
-        view = f"{self.windows_function}({source}, {node.kernel}, axis=(1, 2))"
-        picks = [f"::{sh}" if sh > 1 else ":", f"::{sw}" if sw > 1 else ":"]
-        if node.crop is not None:
-            picks = [f":{node.crop[0]}", f":{node.crop[1]}"]
-        if picks != [":", ":"]:
-            view += f"[:, {picks[0]}, {picks[1]}]"
-        return lines + [f"{self.xp}.copyto({node.out.name}, {view})"]
+        view = f"{self.windows_function}({source}, {node.kernel}, axis=(2, 3))"
+        if (sh, sw) != (1, 1):
+            view += f"[:, :, {f'::{sh}' if sh > 1 else ':'}, {f'::{sw}' if sw > 1 else ':'}]"
+        if node.view:
+            return lines + [f"{node.out.name} = {view}"]
+        return lines + [f"{self.xp}.copyto({node.out.name}, {view}.transpose(0, 4, 5, 1, 2, 3))"]
 
     def _print_Contract(self, node: Contract) -> list[str]:
-        out, width = node.out.name, node.out.shape[-1]
-        rows = node.windows.shape[-3] * node.windows.shape[-2] * node.windows.shape[-1]
-        lines = [f"{self.xp}.matmul({node.windows.name}.reshape(-1, {rows}), {_matrix(self, node.kernel)}, "
-                 f"out={out}.reshape(-1, {width}))"]
+        out, channels = node.out.name, node.out.shape[0]
+        rows = node.windows.shape[0] * node.windows.shape[1] * node.windows.shape[2]
+        weight = self.operand(node.kernel)
+        lines = [f"{self.xp}.matmul({weight}.reshape({channels}, {rows}), {node.windows.name}.reshape({rows}, -1), "
+                 f"out={out}.reshape({channels}, -1))"]
         if node.bias is not None:
-            lines.append(f"{self.xp}.add({out}, {self.operand(node.bias)}, out={out})")
+            lines.append(f"{self.xp}.add({out}, {self.operand(node.bias)}.reshape(-1, 1, 1, 1), out={out})")
         return lines
 
-    def _print_Dilate(self, node: Dilate) -> list[str]:
-        (_, rows, columns, _) = node.source.shape
-        picks = f"{_slice(node.front[0], node.dilation[0], rows)}, {_slice(node.front[1], node.dilation[1], columns)}"
-        return [f"{self.xp}.copyto({node.out.name}[:, {picks}], {self.operand(node.source)})"]
-
-    def _print_FlipKernel(self, node: FlipKernel) -> list[str]:
+    def _print_KernelProducts(self, node: KernelProducts) -> list[str]:
+        channels = node.delta.shape[0]
+        rows = node.out.shape[0] * node.out.shape[1] * node.out.shape[2]
         weight = self.operand(node.weight)
-        target = f"{node.out.name}.reshape({weight}.shape[0], {weight}.shape[2], {weight}.shape[3], -1)"
-        return [f"{self.xp}.copyto({target}, {weight}[:, :, {_flips(node.flip)}].transpose(0, 2, 3, 1))"]
+        return [f"{self.xp}.matmul({weight}.reshape({channels}, {rows}).T, "
+                f"{self.operand(node.delta)}.reshape({channels}, -1), out={node.out.name}.reshape({rows}, -1))"]
+
+    def _print_Scatter(self, node: Scatter) -> list[str]:
+        out, source = node.out.name, node.source.name
+        lines = [f"{self.xp}.copyto({out}, 0.0)"]
+        for (p, q), out_rows, out_columns, in_rows, in_columns in node.placements:
+            part = f"{out}[:, :, {_slice_text(out_rows)}, {_slice_text(out_columns)}]"
+            terms = f"{source}[:, {p}, {q}, :, {_slice_text(in_rows)}, {_slice_text(in_columns)}]"
+            lines.append(f"{self.xp}.add({part}, {terms}, out={part})")
+        return lines
 
     def _print_KernelGradient(self, node: KernelGradient) -> list[str]:
         channels = node.out.shape[0]
         rows = node.out.shape[1] * node.out.shape[2] * node.out.shape[3]
-        delta = f"{self.operand(node.delta)}.reshape(-1, {channels})"
-        lines = [f"{self.xp}.matmul({delta}.T, {node.windows.name}.reshape(-1, {rows}), "
+        delta = f"{self.operand(node.delta)}.reshape({channels}, -1)"
+        lines = [f"{self.xp}.matmul({delta}, {node.windows.name}.reshape({rows}, -1).T, "
                  f"out={node.out.name}.reshape({channels}, {rows}))"]
-        if node.bias_out is not None:
-            lines.append(f"{self.reductions['sum']}({delta}, axis=0, out={node.bias_out.name})")
+        if node.bias_out is not None:  # the sum over samples and positions, as a product with ones (BLAS)
+            lines.append(f"{self.xp}.matmul({delta}, {node.ones.name}, out={node.bias_out.name})")
         return lines
-
-    def _entries(self, windows: Array) -> str:
-        """The windows as (m, H', W', C, kh·kw)."""
-        (_, rows, columns, channels, kh, kw) = windows.shape
-        return f"{windows.name}.reshape(-1, {rows}, {columns}, {channels}, {kh * kw})"
 
     def _print_Pool(self, node: Pool) -> list[str]:
-        entries, out = self._entries(node.windows), node.out.name
-        if node.mode == "max":
-            return [f"{self.reductions['max']}({entries}, axis=4, out={out})",
-                    f"{self.xp}.argmax({entries}, axis=4, out={node.argmax.name})  # the first maximum"]
-        count = node.windows.shape[-1] * node.windows.shape[-2]
-        return [f"{self.reductions['sum']}({entries}, axis=4, out={out})",
-                f"{self.xp}.multiply({out}, {1 / count!r}, out={out})"]
-
-    def _print_Route(self, node: Route) -> list[str]:
-        out, delta, count = node.out.name, self.operand(node.delta), node.out.shape[-1]
-        if node.mode == "max":
-            return [f"{self.xp}.equal({self.xp}.arange({count}), {node.argmax.name}[..., None], out={out})",
-                    f"{self.xp}.multiply({out}, {delta}[..., None], out={out})"]
-        return [f"{self.xp}.copyto({out}, {delta}[..., None])", f"{self.xp}.multiply({out}, {1 / count!r}, out={out})"]
-
-    def _print_Gather(self, node: Gather) -> list[str]:
-        (_, rows, columns, channels, _), (kh, kw), (sh, sw) = node.routed.shape, node.kernel, node.stride
-        out, routed = node.out.name, node.routed.name
-        (_, height, width, _) = node.out.shape
-        if (sh, sw) == (kh, kw) and (height, width) == (rows * kh, columns * kw):  # windows tile the input
-            return [f"{self.xp}.copyto({out}.reshape(-1, {rows}, {kh}, {columns}, {kw}, {channels}), "
-                    f"{routed}.reshape(-1, {rows}, {columns}, {channels}, {kh}, {kw}).transpose(0, 1, 4, 2, 5, 3))"]
-        lines = [f"{self.xp}.copyto({out}, 0.0)"]
-        for p in range(kh):
-            for q in range(kw):
-                part = f"{out}[:, {_slice(p, sh, rows)}, {_slice(q, sw, columns)}]"
-                lines.append(f"{self.xp}.add({part}, {routed}[..., {p * kw + q}], out={part})")
+        (kh, kw), out = node.windows.shape[-2:], node.out.name
+        entries = [f"{node.windows.name}[..., {p}, {q}]" for p in range(kh) for q in range(kw)]
+        if node.mode == "avg":
+            lines = [f"{self.xp}.add({entries[0]}, {entries[1]}, out={out})"] if len(entries) > 1 else [
+                f"{self.xp}.copyto({out}, {entries[0]})"]
+            lines += [f"{self.xp}.add({out}, {entry}, out={out})" for entry in entries[2:]]
+            return lines + [f"{self.xp}.multiply({out}, {1 / len(entries)!r}, out={out})"]
+        index, greater = node.argmax.name, node.greater.name
+        lines = [f"{self.xp}.copyto({out}, {entries[0]})", f"{self.xp}.copyto({index}, 0)"]
+        for t, entry in enumerate(entries[1:], start=1):  # strictly greater: the first maximum keeps its place
+            lines += [f"{self.xp}.greater({entry}, {out}, out={greater})",
+                      f"{self.xp}.copyto({index}, {t}, where={greater})",
+                      f"{self.xp}.maximum({out}, {entry}, out={out})"]
         return lines
+
+    def _print_Unpool(self, node: Unpool) -> list[str]:
+        out, delta = node.out.name, self.operand(node.delta)
+        lines = [] if node.tiled else [f"{self.xp}.copyto({out}, 0.0)"]
+        kw = max(q for (_, q), *_ in node.placements) + 1
+        count = len(node.placements) if node.tiled else None
+        for (p, q), out_rows, out_columns, in_rows, in_columns in node.placements:
+            part = f"{out}[:, :, {_slice_text(out_rows)}, {_slice_text(out_columns)}]"
+            source = f"[:, :, {_slice_text(in_rows)}, {_slice_text(in_columns)}]"
+            if node.mode == "max":
+                lines.append(f"{self.xp}.equal({node.argmax.name}, {p * kw + q}, out={node.mask.name})")
+                value = (f"{node.mask.name}{source}", f"{delta}{source}")
+            else:
+                value = (f"{delta}{source}", repr(1 / (count or _window(node))))
+            if node.tiled:
+                lines.append(f"{self.xp}.multiply({value[0]}, {value[1]}, out={part})")
+            else:
+                lines.append(f"{self.xp}.add({part}, {value[0]} * {value[1]}, out={part})")
+        return lines
+
+
+def _window(node: Unpool) -> int:
+    """The number of entries of a window (for the mean), from the offsets its placements use."""
+    rows = max(p for (p, _), *_ in node.placements) + 1
+    columns = max(q for (_, q), *_ in node.placements) + 1
+    return rows * columns
+
+
+def _slice_text(bounds: tuple[int, int, int]) -> str:
+    start, stop, step = bounds
+    return f"{start}:{stop}" + (f":{step}" if step > 1 else "")
 
 
 class ConvInPlacePrinter(ConvInPlace, InPlacePrinter):
