@@ -25,6 +25,7 @@ from typing import Any
 import sympy as sp
 
 from . import __version__
+from .conv.derivation import ConvLayerDerivation
 from .derivation import LayerDerivation
 from .errors import UserError
 from .ir import Array, Program
@@ -65,9 +66,9 @@ class Module:
     source: str
 
 
-def _layers(derivation) -> LayerDerivation:
+def _layers(derivation) -> LayerDerivation | ConvLayerDerivation:
     """The layer-level derivation of a :class:`~symbackprop.driver.Derivation` (or one given as is)."""
-    return derivation if isinstance(derivation, LayerDerivation) else derivation.layers
+    return derivation if isinstance(derivation, LayerDerivation | ConvLayerDerivation) else derivation.layers
 
 
 def build_module(derivation, *, dtype: str = "float64", backend: str = "numpy") -> Module:
@@ -77,7 +78,7 @@ def build_module(derivation, *, dtype: str = "float64", backend: str = "numpy") 
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
     layers = _layers(derivation)
-    if not isinstance(layers, LayerDerivation):  # a network with convolution or pooling layers
+    if isinstance(layers, ConvLayerDerivation):  # a network with convolution or pooling layers
         from .conv.codegen import build_conv_module
 
         return build_conv_module(layers, dtype=dtype, backend=backend)

@@ -202,7 +202,7 @@ def _torch_gradients(spec, params, X, Y):
         else:
             a = F.linear(a.reshape(a.shape[0], -1), tensors[f"W{number}"], tensors.get(f"b{number}"))
         name = layer.activation.name
-        a = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid,
+        a = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "identity": lambda t: t,
              "softmax": lambda t: torch.softmax(t, dim=1)}[name](a)
     target = torch.tensor(Y, dtype=torch.float64)
     if spec.cost.name == "cross_entropy":

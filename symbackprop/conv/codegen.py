@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..ir import Program
+from ..ir import Program, Windows
 from ..lowering import allocate, fold_scale, lower_in_place
 from ..printing.conv_program import CONV_PRINTERS
 from ..printing.numpy import PRINTERS as EXPRESSION_PRINTERS
@@ -41,7 +41,7 @@ def build_conv_module(layers: ConvLayerDerivation, *, dtype: str = "float64", ba
     lowered = lower_in_place(fold_scale(program))
     buffers = allocate(lowered)
     blocks = {name: printer.block(lowered, name, buffers) for name in ("forward", "loss", "backward")}
-    blocks["kink_switches"] = _kink_switches(layers, buffers, expressions)
+    blocks["kink_switches"] = _kink_switches(layers, program, buffers, expressions)
     view = _view(layers.elementwise, program, dtype, backend, printer.xp, blocks, buffers,
                  sorted(printer.helpers | expressions.helpers))
     view.update(_conv_view(layers, program))
@@ -87,49 +87,47 @@ def _describe(layers: ConvLayerDerivation, layer) -> dict:
     if layer.kinks:
         lines.append(f"kinks (σ not differentiable): {_docstring(layer.kinks)}")
     if n > 1:
-        lines.append(f"e of layer {n - 1}: {_crossing_text(layers, n)}")
+        lines += [f"e of layer {n - 1}: {text}" if index == 0 else f"    {text}"
+                  for index, text in enumerate(_crossing_text(layers, n))]
     return {"number": n, "text": text, "lines": lines}
 
 
-def _crossing_text(layers: ConvLayerDerivation, n: int) -> str:
+def _crossing_text(layers: ConvLayerDerivation, n: int) -> list[str]:
+    """How the error crosses layer n back, in the module's docstring (one or two lines)."""
     crossing = layers.layer(n).crossing
     if crossing.kind == "conv":
         layer = layers.spec.layer(n)
         forms = [crossing.index_map.correlation(axis) for axis in axes(layer, layers.spec.shapes[n])]
-        return (f"the full correlation of δ, dilated by {forms[0].dilation}×{forms[1].dilation} and padded by "
-                f"{forms[0].front}×{forms[1].front}, with the kernel flipped "
-                f"(window i = {expression_text(crossing.index_map.backward)})")
-    return {"dense": "(W^T δ)", "flatten": "(W^T δ) unflattened to the image",
-            "maxpool": "δ routed to each window's first maximum", "avgpool": "δ spread evenly over each window"}[
-        crossing.kind]
+        return [f"the full correlation of δ, dilated by {forms[0].dilation}×{forms[1].dilation} and padded by "
+                f"{forms[0].front}×{forms[1].front}, with the kernel flipped",
+                f"(the window that reads u at offset p: i = {expression_text(crossing.index_map.backward)})"]
+    return [{"dense": "(W^T δ)", "flatten": "(W^T δ) unflattened to the image",
+             "maxpool": "δ routed to each window's first maximum", "avgpool": "δ spread evenly over each window"}[
+        crossing.kind]]
 
 
-def _image(layers: ConvLayerDerivation, n: int, buffers) -> str:
-    """The activations (C, m, H, W) of image layer n after a forward pass: a buffer, or the input X read as
-    them when it has one channel (the program then reads X itself)."""
-    name = f"a{n}" if n else "x0"
-    if any(buffer.name == name for buffer in buffers):
-        return name
-    _, height, width = layers.spec.shapes[n]
+def _image(program: Program, n: int, buffers) -> str:
+    """What pooling layer n reads after a forward pass, (C, m, H, W): a buffer, or the input X read as
+    that when it has one channel (the program then reads X itself, through a view)."""
+    windows = next(s for s in program.forward if isinstance(s, Windows) and s.out.name == f"win{n}")
+    if windows.source in buffers:
+        return windows.source.name
+    _, _, height, width = windows.source.shape
     return f"X.reshape(1, -1, {height}, {width})"
 
 
-def _kink_switches(layers: ConvLayerDerivation, buffers, expressions) -> list[str]:
+def _kink_switches(layers: ConvLayerDerivation, program: Program, buffers, expressions) -> list[str]:
     """The buffers read, then ``return [...]`` of every kink's switch after a forward pass, one (m, -1)
     array each: the activations' kinks at every pre-activation, the cost's at the outputs, and for every
     max-pooling layer the differences of each window's entries (their sign is the window's order)."""
-    spec = layers.spec
     switches: list[str] = []
     read: set[str] = set()
     for equations in layers.layers:
         n, layer = equations.layer, equations.spec_layer
         if isinstance(layer, Pool2d):
             if layer.mode == "max":
-                source = _image(layers, n - 1, buffers)
-                (channels, rows, columns), (kh, kw), (sh, sw) = spec.shapes[n], layer.kernel, layer.stride
-                view = (f"np.lib.stride_tricks.sliding_window_view({source}, {layer.kernel}, axis=(2, 3))"
-                        f"[:, :, ::{sh}, ::{sw}].transpose(1, 0, 2, 3, 4, 5)")
-                switches.append(f"_pairs({view}.reshape(-1, {channels}, {rows}, {columns}, {kh * kw}))")
+                source = _image(program, n, buffers)
+                switches.append(f"_pairs({source}, {layer.kernel}, {layer.stride})")
                 read.add(source)
             continue
         for switch in _printable(equations.equations.kinks):
@@ -147,4 +145,4 @@ def _kink_switches(layers: ConvLayerDerivation, buffers, expressions) -> list[st
     if not switches:
         return []
     unpack = [f'{b.name} = buf["{b.name}"]' for b in buffers if b.name in read]
-    return unpack + ["return [" + ", ".join(switches) + "]"]
+    return unpack + ["return ["] + [f"    {switch}," for switch in switches] + ["]"]

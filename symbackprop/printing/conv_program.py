@@ -33,7 +33,8 @@ def shape_text(shape: tuple[int | str, ...]) -> str:
 class ConvInPlace:
     """The in-place form of the image nodes (mixed into a dense in-place printer)."""
 
-    windows_function = "np.lib.stride_tricks.sliding_window_view"
+    #: The module's name for ``sliding_window_view`` of its array module (``templates/module_conv.py.j2``).
+    windows_function = "_windows"
 
     def _print_Relayout(self, node: Relayout) -> list[str]:
         source = f"{self.operand(node.source)}.reshape({shape_text(node.shape)})"
@@ -148,8 +149,6 @@ class ConvInPlacePrinter(ConvInPlace, InPlacePrinter):
 
 class ConvCuPyInPlacePrinter(ConvInPlace, CuPyInPlacePrinter):
     """CuPy: the same with CuPy's module and reductions."""
-
-    windows_function = "cp.lib.stride_tricks.sliding_window_view"
 
 
 CONV_PRINTERS = {"numpy": ConvInPlacePrinter, "cupy": ConvCuPyInPlacePrinter}
