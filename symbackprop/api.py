@@ -395,7 +395,7 @@ def check(spec: Spec | str, equations_or_path: str | PathLike | Sequence[str | P
     """Check hand-derived equations against the true derivatives of ``spec``.
 
     ``equations_or_path`` is one equation, a list of them, or a ``.tex``/``.txt`` file (a
-    ``Path``, or a string with no ``=`` in it); a list may mix equations and files.  From a
+    ``Path``, or a string with no ``=`` naming a file); a list may mix equations and files.  From a
     file every equation is read on its own: one that is not a gradient or δ is skipped, one
     that cannot be read is NOT UNDERSTOOD and the others are still checked.  Given directly,
     an equation that cannot be read raises :class:`~symbackprop.errors.EquationError`.
@@ -406,7 +406,7 @@ def check(spec: Spec | str, equations_or_path: str | PathLike | Sequence[str | P
     equations: list[str] = []
     from_file = False
     for entry in given:
-        if isinstance(entry, os.PathLike) or "=" not in entry:
+        if isinstance(entry, os.PathLike) or "=" not in entry and os.path.isfile(entry):
             equations += equations_from_file(os.fspath(entry))
             from_file = True
         else:

@@ -22,9 +22,10 @@ def test_package_docstring_example():
     assert isinstance(d, Derivation) and d.proof.holds
     assert sp.expand(d.delta(2).delta - A * (1 - A) * (A - Y)) == 0
     assert d.partial("w", 2, 1, 1).factored == d.model.a(1, 1) * d.model.delta(2, 1)
-    assert set(symbackprop.__all__) == {"Derivation", "Document", "Module", "ModuleCheckError", "Report", "ReportItem",
-                                        "Spec", "UserError", "check", "codegen", "derive", "latex", "regenerate",
-                                        "register_activation", "register_cost"}
+    assert set(symbackprop.__all__) == {"Derivation", "Document", "MarkdownDocument", "Module", "ModuleCheckError",
+                                        "Report", "ReportItem", "Spec", "UserError", "WebPage", "check", "codegen",
+                                        "derive", "html", "latex", "markdown", "regenerate", "register_activation",
+                                        "register_cost"}
 
 
 def test_partial_derivative_fields():

@@ -268,3 +268,17 @@ def test_two_local_devices_shard_the_batch(tmp_path):
                           env={**ENV, "XLA_FLAGS": "--xla_force_host_platform_device_count=2"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["2", "[4,", "4]"]
+
+
+def test_gradient_check_steps_around_kinks_and_still_catches_a_wrong_gradient(monkeypatch):
+    """relu layers with zero biases and a dead unit: the shared gradient_check (kink-aware) in the JAX module."""
+    module = module_for("2-3-3-2", "relu", "sigmoid", "binary_cross_entropy")
+    params = {key: np.array(value) for key, value in module.init_params(0).items()}
+    params["W2"][0] = -np.abs(params["W2"][0])  # unit 1 of layer 2 is dead for inputs ≥ 0 ...
+    X = np.abs(np.random.default_rng(1).normal(size=(7, 2)))
+    Y = np.random.default_rng(2).uniform(0.1, 0.9, (7, 2))
+    result = module.gradient_check(params, X, Y)
+    assert result < 1e-6 and result.compared > 0, result.summary()
+    right = module.gradients
+    monkeypatch.setattr(module, "gradients", lambda *args: {**right(*args), "W3": 1.5 * right(*args)["W3"]})
+    assert module.gradient_check(module.init_params(0), X, Y) > 0.1

@@ -228,5 +228,6 @@ def test_regenerate_lists_what_is_missing(tmp_path, monkeypatch):
 
     monkeypatch.setattr(examples, "EXAMPLES", examples.EXAMPLES[1:2])  # the small 2-2-2 example only
     stale = symbackprop.regenerate(tmp_path, check=True)
-    assert [path.name for path in stale] == ["mazur_2_2_2.py", "mazur_2_2_2.tex"]
+    assert [path.name for path in stale] == ["mazur_2_2_2.py", "mazur_2_2_2.tex", "mazur_2_2_2.html", "mazur_2_2_2.md",
+                                             "mazur_2_2_2-network.svg", "mazur_2_2_2-plot-sigmoid.svg"]
     assert symbackprop.regenerate(tmp_path) == stale and symbackprop.regenerate(tmp_path, check=True) == []
