@@ -350,3 +350,11 @@ def written(statement: Statement) -> tuple[Array, ...]:
         names = ("out", "bias_out", "padded", "argmax", "greater", "mask", "ones")
         return tuple(value for name in names if isinstance(value := getattr(statement, name, None), Array))
     return ()
+
+
+def defined(statement: Statement) -> tuple[Array, ...]:
+    """The values a pure statement defines: its ``out``, and a convolution node's other results."""
+    found = [getattr(statement, "out", None)]
+    if isinstance(statement, ConvStatement):
+        found += [getattr(statement, name, None) for name in ("bias_out", "argmax")]
+    return tuple(value for value in found if isinstance(value, Array))

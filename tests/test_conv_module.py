@@ -22,7 +22,6 @@ from test_conv_derivation import _torch_gradients  # noqa: E402
 from symbackprop import Spec, api  # noqa: E402
 from symbackprop.conv.derivation import IN, OFFSET, PAD, IndexMap, derive_conv_layers  # noqa: E402
 from symbackprop.conv.numeric import random_problem  # noqa: E402
-from symbackprop.errors import UserError  # noqa: E402
 from symbackprop.spec import parse_toml  # noqa: E402
 from symbackprop.training_module import generate_module, load_module  # noqa: E402
 
@@ -177,7 +176,7 @@ def test_the_backward_pass_is_printed_from_the_derived_rule():
 
 
 def test_generated_conv_modules_are_ruff_clean(tmp_path):
-    for backend in ("numpy", "cupy"):
+    for backend in ("numpy", "cupy", "jax"):
         path = tmp_path / f"net_{backend}.py"
         path.write_text(api.codegen(parse_toml(POOLED), backend=backend, dtype="float32").source)
     done = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", str(tmp_path)], capture_output=True,
@@ -186,9 +185,22 @@ def test_generated_conv_modules_are_ruff_clean(tmp_path):
     assert "cp.lib.stride_tricks.sliding_window_view" in (tmp_path / "net_cupy.py").read_text()
 
 
-def test_a_backend_without_conv_printing_is_one_readable_error():
-    with pytest.raises(UserError, match="no jax training module for convolutional networks"):
-        api.codegen(parse_toml(POOLED), backend="jax")
+@pytest.mark.parametrize("name", SPECS)
+def test_the_jax_module_agrees_with_pytorch_autograd(name):
+    pytest.importorskip("jax")
+    spec = parse_toml(SPECS[name])
+    mod = load_module(api.codegen(spec, backend="jax").source, f"{name}_jax")
+    params, X, Y = random_problem(spec, 8, 2)
+    ours, theirs = mod.gradients(params, X, Y), _torch_gradients(spec, params, X, Y)
+    for key, value in theirs.items():
+        assert np.max(np.abs(np.asarray(ours[key]) - value)) / np.max(np.abs(value)) < 1e-10, key
+    assert mod.gradient_check(params, X, Y) < 1e-6
+    start = mod.init_params(0)
+    labels = Y.argmax(axis=1)
+    before = float(mod.loss(start, X, labels))
+    for _ in range(10):
+        mod.sgd_step(start, X, labels, 0.1)  # in place: the dict gets the new arrays
+    assert float(mod.loss(start, X, labels)) < before
 
 
 def test_digits_cnn_trained_by_its_own_cli_reaches_98_5_percent(tmp_path):

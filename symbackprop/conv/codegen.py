@@ -2,11 +2,12 @@
 
 :func:`build_conv_module` is the pipeline :func:`symbackprop.training_module.build_module` runs
 for a convolutional network: the pure program (:func:`~symbackprop.conv.program.build_conv_program`),
-the in-place program after :func:`~symbackprop.lowering.fold_scale` and
-:func:`~symbackprop.lowering.lower_in_place`, its buffers, the blocks printed by the backend's
-printer (:mod:`symbackprop.printing.conv_program`), and ``templates/module_conv.py.j2``, which
-extends the dense module's template (same API) with the image shapes, the initialisation by
-fan-in and the input images.
+for NumPy and CuPy the in-place program after :func:`~symbackprop.lowering.fold_scale` and
+:func:`~symbackprop.lowering.lower_in_place` and its buffers, the blocks printed by the backend's
+printer (:mod:`symbackprop.printing.conv_program`), and ``templates/module_conv.py.j2`` (NumPy,
+CuPy) or ``module_conv_jax.py.j2`` (JAX: the pure program, no passes), which extend the dense
+modules' templates (same API) with the image shapes, the initialisation by fan-in and the input
+images (``_conv_module.py.j2``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ..lowering import allocate, fold_scale, lower_in_place
 from ..printing.conv_program import CONV_PRINTERS
 from ..printing.numpy import PRINTERS as EXPRESSION_PRINTERS
 from ..printing.numpy import PrintingError
+from ..printing.program import shared_values
 from ..printing.text import expression_text
 from ..registry import A, Y, Z
 from ..render import render
@@ -27,7 +29,7 @@ from .program import build_conv_program
 from .report import shape_text
 from .spec import Conv2d, Pool2d, units
 
-TEMPLATE = "module_conv.py.j2"
+TEMPLATES = {"numpy": "module_conv.py.j2", "cupy": "module_conv.py.j2", "jax": "module_conv_jax.py.j2"}
 BACKENDS = tuple(CONV_PRINTERS)
 
 
@@ -38,14 +40,23 @@ def build_conv_module(layers: ConvLayerDerivation, *, dtype: str = "float64", ba
                             f"(backends: {', '.join(CONV_PRINTERS)})")
     program = build_conv_program(layers)
     printer, expressions = CONV_PRINTERS[backend](), EXPRESSION_PRINTERS[backend]()
-    lowered = lower_in_place(fold_scale(program))
-    buffers = allocate(lowered)
-    blocks = {name: printer.block(lowered, name, buffers) for name in ("forward", "loss", "backward")}
-    blocks["kink_switches"] = _kink_switches(layers, program, buffers, expressions)
+    if backend == "jax":  # pure: XLA fuses the statements and owns the buffers
+        lowered, buffers = None, ()
+        switches, read = _kink_switches(layers, program, None, expressions)
+        blocks = {name: printer.block(program, name, read) for name in ("forward", "loss", "backward")}
+        available, source = shared_values(program, read), "values"
+    else:
+        lowered = lower_in_place(fold_scale(program))
+        buffers = allocate(lowered)
+        switches, read = _kink_switches(layers, program, buffers, expressions)
+        blocks = {name: printer.block(lowered, name, buffers) for name in ("forward", "loss", "backward")}
+        available, source = buffers, "buf"
+    unpack = [f'{array.name} = {source}["{array.name}"]' for array in available if array.name in read]
+    blocks["kink_switches"] = unpack + switches if switches else []
     view = _view(layers.elementwise, program, dtype, backend, printer.xp, blocks, buffers,
                  sorted(printer.helpers | expressions.helpers))
     view.update(_conv_view(layers, program))
-    return Module(program, lowered, buffers, view, render(TEMPLATE, view))
+    return Module(program, lowered, buffers, view, render(TEMPLATES[backend], view))
 
 
 def _conv_view(layers: ConvLayerDerivation, program: Program) -> dict:
@@ -107,19 +118,20 @@ def _crossing_text(layers: ConvLayerDerivation, n: int) -> list[str]:
 
 
 def _image(program: Program, n: int, buffers) -> str:
-    """What pooling layer n reads after a forward pass, (C, m, H, W): a buffer, or the input X read as
-    that when it has one channel (the program then reads X itself, through a view)."""
+    """What pooling layer n reads after a forward pass, (C, m, H, W): a buffer or value, or the input X read
+    as that when it has one channel and the in-place program reads X itself, through a view."""
     windows = next(s for s in program.forward if isinstance(s, Windows) and s.out.name == f"win{n}")
-    if windows.source in buffers:
+    if buffers is None or windows.source in buffers:
         return windows.source.name
     _, _, height, width = windows.source.shape
     return f"X.reshape(1, -1, {height}, {width})"
 
 
-def _kink_switches(layers: ConvLayerDerivation, program: Program, buffers, expressions) -> list[str]:
-    """The buffers read, then ``return [...]`` of every kink's switch after a forward pass, one (m, -1)
-    array each: the activations' kinks at every pre-activation, the cost's at the outputs, and for every
-    max-pooling layer the differences of each window's entries (their sign is the window's order)."""
+def _kink_switches(layers: ConvLayerDerivation, program: Program, buffers, expressions) -> tuple[list[str], set[str]]:
+    """``return [...]`` of every kink's switch after a forward pass, one (m, -1) array each, and the arrays it
+    reads: the activations' kinks at every pre-activation, the cost's at the outputs, and for every
+    max-pooling layer the differences of each window's entries (their sign is the window's order).
+    ``buffers`` is None for the pure (JAX) program, whose arrays are values that nothing overwrites."""
     switches: list[str] = []
     read: set[str] = set()
     for equations in layers.layers:
@@ -135,14 +147,15 @@ def _kink_switches(layers: ConvLayerDerivation, program: Program, buffers, expre
             if isinstance(layer, Conv2d):  # (C, m, H, W) to one row per sample (a copy)
                 switches.append(f"({expressions.doprint(named)}).transpose(1, 0, 2, 3).reshape(X.shape[0], -1)")
             else:  # a later forward pass overwrites z
-                switches.append(expressions.doprint(named) + (".copy()" if isinstance(named, sp.Symbol) else ""))
+                copy = ".copy()" if isinstance(named, sp.Symbol) and buffers is not None else ""
+                switches.append(expressions.doprint(named) + copy)
             read.add(f"z{n}")
     output = f"a{layers.spec.depth}"
     for switch in _printable(layers.elementwise.cost_kinks):
         named = switch.xreplace({Y: sp.Symbol("Y", real=True), A: sp.Symbol(output, real=True)})
-        switches.append(expressions.doprint(named) + (".copy()" if isinstance(named, sp.Symbol) else ""))
+        copy = ".copy()" if isinstance(named, sp.Symbol) and buffers is not None else ""
+        switches.append(expressions.doprint(named) + copy)
         read.add(output)
     if not switches:
-        return []
-    unpack = [f'{b.name} = buf["{b.name}"]' for b in buffers if b.name in read]
-    return unpack + ["return ["] + [f"    {switch}," for switch in switches] + ["]"]
+        return [], set()
+    return ["return ["] + [f"    {switch}," for switch in switches] + ["]"], read
