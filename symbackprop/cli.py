@@ -19,7 +19,9 @@ DEMO_SPEC = "3-4-2"
 
 
 def _spec_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("spec", help="widths joined by '-' (e.g. 784-100-10) or a TOML spec file")
+    parser.add_argument("spec", help="widths joined by '-' (e.g. 784-100-10), layers such as "
+                        "1x8x8-conv16k3p1-maxpool2-10 (defaults: relu, softmax output, cross_entropy), "
+                        "or a TOML spec file")
     parser.add_argument("--activation", help="hidden-layer activation: a built-in name, "
                         "leaky_relu:SLOPE, or NAME=EXPR in z (default: sigmoid)")
     parser.add_argument("--output-activation", help="output-layer activation (default: --activation)")
