@@ -217,7 +217,7 @@ def _torch_gradients(spec, params, X, Y):
 def test_batched_forms_agree_with_pytorch_autograd(name):
     spec = spec_of(name)
     params, X, Y = random_problem(spec, 7, seed=3)
-    ours = ConvEvaluator(derive_conv_layers(spec)).gradients(params, X, Y)
+    ours = ConvEvaluator.of(derive_conv_layers(spec)).gradients(params, X, Y)
     theirs = _torch_gradients(spec, params, X, Y)
     for key in params:
         error = np.max(np.abs(ours[key] - theirs[key])) / max(np.max(np.abs(theirs[key])), 1e-300)

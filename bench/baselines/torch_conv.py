@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .torch_step import TorchUnavailableError, describe, functional, nn, torch
+from .torch_step import TorchRunner, TorchUnavailableError, describe, nn, torch
 
 __all__ = ["TorchUnavailableError", "describe", "make"]
 
@@ -42,31 +42,21 @@ def _layers(spec, params: dict[str, np.ndarray]) -> list[nn.Module]:
     return layers
 
 
-class TorchConvRunner:
-    """A ``nn.Sequential`` CNN trained by ``torch.optim.SGD`` (softmax + cross-entropy output)."""
+class TorchConvRunner(TorchRunner):
+    """A ``nn.Sequential`` CNN trained by ``torch.optim.SGD`` (softmax + cross-entropy output), stepped as
+    the dense baseline's."""
 
     name = "torch"
 
-    def __init__(self, spec, params: dict[str, np.ndarray]) -> None:
+    def __init__(self, spec, params: dict[str, np.ndarray]) -> None:  # not TorchRunner's: layers from a spec
         self.spec = spec
+        self.device = torch.device("cpu")
         self.model = nn.Sequential(*_layers(spec, params)).to(torch.float32)
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=0.01)
 
     def prepare(self, X: np.ndarray, Y: np.ndarray) -> tuple[Any, Any]:
         images = np.ascontiguousarray(X, np.float32).reshape(-1, *self.spec.input_shape)
         return torch.from_numpy(images), torch.from_numpy(np.ascontiguousarray(Y, np.float32))
-
-    def sgd_step(self, X: Any, Y: Any, lr: float) -> Any:
-        for group in self.optimizer.param_groups:
-            group["lr"] = lr
-        self.optimizer.zero_grad(set_to_none=True)
-        loss = functional.cross_entropy(self.model(X), Y)
-        loss.backward()
-        self.optimizer.step()
-        return loss.detach()
-
-    def sync(self) -> None:
-        pass
 
     def params(self) -> dict[str, np.ndarray]:
         found, modules = {}, [m for m in self.model if isinstance(m, nn.Conv2d | nn.Linear)]

@@ -391,5 +391,5 @@ def verify_batched(layers: ConvLayerDerivation, *, seed: int = 0, samples: int =
     forms = (("layer-level", 1, "every δ^l through the derived crossings, ∂C/∂W^l and ∂C/∂b^l as sums over "
                                 "positions"),
              ("batched", samples, f"the same for a batch, each gradient the mean over the m = {samples} samples"))
-    return verify_forms(ConvEvaluator(layers), lambda m, at: random_problem(spec, m, at), forms,
+    return verify_forms(ConvEvaluator.of(layers), lambda m, at: random_problem(spec, m, at), forms,
                         f"full size {spec.shorthand()}", seed=seed)

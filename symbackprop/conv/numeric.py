@@ -12,14 +12,13 @@ kinks (the activations', the cost's, and a max-pooling window's change of maximu
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import sympy as sp
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..derivation import N_OUT, E
-from ..numeric import NUMPY_FUNCTIONS
-from ..passes import LOGP, stable_cost
-from ..registry import A, Y, Z
+from ..numeric import LayerLevelEvaluator
 from .derivation import IN, OFFSET, ConvLayerDerivation, axes
 from .spec import Conv2d, ConvSpec, Dense, Pool2d
 
@@ -40,29 +39,24 @@ def first_maximum(window: np.ndarray) -> np.ndarray:
     return (np.arange(flat.shape[-1]) == chosen[..., None]).reshape(window.shape)
 
 
-def _compile(expr: sp.Expr, symbols: tuple[sp.Symbol, ...]):
-    return sp.lambdify(symbols, expr, modules=[NUMPY_FUNCTIONS, np])
+@dataclass
+class ConvEvaluator(LayerLevelEvaluator):
+    """Forward pass, cost and the derived batched backward pass of a ConvSpec, in float64.
 
+    ``derivation`` is the dense twin (:attr:`ConvLayerDerivation.elementwise`: the same activations,
+    identity for pooling, the same δ in e and the same cost), whose compiled functions and cost this
+    reuses; ``conv`` is the derivation whose layers and crossings it evaluates.
+    """
 
-class ConvEvaluator:
-    """Forward pass, cost and the derived batched backward pass of a ConvSpec, in float64."""
+    conv: ConvLayerDerivation | None = None
 
-    def __init__(self, derivation: ConvLayerDerivation) -> None:
-        self.derivation = derivation
-        self.spec: ConvSpec = derivation.spec
-        self.activations = [_compile(a.expr, (Z,)) if a is not None and a.elementwise else None
-                            for a in self.spec.activations]
-        output = self.spec.output.expr if self.spec.output.elementwise else None
-        self.unit_cost = _compile(stable_cost(self.spec.cost.expr, output), (A, Y, Z, LOGP))
-        self.switches = [_compile(list(layer.equations.kinks.switches), (Z,)) for layer in derivation.layers]
-        self.cost_switches = _compile(list(derivation.elementwise.cost_kinks.switches), (A, Y))
-        self.deltas = []
-        for layer in derivation.layers:
-            eq = layer.equations
-            extra = tuple(row.symbol for row in eq.row_sums)
-            delta = eq.delta.xreplace({N_OUT: self.spec.sizes[-1]})
-            self.deltas.append((_compile(delta, (A, Y, Z, E, *extra)),
-                                [_compile(row.summand, (A, Y, Z)) for row in eq.row_sums]))
+    @classmethod
+    def of(cls, derivation: ConvLayerDerivation) -> ConvEvaluator:
+        return cls(derivation.elementwise, derivation)
+
+    @property
+    def spec(self) -> ConvSpec:
+        return self.conv.spec
 
     def forward(self, params: dict[str, np.ndarray], X: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """[(z^l, a^l)] for l = 0..L, one sample per row (pooling layers: z^l = a^l)."""
@@ -92,14 +86,6 @@ class ConvEvaluator:
             return shifted / shifted.sum(axis=1, keepdims=True)
         return np.broadcast_to(activation(z), z.shape).astype(float)
 
-    def cost(self, params: dict[str, np.ndarray], X: np.ndarray, Y_: np.ndarray) -> float:
-        """Mean over samples of Σ_j c(a^L_j, y_j), its logarithms of a^L taken through the logits."""
-        z, output = self.forward(params, X)[-1]
-        shifted = z - z.max(axis=1, keepdims=True)
-        log_softmax = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        per_unit = np.broadcast_to(self.unit_cost(output, Y_, z, log_softmax), output.shape)
-        return float(per_unit.sum(axis=1).mean())
-
     def kink_values(self, params: dict[str, np.ndarray], X: np.ndarray, Y_: np.ndarray) -> list[np.ndarray]:
         """Every kink switch: the activations' at every pre-activation, the cost's, and for every max-pooling
         window the differences of its entries (a sign change is a change of the window's order, so of its
@@ -124,10 +110,7 @@ class ConvEvaluator:
         grads: dict[str, np.ndarray] = {}
         error = np.zeros(0)
         for number in range(self.spec.depth, 0, -1):
-            z, a = layers[number]
-            delta_fn, summands = self.deltas[number - 1]
-            sums = [np.broadcast_to(fn(a, Y_, z), a.shape).sum(axis=1, keepdims=True) for fn in summands]
-            delta = np.broadcast_to(delta_fn(a, Y_, z, error, *sums), a.shape).astype(float)
+            delta = self.delta(number, *layers[number], Y_, error)
             grads.update(self._parameter_gradients(number, delta, layers[number - 1][1], m))
             if number > 1:
                 error = self.cross(number, delta, params, layers[number - 1][1])
@@ -149,7 +132,7 @@ class ConvEvaluator:
 
     def cross(self, number: int, delta: np.ndarray, params: dict[str, np.ndarray], below: np.ndarray) -> np.ndarray:
         """∂C/∂a^{l−1} from δ^l through layer l, by the derived crossing of that layer."""
-        layer, crossing = self.spec.layer(number), self.derivation.layer(number).crossing
+        layer, crossing = self.spec.layer(number), self.conv.layer(number).crossing
         if isinstance(layer, Dense):
             return (delta @ params[f"W{number}"]).reshape(below.shape)
         if isinstance(layer, Conv2d):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ..report import _bp1, expression_text, plain_text
+from ..report import _bp1, expression_text, verdict_lines
 from .derivation import TIE_RULE, ConvLayerEquations, axes
 from .driver import ConvDerivation
 from .spec import Conv2d, Dense, Pool2d, units
@@ -234,21 +234,5 @@ def _batched(d: ConvDerivation) -> list[str]:
 
 
 def _verdicts(d: ConvDerivation) -> list[str]:
-    proof = d.proof
-    lines = ["Verdicts:"]
-    for key, name in EQUATIONS:
-        if proof.for_equation(key):
-            lines.append(f"{_INDENT}{name + ':':<13}{_verdict(d, key)}")
-    rewrites = proof.for_equation("rewrite")
-    if rewrites:
-        lines.append(f"{_INDENT}σ' written in terms of a (used by BP1/BP2):")
-        lines += [f"{_INDENT}{_INDENT}{plain_text(verdict.line())}" for verdict in rewrites]
-    failure = proof.first_failure()
-    if failure is None:
-        lines.append(f"{_INDENT}All equations hold for {d.spec.shorthand()}.")
-    else:
-        lines.append(f"{_INDENT}FAILED: {failure.line()}")
-        if failure.counterexample:
-            point = ", ".join(f"{key} = {value:.6g}" for key, value in sorted(failure.counterexample.items())[:12])
-            lines.append(f"{_INDENT}{_INDENT}counterexample (first values): {point}")
-    return lines
+    rows = [(name, _verdict(d, key)) for key, name in EQUATIONS if d.proof.for_equation(key)]
+    return verdict_lines(d.proof, d.spec.shorthand(), rows, shown=12)
