@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from .conv.driver import ConvDerivation
+from .conv.spec import ConvSpec
 from .driver import DEFAULT_PROOF_BUDGET, Derivation, derive
 from .errors import UserError
 from .numeric import DEFAULT_MEMORY_BUDGET_MIB
@@ -91,10 +93,15 @@ class Document:
                 f"{self.tex.count(chr(10))} lines of LaTeX>")
 
 
+<<<<<<< HEAD
 def _derived(spec_or_derivation: Spec | Derivation | str, notation: str | None, max_weights: int,
              proof_budget: float | None, memory_budget: float | None) -> tuple[Derivation, str]:
+=======
+def _derived(spec_or_derivation: Spec | ConvSpec | Derivation | ConvDerivation | str, notation: str | None,
+             max_weights: int, proof_budget: float | None) -> tuple[Derivation | ConvDerivation, str]:
+>>>>>>> conv
     """The derivation a document is written from (derived here for a spec), and its notation."""
-    if isinstance(spec_or_derivation, Derivation):
+    if isinstance(spec_or_derivation, Derivation | ConvDerivation):
         return spec_or_derivation, notation or spec_or_derivation.notation
     spec = _spec(spec_or_derivation)
     derivation = derive(spec, max_parameters=max_weights, proof_budget=proof_budget, memory_budget=memory_budget)
@@ -218,9 +225,9 @@ def markdown(spec_or_derivation: Spec | Derivation | str, notation: str | None =
     return MarkdownDocument(files, stem, derivation.spec, chosen)
 
 
-def _spec(value: Spec | str) -> Spec:
+def _spec(value: Spec | ConvSpec | str) -> Spec | ConvSpec:
     """A spec as given, or read from a shorthand or TOML path (``"3-4-2"``, ``"net.toml"``)."""
-    if isinstance(value, Spec):
+    if isinstance(value, Spec | ConvSpec):
         return value
     if isinstance(value, str | os.PathLike):
         return Spec.parse(os.fspath(value))
@@ -278,14 +285,20 @@ class Module:
                 f"{self.source.count(chr(10))} lines>")
 
 
+<<<<<<< HEAD
 def codegen(spec: Spec | Derivation | str, backend: str = "numpy", dtype: str = "float64", *,
             memory_budget: float | None = DEFAULT_MEMORY_BUDGET_MIB) -> Module:
+=======
+def codegen(spec: Spec | ConvSpec | Derivation | ConvDerivation | str, backend: str = "numpy",
+            dtype: str = "float64") -> Module:
+>>>>>>> conv
     """The standalone training module of ``spec``, after the checks it relies on.
 
     Those are the σ' rewrites and the matrix forms against central differences, at full width
     where that fits ``memory_budget`` MiB (a :class:`~symbackprop.driver.Derivation` passed in
     has them in its proof already); a failure raises :class:`ModuleCheckError`.
     """
+    from .conv.driver import derive_conv_layer_level
     from .driver import derive_layer_level
     from .training_module import BACKENDS, DTYPES, generate_module
 
@@ -293,7 +306,15 @@ def codegen(spec: Spec | Derivation | str, backend: str = "numpy", dtype: str = 
         raise UserError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}", "backend")
     if dtype not in DTYPES:
         raise UserError(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPES)}", "dtype")
+<<<<<<< HEAD
     derivation = spec if isinstance(spec, Derivation) else derive_layer_level(_spec(spec), memory_budget=memory_budget)
+=======
+    if isinstance(spec, Derivation | ConvDerivation):
+        derivation = spec
+    else:
+        network = _spec(spec)
+        derivation = derive_layer_level(network) if isinstance(network, Spec) else derive_conv_layer_level(network)
+>>>>>>> conv
     failure = derivation.proof.first_failure()
     if failure is not None:
         raise ModuleCheckError(failure)
@@ -421,7 +442,11 @@ def check(spec: Spec | str, equations_or_path: str | PathLike | Sequence[str | P
             equations.append(entry)
     if not equations:
         raise UserError("nothing to check: give an equation or a .tex/.txt file", "check")
-    return _report(check_equations(_spec(spec), equations, notation=notation, keep_going=from_file))
+    network = _spec(spec)
+    if isinstance(network, ConvSpec):
+        raise UserError("the checker reads equations of dense networks only; convolutional networks are derived, "
+                        "proved and written up by derive and latex", "check")
+    return _report(check_equations(network, equations, notation=notation, keep_going=from_file))
 
 
 # -- regenerate -----------------------------------------------------------------------------------------

@@ -22,7 +22,9 @@ DEMO_SPEC = "3-4-2"
 
 
 def _spec_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("spec", help="widths joined by '-' (e.g. 784-100-10) or a TOML spec file")
+    parser.add_argument("spec", help="widths joined by '-' (e.g. 784-100-10), layers such as "
+                        "1x8x8-conv16k3p1-maxpool2-10 (defaults: relu, softmax output, cross_entropy), "
+                        "or a TOML spec file")
     parser.add_argument("--activation", help="hidden-layer activation: a built-in name, "
                         "leaky_relu:SLOPE, or NAME=EXPR in z (default: sigmoid)")
     parser.add_argument("--output-activation", help="output-layer activation (default: --activation)")
@@ -40,12 +42,22 @@ def spec_from_arguments(arguments: argparse.Namespace) -> Spec:
 
 
 def _derive(arguments: argparse.Namespace) -> int:
-    from .driver import derive
+    from .driver import Derivation, derive
     from .report import derivation_summary
 
     derivation = derive(spec_from_arguments(arguments), max_parameters=arguments.max_weights,
+<<<<<<< HEAD
                         proof_budget=arguments.proof_budget, memory_budget=arguments.memory_budget)
     print(derivation_summary(derivation))
+=======
+                        proof_budget=arguments.proof_budget)
+    if isinstance(derivation, Derivation):
+        print(derivation_summary(derivation))
+    else:  # a network with convolution or pooling layers
+        from .conv.report import conv_summary
+
+        print(conv_summary(derivation))
+>>>>>>> conv
     return 0 if derivation.proof.holds else 1
 
 

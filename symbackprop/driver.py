@@ -6,6 +6,7 @@ returns every intermediate in one :class:`Derivation` so tests and users can loo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -129,6 +130,11 @@ def derive(spec: Spec, *, max_parameters: int = DEFAULT_MAX_PARAMETERS, budget: 
     ``notation`` is the profile the result displays in (see :meth:`Derivation.in_notation`).
     """
     notation_profile(notation)
+    if not isinstance(spec, Spec):  # a network with convolution or pooling layers
+        from .conv.driver import derive_conv
+
+        return derive_conv(spec, max_parameters=max_parameters, budget=budget, proof_budget=proof_budget, seed=seed,
+                           notation=notation)
     model = NetworkModel(spec)
     layers = derive_layers(spec)
     deadline = Deadline(proof_budget)
@@ -146,15 +152,16 @@ def derive(spec: Spec, *, max_parameters: int = DEFAULT_MAX_PARAMETERS, budget: 
                          for v in prove_per_weight(reduced_partials, budget=budget, seed=seed, deadline=deadline))
         notes = (_reduction_note(spec, reduced, reason, widths_within(spec, memory_budget, CHECK_SAMPLES)),)
     verdicts = rewrites + verdicts + verify_layer_level(layers, seed=seed, memory_budget=memory_budget)
-    proof = Proof(verdicts, notes + _budget_note(verdicts, deadline), layers, notation)
+    proof = Proof(verdicts, notes + budget_note(verdicts, deadline), layers, notation)
     return Derivation(spec, model, layers, per_weight, proof, max_parameters, notation)
 
 
-def _budget_note(verdicts: tuple[Verdict, ...], deadline: Deadline) -> tuple[str, ...]:
+def budget_note(verdicts: tuple[Verdict, ...], deadline: Deadline,
+                partial_equations: tuple[str, ...] = ("BP3", "BP4")) -> tuple[str, ...]:
     """What the user must know when the overall budget cut the symbolic proof short (else nothing)."""
     if not any(v.budget_spent for v in verdicts):
         return ()
-    partials = [v for v in verdicts if v.equation in ("BP3", "BP4")]
+    partials = [v for v in verdicts if v.equation in partial_equations]
     cut = [v for v in partials if v.budget_spent]
     proved = sum(v.status == PROVED for v in partials)
     rewrites = sum(v.budget_spent for v in verdicts if v.equation == "rewrite")
@@ -366,20 +373,30 @@ def verify_layer_level(layers: LayerDerivation, *, seed: int = 0, samples: int =
 
     At full width when that fits ``memory_budget`` (MiB; None: no limit), else at the widths
     :func:`~symbackprop.numeric.widths_within` caps them to: the forms are the same at any width.
-    A random point where an entry's difference cannot keep clear of a kink on either side is
-    moved off it: the problem is drawn again, at most :data:`MAX_MOVES` times.
     """
     spec = layers.spec
     checked = widths_within(spec, memory_budget, samples)
-    evaluator = LayerLevelEvaluator(replace(layers, spec=checked))
     where = _check_coverage(spec, checked, samples, memory_budget)
-    verdicts = []
     forms = (("layer-level", 1, "δ^l = ((W^{l+1})^T δ^{l+1}) ⊙ σ'(z^l), ∂C/∂W^l = δ^l (a^{l−1})^T"),
              ("batched", samples, f"∂C/∂W^l = (1/m) Δ^l^T A^{{l−1}}, ∂C/∂b^l = mean of Δ^l (m = {samples})"))
+    return verify_forms(LayerLevelEvaluator(replace(layers, spec=checked)), lambda m, at: random_problem(checked, m, at),
+                        forms, where, seed=seed)
+
+
+def verify_forms(evaluator, draw: Callable[[int, int], tuple], forms: tuple[tuple[str, int, str], ...], where: str,
+                 *, seed: int = 0) -> tuple[Verdict, ...]:
+    """One verdict per (equation, m, subject) of ``forms``: ``evaluator``'s gradients against differences of its
+    cost at NUMERIC_ENTRIES random entries of a problem ``draw(m, seed)`` (parameters, X, Y).
+
+    ``where`` says what the problem covers, up to its separator ("at full width 3-4-2,").  The
+    evaluator gives ``gradients``, ``cost`` and ``kink_values``.  A random point where an
+    entry's difference cannot keep clear of a kink on either side is moved off it: the problem is
+    drawn again, at most :data:`MAX_MOVES` times.
+    """
+    verdicts = []
     for equation, m, subject in forms:
         for moves in range(MAX_MOVES + 1):
-            problem = random_problem(checked, m, seed + moves)
-            outcome = _compare_entries(evaluator, *problem, np.random.default_rng(seed + 1))
+            outcome = _compare_entries(evaluator, *draw(m, seed + moves), np.random.default_rng(seed + 1))
             if outcome is not None:
                 break
         else:

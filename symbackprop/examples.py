@@ -16,6 +16,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .conv.derivation import derive_conv_layers
+from .conv.spec import ConvSpec
 from .derivation import derive_layers
 from .driver import derive
 from .fileio import write_atomic
@@ -34,7 +36,7 @@ class Example:
     backend: str = "numpy"
     document: bool = True
 
-    def spec(self) -> Spec:
+    def spec(self) -> Spec | ConvSpec:
         return Spec.parse(self.shorthand, **self.options)
 
 
@@ -54,6 +56,9 @@ EXAMPLES: tuple[Example, ...] = (
     Example("mnist_jax", "784-100-10", {"activation": "sigmoid", "output_activation": "softmax",
                                         "cost": "cross_entropy", "name": "mnist_jax"},
             dtype="float32", backend="jax", document=False),
+    Example("digits_cnn", "1x8x8-conv16k3p1-maxpool2-10", {"activation": "relu", "output_activation": "softmax",
+                                                            "cost": "cross_entropy", "name": "digits"},
+            dtype="float32", document=False),
 )
 
 
@@ -73,7 +78,8 @@ def outputs(example: Example) -> dict[str, Callable[[], str]]:
     one derivation, made on first use.
     """
     spec = example.spec()
-    files = {f"{example.stem}.py": lambda: generate_module(derive_layers(spec), dtype=example.dtype,
+    layers = derive_layers if isinstance(spec, Spec) else derive_conv_layers
+    files = {f"{example.stem}.py": lambda: generate_module(layers(spec), dtype=example.dtype,
                                                           backend=example.backend)}
     builders = _document_builders()
     if not example.document or builders is None:

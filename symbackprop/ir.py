@@ -14,17 +14,23 @@ function argument), :class:`Transposed` and :class:`Literal`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import sympy as sp
 
 
 @dataclass(frozen=True)
 class Array:
-    """A value the program computes; ``shape`` holds ints and ``"m"``, the batch size."""
+    """A value the program computes; ``shape`` holds ints and ``"m"``, the batch size.
+
+    ``fill`` is how its buffer starts: "empty" (every entry written before it is read), "zeros"
+    (a zero-padded buffer whose border is never written), "ones", "index" (integers, not DTYPE) or
+    "flags" (booleans).
+    """
 
     name: str
     shape: tuple[int | str, ...]
+    fill: str = "empty"
 
     def shape_text(self) -> str:
         inner = ", ".join(map(str, self.shape))
@@ -152,7 +158,114 @@ class Call:
     comment: str = ""
 
 
-Statement = Affine | Apply | Reduce | MatMul | Comment | Return | Mean | Call
+# -- convolution and pooling: images are (channels, m, rows, columns) arrays inside the program ---------
+@dataclass(frozen=True)
+class Relayout:
+    """``out`` = ``source`` read as ``shape`` with its axes permuted by ``axes`` (a copy, or a view when
+    ``view``): an input image (m, C, H, W) to channels last, an image to or from the (channel, row,
+    column) order a dense layer reads (the program keeps images as (C, m, H, W))."""
+
+    out: Array
+    source: Operand
+    shape: tuple[int | str, ...]
+    axes: tuple[int, ...]
+    view: bool = False
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Every (kh, kw) window of ``source`` (C, m, H, W) at the given ``stride``, ``source`` first copied
+    into the zero-padded ``padded`` when there is padding: copied into ``out`` (C, kh, kw, m, H', W'), the
+    matrix a conv layer's matmul reads, or, when ``view``, ``out`` is the strided view (C, m, H', W', kh, kw)."""
+
+    out: Array
+    source: Operand
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    padded: Array | None = None
+    padding: tuple[int, int] = (0, 0)
+    view: bool = False
+
+
+@dataclass(frozen=True)
+class Contract:
+    """``out`` (C_out, m, H', W') = the weight ``kernel`` (C_out, C_in, kh, kw) contracted with ``windows``
+    (C_in, kh, kw, m, H', W') over (C_in, kh, kw), plus ``bias``: one matmul."""
+
+    out: Array
+    windows: Array
+    kernel: Parameter
+    bias: Parameter | None = None
+
+
+@dataclass(frozen=True)
+class KernelProducts:
+    """``out`` (C_in, kh, kw, m, H', W') = Σ_c ``weight``[c, d, p, q] · ``delta``[c, ..]: the error of every
+    output position times every weight that connects it, one matmul."""
+
+    out: Array
+    delta: Operand
+    weight: Parameter
+
+
+#: Where one kernel offset's terms land: (offset index, output rows, output columns, source rows, source
+#: columns), each a (start, stop, step) slice.
+Placement = tuple[tuple[int, ...], tuple[int, int, int], tuple[int, int, int], tuple[int, int, int],
+                  tuple[int, int, int]]
+
+
+@dataclass(frozen=True)
+class Scatter:
+    """``out`` (C, m, H, W) = Σ over ``placements`` of the offset's slice of ``source`` (C, kh, kw, m, H', W'),
+    added at the output positions it reaches."""
+
+    out: Array
+    source: Array
+    placements: tuple[Placement, ...]
+
+
+@dataclass(frozen=True)
+class KernelGradient:
+    """``out`` (C_out, C_in, kh, kw) = Σ over samples and positions of ``delta`` (C_out, ..) times the
+    ``windows`` (C_in, kh, kw, ..) the forward pass read, and ``bias_out`` = Σ of ``delta`` (a product with
+    the vector of ``ones``); times ``scale`` if set."""
+
+    out: Array
+    bias_out: Array | None
+    delta: Operand
+    windows: Array
+    ones: Array | None = None
+    scale: Argument | None = None
+
+
+@dataclass(frozen=True)
+class Pool:
+    """``out`` = the max or mean of each window of the strided view ``windows`` (C, m, H', W', kh, kw),
+    entry by entry; for max pooling ``argmax`` receives the first maximum's offset (``greater`` is scratch)."""
+
+    out: Array
+    windows: Array
+    mode: str
+    argmax: Array | None = None
+    greater: Array | None = None
+
+
+@dataclass(frozen=True)
+class Unpool:
+    """``out`` (C, m, H, W) = the error ``delta`` of each window sent to its ``argmax`` (max) or spread over it
+    (average), offset by offset at ``placements``; ``tiled`` when the windows tile the input (no sums)."""
+
+    out: Array
+    delta: Operand
+    mode: str
+    placements: tuple[Placement, ...]
+    tiled: bool
+    argmax: Array | None = None
+    mask: Array | None = None
+
+
+ConvStatement = Relayout | Windows | Contract | KernelProducts | Scatter | KernelGradient | Pool | Unpool
+Statement = Affine | Apply | Reduce | MatMul | Comment | Return | Mean | Call | ConvStatement
 
 
 @dataclass(frozen=True)
@@ -217,8 +330,31 @@ def operands(statement: Statement) -> Iterator[Operand]:
         values = [statement.value]
     elif isinstance(statement, Mean):
         values = [statement.source]
+    elif isinstance(statement, ConvStatement):
+        values = [getattr(statement, field.name) for field in fields(statement)]
+        values = [value for value in values if isinstance(value, Array | Parameter | Argument | Transposed)]
     for value in values:
         while isinstance(value, Transposed):
             value = value.operand
         if value is not None:
             yield value
+
+
+def written(statement: Statement) -> tuple[Array, ...]:
+    """The buffers an in-place statement writes (a Call's ``out``; a convolution node's outputs and scratch)."""
+    if isinstance(statement, Call):
+        return (statement.out,)
+    if isinstance(statement, Relayout | Windows) and statement.view:
+        return (statement.padded,) if getattr(statement, "padded", None) is not None else ()
+    if isinstance(statement, ConvStatement):
+        names = ("out", "bias_out", "padded", "argmax", "greater", "mask", "ones")
+        return tuple(value for name in names if isinstance(value := getattr(statement, name, None), Array))
+    return ()
+
+
+def defined(statement: Statement) -> tuple[Array, ...]:
+    """The values a pure statement defines: its ``out``, and a convolution node's other results."""
+    found = [getattr(statement, "out", None)]
+    if isinstance(statement, ConvStatement):
+        found += [getattr(statement, name, None) for name in ("bias_out", "argmax")]
+    return tuple(value for value in found if isinstance(value, Array))

@@ -28,6 +28,7 @@ from .ir import (
     Apply,
     Array,
     Call,
+    KernelGradient,
     Literal,
     MatMul,
     Operand,
@@ -35,6 +36,7 @@ from .ir import (
     Reduce,
     Statement,
     Transposed,
+    written,
 )
 from .printing.numpy import PrintingError, number
 
@@ -44,8 +46,9 @@ _DELTA, _SCALE = sp.Symbol("delta", real=True), sp.Symbol("scale", real=True)
 def fold_scale(program: Program) -> Program:
     """The gradients' factor ``scale`` moved from every gradient onto δ^L (one multiply)."""
     delta = program.delta_output
-    scale = next(s.scale for s in program.backward if isinstance(s, MatMul | Reduce) and s.scale is not None)
-    backward = [replace(s, scale=None) if isinstance(s, MatMul | Reduce) else s for s in program.backward]
+    scaled_kinds = MatMul | Reduce | KernelGradient
+    scale = next(s.scale for s in program.backward if isinstance(s, scaled_kinds) and s.scale is not None)
+    backward = [replace(s, scale=None) if isinstance(s, scaled_kinds) else s for s in program.backward]
     computed = [i for i, s in enumerate(backward) if isinstance(s, Apply) and s.out == delta]
     bindings = ((_DELTA, delta), (_SCALE, scale))
     if computed:  # scale δ^L in place, right after it is computed
@@ -104,7 +107,7 @@ def lower_statement(statement: Statement) -> tuple[list[Statement], list[Array]]
         if statement.bias is not None:
             calls.append(Call("add", (statement.out, statement.bias), statement.out))
         return calls, []
-    if isinstance(statement, MatMul | Reduce) and statement.scale is not None:
+    if isinstance(statement, MatMul | Reduce | KernelGradient) and statement.scale is not None:
         raise ValueError("lower_in_place needs the scale folded into δ^L first (fold_scale)")
     if isinstance(statement, MatMul):
         return [Call("matmul", (statement.left, statement.right), statement.out)], []
@@ -127,7 +130,7 @@ class _Lowering:
     def __init__(self, names: Mapping[sp.Symbol, Operand], rows: set[sp.Symbol], scratch: str, out: Array) -> None:
         self.names = dict(names)
         self.rows = set(rows)  # symbols of shape (m, 1)
-        self.scratch, self.width = scratch, out.width
+        self.scratch, self.shape = scratch, out.shape
         self.target = out
         self.calls: list[Call] = []
         self.temporaries: list[Array] = []
@@ -145,7 +148,7 @@ class _Lowering:
 
     def temporary(self, expr: sp.Expr) -> Array:
         rows = expr.free_symbols <= self.rows
-        array = Array(f"{self.scratch}{len(self.temporaries)}", ("m", 1 if rows else self.width))
+        array = Array(f"{self.scratch}{len(self.temporaries)}", ("m", 1) if rows else self.shape)
         self.temporaries.append(array)
         return array
 
@@ -275,5 +278,5 @@ class _Lowering:
 
 def allocate(program: Program) -> tuple[Array, ...]:
     """The arrays an in-place program writes into, in declaration order: its buffers."""
-    written = {statement.out for statement in program.statements() if isinstance(statement, Call)}
-    return tuple(array for array in program.arrays if array in written)
+    found = {array for statement in program.statements() for array in written(statement)}
+    return tuple(array for array in program.arrays if array in found)

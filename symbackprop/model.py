@@ -203,26 +203,31 @@ class NetworkModel:
         return expr
 
     def _contract_subtrees(self, expr: sp.Expr) -> sp.Expr:
-        contract = self._contraction[0]
-
-        def scaled(power: sp.Expr) -> sp.Expr:
-            # diff writes e^{-z}, e^{2z}: match the z inside a numeric multiple.  Only the
-            # numeric content is split off (Add.primitive), which is cheap; factor_terms would
-            # walk the whole argument and dominated the proof's running time.
-            argument = power.args[0]
-            coefficient, rest = argument.as_coeff_Mul()
-            if rest.is_Add:
-                content, rest = rest.primitive()
-                coefficient *= content
-            for sign in (1, -1):
-                if sign * rest in contract:
-                    return sp.exp(sign * coefficient * contract[sign * rest])
-            return power
-
-        if expr.has(sp.exp):
-            expr = expr.replace(lambda node: isinstance(node, sp.exp), scaled)
-        return expr.xreplace(contract)
+        return contract_subtrees(expr, self._contraction[0])
 
     def expand_nodes(self, expr: sp.Expr) -> sp.Expr:
         """Replace z and a symbols in ``expr`` by their values (parameters and inputs)."""
         return expr.xreplace(self.node_values)
+
+
+def contract_subtrees(expr: sp.Expr, contract: dict[sp.Expr, sp.Symbol]) -> sp.Expr:
+    """``expr`` with every subtree that is a key of ``contract`` replaced by its node symbol.
+
+    Exponentials are matched inside a numeric multiple too: diff writes e^{-z}, e^{2z}.
+    """
+    def scaled(power: sp.Expr) -> sp.Expr:
+        # Only the numeric content is split off (Add.primitive), which is cheap; factor_terms would
+        # walk the whole argument and dominated the proof's running time.
+        argument = power.args[0]
+        coefficient, rest = argument.as_coeff_Mul()
+        if rest.is_Add:
+            content, rest = rest.primitive()
+            coefficient *= content
+        for sign in (1, -1):
+            if sign * rest in contract:
+                return sp.exp(sign * coefficient * contract[sign * rest])
+        return power
+
+    if expr.has(sp.exp):
+        expr = expr.replace(lambda node: isinstance(node, sp.exp), scaled)
+    return expr.xreplace(contract)

@@ -105,16 +105,20 @@ class LayerLevelEvaluator:
         grads: dict[str, np.ndarray] = {}
         error = np.zeros(0)
         for layer in range(self.spec.depth, 0, -1):
-            Z_l, A_l = layers[layer]
-            delta_fn, summands = self.deltas[layer - 1]
-            sums = [np.broadcast_to(fn(A_l, Y_, Z_l), A_l.shape).sum(axis=1, keepdims=True) for fn in summands]
-            delta = np.broadcast_to(delta_fn(A_l, Y_, Z_l, error, *sums), A_l.shape).astype(float)
+            delta = self.delta(layer, *layers[layer], Y_, error)
             grads[f"W{layer}"] = delta.T @ layers[layer - 1][1]
             grads[f"W{layer}"] /= m  # in place: a second array of the weights' size is what the budget counts
             if self.spec.bias:
                 grads[f"b{layer}"] = delta.mean(axis=0)
             error = delta @ params[f"W{layer}"]
         return grads
+
+
+    def delta(self, layer: int, Z_l: np.ndarray, A_l: np.ndarray, Y_: np.ndarray, error: np.ndarray) -> np.ndarray:
+        """δ of ``layer`` from its z, a, the targets and the error that came back to it (its row sums first)."""
+        delta_fn, summands = self.deltas[layer - 1]
+        sums = [np.broadcast_to(fn(A_l, Y_, Z_l), A_l.shape).sum(axis=1, keepdims=True) for fn in summands]
+        return np.broadcast_to(delta_fn(A_l, Y_, Z_l, error, *sums), A_l.shape).astype(float)
 
 
 def random_problem(spec: Spec, samples: int, seed: int) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:

@@ -42,6 +42,10 @@ MAX_REDRAWS = 20
 _REDUCED = re.compile(r"\(reduced network ([0-9-]+)\)")
 
 
+#: brute force and factored form of the whole network, or a function that builds them.
+FullForms = tuple[sp.Expr, sp.Expr] | Callable[[], tuple[sp.Expr, sp.Expr]]
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The outcome for one statement (one partial, or one layer-level form)."""
@@ -279,7 +283,7 @@ def numerically_equal(left: sp.Expr, right: sp.Expr, sampler: Sampler,
     return worst
 
 
-def compare(subject: str, equation: str, in_nodes: sp.Expr, full: tuple[sp.Expr, sp.Expr],
+def compare(subject: str, equation: str, in_nodes: sp.Expr, full: FullForms,
             node_sampler: Sampler, full_sampler: Sampler, *, budget: float | None = 2.0,
             points: int = 12, retry: Callable[[], sp.Expr] | None = None,
             deadline: Deadline = NO_DEADLINE) -> Verdict:
@@ -288,13 +292,14 @@ def compare(subject: str, equation: str, in_nodes: sp.Expr, full: tuple[sp.Expr,
     ``in_nodes`` is brute − factored written in node symbols (z free, a = σ(z)): it is small,
     and its vanishing for *all* node values implies the identity on the network.  Only when
     it does not vanish are the full expressions ``full = (brute, factored)`` evaluated, so
-    a counterexample is always a real point of the network.  ``retry`` gives a second,
+    a counterexample is always a real point of the network (``full`` may be a function giving
+    them, called only then: they can be costly to build).  ``retry`` gives a second,
     costlier node form (see ``NetworkModel.contract_nodes(thorough=True)``) tried when the
     first is not reduced to zero.  Once ``deadline`` has passed no symbolic step is tried and
     the numeric check uses :data:`POINTS_AFTER_DEADLINE` points; the verdict says so.
     """
     if deadline.spent:
-        return _numeric_verdict(subject, equation, in_nodes, full, node_sampler, full_sampler,
+        return numeric_verdict(subject, equation, in_nodes, full, node_sampler, full_sampler,
                                 min(points, POINTS_AFTER_DEADLINE), deadline.after())
     if symbolically_zero(in_nodes, deadline.step(budget), quick=retry is not None):
         return Verdict(subject, equation, PROVED)
@@ -304,10 +309,10 @@ def compare(subject: str, equation: str, in_nodes: sp.Expr, full: tuple[sp.Expr,
                                                             key=str))
         if symbolically_zero(in_nodes, deadline.step(budget)):
             return Verdict(subject, equation, PROVED)
-    return _numeric_verdict(subject, equation, in_nodes, full, node_sampler, full_sampler, points)
+    return numeric_verdict(subject, equation, in_nodes, full, node_sampler, full_sampler, points)
 
 
-def _numeric_verdict(subject: str, equation: str, in_nodes: sp.Expr, full: tuple[sp.Expr, sp.Expr],
+def numeric_verdict(subject: str, equation: str, in_nodes: sp.Expr, full: FullForms,
                      node_sampler: Sampler, full_sampler: Sampler, points: int, after: str = "") -> Verdict:
     """VERIFIED at ``points`` random points (node form, else the network), or FAILED with the point.
 
@@ -317,7 +322,7 @@ def _numeric_verdict(subject: str, equation: str, in_nodes: sp.Expr, full: tuple
     if equal:
         return Verdict(subject, equation, VERIFIED, sampled(node_sampler, points, after=after),
                        budget_spent=bool(after))
-    equal, point, left, right = numerically_equal(*full, full_sampler, points)
+    equal, point, left, right = numerically_equal(*(full() if callable(full) else full), full_sampler, points)
     if equal:
         return Verdict(subject, equation, VERIFIED, sampled(full_sampler, points, "random points of the network",
                                                             after), budget_spent=bool(after))

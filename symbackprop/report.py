@@ -216,21 +216,27 @@ def _activation_learning(facts: ActivationFacts) -> str:
 
 
 def _verdicts(d: Derivation) -> list[str]:
-    proof = d.proof
-    lines = ["Verdicts:"]
-    for equation in ("BP1", "BP2", "BP3", "BP4", "layer-level", "batched"):
-        if proof.for_equation(equation):
-            lines.append(f"{_INDENT}{equation + ':':<13}{_verdict(d, equation)}")
+    rows = [(equation, _verdict(d, equation)) for equation in ("BP1", "BP2", "BP3", "BP4", "layer-level", "batched")
+            if d.proof.for_equation(equation)]
+    return verdict_lines(d.proof, d.spec.shorthand(), rows)
+
+
+def verdict_lines(proof, shorthand: str, rows: list[tuple[str, str]], shown: int | None = None) -> list[str]:
+    """The summary's closing block: one line per (equation, verdict), the σ' rewrites, and whether all hold
+    (else the first failure and its counterexample, ``shown`` values of it at most)."""
+    lines = ["Verdicts:"] + [f"{_INDENT}{name + ':':<13}{text}" for name, text in rows]
     rewrites = proof.for_equation("rewrite")
     if rewrites:
         lines.append(f"{_INDENT}σ' written in terms of a (used by BP1/BP2):")
         lines += [f"{_INDENT}{_INDENT}{plain_text(verdict.line())}" for verdict in rewrites]
     failure = proof.first_failure()
     if failure is None:
-        lines.append(f"{_INDENT}All equations hold for {d.spec.shorthand()}.")
+        lines.append(f"{_INDENT}All equations hold for {shorthand}.")
     else:
         lines.append(f"{_INDENT}FAILED: {failure.line()}")
         if failure.counterexample:
-            point = ", ".join(f"{key} = {value:.6g}" for key, value in sorted(failure.counterexample.items()))
-            lines.append(f"{_INDENT}{_INDENT}counterexample: {point}")
+            values = sorted(failure.counterexample.items())
+            point = ", ".join(f"{key} = {value:.6g}" for key, value in values[:shown])
+            more = " (first values)" if shown is not None and len(values) > shown else ""
+            lines.append(f"{_INDENT}{_INDENT}counterexample{more}: {point}")
     return lines

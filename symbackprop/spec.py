@@ -18,7 +18,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
@@ -32,6 +32,9 @@ from .registry import (
     custom_cost,
 )
 from .rich_display import RichDisplay
+
+if TYPE_CHECKING:
+    from .conv.spec import ConvSpec
 
 MAX_WIDTH = 1_000_000
 MAX_LAYERS = 64
@@ -85,10 +88,18 @@ class Spec(RichDisplay):
         return "-".join(map(str, self.sizes))
 
     @classmethod
-    def parse(cls, text: str, **options: Any) -> Spec:
-        """A spec from a TOML path or a shorthand such as ``"3-4-2"`` with keyword options."""
+    def parse(cls, text: str, **options: Any) -> Spec | ConvSpec:
+        """A spec from a TOML path or a shorthand such as ``"3-4-2"`` with keyword options.
+
+        Networks with an image input (``1x8x8-conv16k3p1-maxpool2-10``, or a TOML file whose
+        input layer has a ``shape``) are :class:`~symbackprop.conv.spec.ConvSpec` instead.
+        """
         if _SHORTHAND.fullmatch(text.strip()):
             return from_shorthand(text, **options)
+        from .conv.spec import from_layer_shorthand, is_layer_shorthand
+
+        if is_layer_shorthand(text):
+            return from_layer_shorthand(text, **options)
         path = Path(text)
         if path.suffix == ".toml" or _exists(path):
             if options:
@@ -96,37 +107,38 @@ class Spec(RichDisplay):
                 raise SpecError(f"options {given} apply to the shorthand only; "
                                 "the TOML file says everything", text)
             return load_toml(path)
-        raise SpecError("expected widths joined by '-' (e.g. 3-4-2) or a .toml spec file", text)
+        raise SpecError("expected widths joined by '-' (e.g. 3-4-2), layers such as 1x8x8-conv16k3p1-maxpool2-10, "
+                        "or a .toml spec file", text)
 
     def to_toml(self) -> str:
         """The canonical TOML text of this spec (embedded in generated files)."""
-        lines = [f'name = "{self.name}"', f"cost = {_toml_cost(self.cost)}",
+        lines = [f'name = "{self.name}"', f"cost = {toml_cost(self.cost)}",
                  f"bias = {'true' if self.bias else 'false'}", ""]
         for index, size in enumerate(self.sizes):
             lines += ["[[layers]]", f"size = {size}"]
             if index:
-                lines.append(f"activation = {_toml_activation(self.activations[index - 1])}")
+                lines.append(f"activation = {toml_activation(self.activations[index - 1])}")
             lines.append("")
         return "\n".join(lines)
 
 
-def _toml_string(text: str) -> str:
+def toml_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _toml_activation(activation: Activation) -> str:
+def toml_activation(activation: Activation) -> str:
     if activation.source is not None:
-        return f"{{ name = {_toml_string(activation.name)}, expr = {_toml_string(activation.source)} }}"
+        return f"{{ name = {toml_string(activation.name)}, expr = {toml_string(activation.source)} }}"
     if activation.parameters:
         inner = ", ".join(f"{key} = {float(value)!r}" for key, value in activation.parameters)
-        return f"{{ name = {_toml_string(activation.name)}, {inner} }}"
-    return _toml_string(activation.name)
+        return f"{{ name = {toml_string(activation.name)}, {inner} }}"
+    return toml_string(activation.name)
 
 
-def _toml_cost(cost: Cost) -> str:
+def toml_cost(cost: Cost) -> str:
     if cost.source is not None:
-        return f"{{ name = {_toml_string(cost.name)}, expr = {_toml_string(cost.source)} }}"
-    return _toml_string(cost.name)
+        return f"{{ name = {toml_string(cost.name)}, expr = {toml_string(cost.source)} }}"
+    return toml_string(cost.name)
 
 
 # ---------------------------------------------------------------------------------------
@@ -139,31 +151,32 @@ def from_shorthand(widths: str, *, activation: str = "sigmoid", output_activatio
     place = widths.strip()
     if not _SHORTHAND.fullmatch(place):
         raise SpecError("expected widths joined by '-', e.g. 3-4-2", place)
-    sizes = tuple(_size(_width(part), f"{place}: layer {index}") for index, part in enumerate(place.split("-")))
+    sizes = tuple(checked_width(_width(part), f"{place}: layer {index}")
+                  for index, part in enumerate(place.split("-")))
     _check_depth(sizes, place)
-    hidden = _activation_option(activation, "--activation")
-    output = _activation_option(output_activation or activation, "--output-activation")
-    return _build(sizes, (hidden,) * (len(sizes) - 2) + (output,), _cost_option(cost), bias,
-                  _name(name or DEFAULT_NAME, "--name"), place)
+    hidden = activation_option(activation, "--activation")
+    output = activation_option(output_activation or activation, "--output-activation")
+    return _build(sizes, (hidden,) * (len(sizes) - 2) + (output,), cost_option(cost), bias,
+                  identifier(name or DEFAULT_NAME, "--name"), place)
 
 
-def _activation_option(text: str, option: str) -> Activation:
+def activation_option(text: str, option: str) -> Activation:
     """``sigmoid``, ``leaky_relu:0.2`` or ``swish=z*sigmoid(z)``."""
     name, sep, rest = text.partition("=")
     try:
         if sep:
-            return custom_activation(_name(name.strip(), option), rest)
+            return custom_activation(identifier(name.strip(), option), rest)
         base, colon, slope = text.partition(":")
         return builtin_activation(base.strip(), _slope(slope, "slope") if colon else None)
     except SpecError as error:
         raise error.at(option) from None
 
 
-def _cost_option(text: str) -> Cost:
+def cost_option(text: str) -> Cost:
     name, sep, rest = text.partition("=")
     try:
         if sep:
-            return custom_cost(_name(name.strip(), "--cost"), rest)
+            return custom_cost(identifier(name.strip(), "--cost"), rest)
         return builtin_cost(text.strip())
     except SpecError as error:
         raise error.at("--cost") from None
@@ -196,8 +209,12 @@ def load_toml(path: str | Path) -> Spec:
     return parse_toml(text, place)
 
 
-def parse_toml(text: str, place: str = "<spec>") -> Spec:
-    """Validate TOML text; ``place`` names it in error messages."""
+def parse_toml(text: str, place: str = "<spec>") -> Spec | ConvSpec:
+    """Validate TOML text; ``place`` names it in error messages.
+
+    A network with an image input or convolution and pooling layers is read by
+    :func:`symbackprop.conv.spec.read_layers` into a :class:`~symbackprop.conv.spec.ConvSpec`.
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -210,41 +227,45 @@ def parse_toml(text: str, place: str = "<spec>") -> Spec:
     layers = data.get("layers")
     if not isinstance(layers, list) or not all(isinstance(layer, dict) for layer in layers):
         raise SpecError("missing or not an array of tables [[layers]]", f"{place}: layers")
+    from .conv.spec import is_layered, read_layers
+
+    if is_layered(layers, place):
+        return read_layers(data, place)
     sizes, activations = _toml_layers(layers, place)
     if "cost" not in data:
         raise SpecError("missing (e.g. cost = \"quadratic\")", f"{place}: cost")
-    cost = _toml_cost_value(data["cost"], f"{place}: cost")
+    cost = read_cost(data["cost"], f"{place}: cost")
     bias = data.get("bias", True)
     if not isinstance(bias, bool):
         raise SpecError("must be true or false", f"{place}: bias")
-    return _build(sizes, activations, cost, bias, _name(data.get("name", DEFAULT_NAME), f"{place}: name"), place)
+    return _build(sizes, activations, cost, bias, identifier(data.get("name", DEFAULT_NAME), f"{place}: name"), place)
 
 
 def _toml_layers(layers: list[dict], place: str) -> tuple[tuple[int, ...], tuple[Activation, ...]]:
     sizes, activations = [], []
     for index, layer in enumerate(layers):
         where = f"{place}: layers[{index}]"
-        allowed = {"size"} if index == 0 else {"size", "activation"}
+        allowed = {"size"} if index == 0 else {"kind", "size", "activation"}
         unknown = sorted(set(layer) - allowed)
         if unknown:
-            reason = ("the input layer takes only size" if index == 0
-                      else "unknown key (allowed: size, activation)")
+            reason = ("the input layer takes only size (or shape for an image)" if index == 0
+                      else "unknown key (allowed: kind, size, activation)")
             raise SpecError(reason, f"{where}.{unknown[0]}")
         if "size" not in layer:
             raise SpecError("missing", f"{where}.size")
         size = layer["size"]
         if not isinstance(size, int) or isinstance(size, bool):
             raise SpecError(f"must be a whole number, got {size!r}", f"{where}.size")
-        sizes.append(_size(size, f"{where}.size"))
+        sizes.append(checked_width(size, f"{where}.size"))
         if index:
             if "activation" not in layer:
                 raise SpecError("missing (e.g. activation = \"sigmoid\")", f"{where}.activation")
-            activations.append(_toml_activation_value(layer["activation"], f"{where}.activation"))
+            activations.append(read_activation(layer["activation"], f"{where}.activation"))
     _check_depth(tuple(sizes), f"{place}: layers")
     return tuple(sizes), tuple(activations)
 
 
-def _toml_activation_value(value: Any, where: str) -> Activation:
+def read_activation(value: Any, where: str) -> Activation:
     try:
         if isinstance(value, str):
             return builtin_activation(value)
@@ -259,7 +280,7 @@ def _activation_table(value: dict, where: str) -> Activation:
     unknown = sorted(set(value) - {"name", "expr", "slope"})
     if unknown:
         raise SpecError(f"unknown key {unknown[0]!r} (allowed: name, expr, slope)")
-    name = _name(value.get("name"), "name")
+    name = identifier(value.get("name"), "name")
     if "expr" in value:
         if "slope" in value or not isinstance(value["expr"], str):
             raise SpecError("expr must be a string and cannot be combined with slope")
@@ -268,7 +289,7 @@ def _activation_table(value: dict, where: str) -> Activation:
     return builtin_activation(name, None if slope is None else _slope(slope, "slope"))
 
 
-def _toml_cost_value(value: Any, where: str) -> Cost:
+def read_cost(value: Any, where: str) -> Cost:
     try:
         if isinstance(value, str):
             return builtin_cost(value)
@@ -276,7 +297,7 @@ def _toml_cost_value(value: Any, where: str) -> Cost:
             unknown = sorted(set(value) - {"name", "expr"})
             if unknown or not isinstance(value.get("expr"), str):
                 raise SpecError("a custom cost is a table { name = ..., expr = \"...\" } in a and y")
-            return custom_cost(_name(value.get("name"), "name"), value["expr"])
+            return custom_cost(identifier(value.get("name"), "name"), value["expr"])
     except SpecError as error:
         raise error.at(where) from None
     raise SpecError("must be a name or a table { name = ..., expr = ... }", where)
@@ -286,7 +307,7 @@ def _toml_cost_value(value: Any, where: str) -> Cost:
 # Shared checks
 
 
-def _size(size: int, where: str) -> int:
+def checked_width(size: int, where: str) -> int:
     if size <= 0:
         raise SpecError(f"width must be positive, got {size}", where)
     if size > MAX_WIDTH:
@@ -306,7 +327,7 @@ def _check_depth(sizes: tuple[int, ...], where: str) -> None:
         raise SpecError(f"at most {MAX_LAYERS} weight layers", where)
 
 
-def _name(value: Any, where: str) -> str:
+def identifier(value: Any, where: str) -> str:
     if not isinstance(value, str) or not _IDENTIFIER.fullmatch(value) or keyword.iskeyword(value):
         raise SpecError(f"must be a valid identifier (letters, digits, _), got {value!r}", where)
     if value.startswith("__"):

@@ -25,6 +25,7 @@ from typing import Any
 import sympy as sp
 
 from . import __version__
+from .conv.derivation import ConvLayerDerivation
 from .derivation import LayerDerivation
 from .errors import UserError
 from .ir import Array, Program
@@ -65,9 +66,9 @@ class Module:
     source: str
 
 
-def _layers(derivation) -> LayerDerivation:
+def _layers(derivation) -> LayerDerivation | ConvLayerDerivation:
     """The layer-level derivation of a :class:`~symbackprop.driver.Derivation` (or one given as is)."""
-    return derivation if isinstance(derivation, LayerDerivation) else derivation.layers
+    return derivation if isinstance(derivation, LayerDerivation | ConvLayerDerivation) else derivation.layers
 
 
 def build_module(derivation, *, dtype: str = "float64", backend: str = "numpy") -> Module:
@@ -77,6 +78,10 @@ def build_module(derivation, *, dtype: str = "float64", backend: str = "numpy") 
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
     layers = _layers(derivation)
+    if isinstance(layers, ConvLayerDerivation):  # a network with convolution or pooling layers
+        from .conv.codegen import build_conv_module
+
+        return build_conv_module(layers, dtype=dtype, backend=backend)
     program = build_program(layers)
     printer = PRINTERS[backend]()
     expressions = EXPRESSION_PRINTERS[backend]()
@@ -121,7 +126,7 @@ def _view(layers: LayerDerivation, program: Program, dtype: str, backend: str, x
                     "derivative_formula": _docstring(layer.derivative_formula),
                     "delta_formula": _docstring(layer.delta_formula), "kinks": _docstring(layer.kinks)}
                    for layer in program.layers],
-        "buffers": [(array.name, array.shape_text()) for array in buffers],
+        "buffers": [(array.name, array.shape_text(), array.fill) for array in buffers],
         "values": [array.name for array in shared_values(program)],
         "forward": blocks["forward"], "backward": blocks["backward"], "loss_lines": blocks["loss"],
         "kink_switches": blocks["kink_switches"], "named": spec.has_name,

@@ -7,6 +7,8 @@ Each object's ``_repr_*_`` methods call the function here named after it and the
   of its notation, with the proof's verdicts, and one
   :class:`~symbackprop.driver.PartialDerivative` -- the sum over its paths and its factored
   form (:mod:`.equations`);
+* a :class:`~symbackprop.conv.spec.ConvSpec` and a
+  :class:`~symbackprop.conv.driver.ConvDerivation` -- layers, and verdicts per equation (:mod:`.convolution`);
 * a :class:`~symbackprop.proof.Proof` and a check :class:`~symbackprop.api.Report` -- verdict
   tables (:mod:`.verdicts`);
 * a :class:`~symbackprop.api.Module` and a :class:`~symbackprop.api.Document` -- listings
@@ -20,11 +22,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..api import Report
+from ..conv.driver import ConvDerivation
+from ..conv.spec import ConvSpec
 from ..driver import Derivation, PartialDerivative
 from ..proof import Proof
 from ..spec import Spec
 from . import markup
 from .code import document_bundle, module_html
+from .convolution import conv_derivation_table, conv_spec_table
 from .equations import derivation_table, partial_latex, partial_table
 from .network import spec_svg, spec_table
 from .verdicts import proof_table, report_table
@@ -33,7 +38,7 @@ __all__ = ["document_bundle", "html", "latex", "markdown", "module_html", "table
 
 TABLES: dict[type, Callable[..., markup.Table]] = {
     Spec: spec_table, Derivation: derivation_table, PartialDerivative: partial_table, Proof: proof_table,
-    Report: report_table,
+    Report: report_table, ConvSpec: conv_spec_table, ConvDerivation: conv_derivation_table,
 }
 
 

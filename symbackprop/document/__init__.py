@@ -21,6 +21,9 @@ sections of the template named after it from a :class:`~.context.Context`:
   with their proof verdicts;
 * ``verification`` -- the verification summary;
 
+and, for a network with convolution and pooling layers, ``convolution`` and ``conv_equations``
+(with the kernel figure of ``kernel_diagram``) in their place;
+
 with ``formulas`` (escaping, line breaking, displayed equations) shared by all of them and
 ``options`` reading the command-line values.
 """
@@ -30,6 +33,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import tex
+from ..conv.spec import ConvSpec
 from ..driver import Derivation, derive
 from ..model import Parameter
 from ..notation import Notation
@@ -37,6 +41,7 @@ from ..notation import notation as notation_profile
 from ..render import render
 from .blocks import number
 from .context import Context
+from .convolution import conv_view
 from .equations import equations_sections
 from .formulas import tex_escape
 from .learning import learning_section
@@ -87,6 +92,8 @@ def build_markdown(spec, *, stem: str = "derivation", notation: str = "nielsen",
 def _view(spec, notation: str, highlight: str | None, expand: bool, weights: str | None, max_parameters: int,
           derivation: Derivation | None) -> dict[str, Any]:
     profile = notation_profile(notation)
+    if isinstance(spec, ConvSpec):
+        return conv_view(spec, profile, highlight, expand, weights, max_parameters, derivation)
     chosen = parse_parameter(highlight, "--highlight", profile) if highlight else None
     selection = parse_weights(weights, profile)
     d = derivation if derivation is not None else derive(spec, max_parameters=max_parameters)

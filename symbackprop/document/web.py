@@ -4,9 +4,9 @@ as Markdown with ``$…$`` math and SVG files beside it.
 Provides :func:`html_view` and :func:`markdown_view` (the view-model of
 ``derivation.html.j2`` / ``derivation.md.j2``: every prose piece, formula and figure already
 in the target format, user text escaped) and :func:`svg_figure` (one figure as an SVG document
-from ``network.svg.j2`` or ``plot.svg.j2``, which print the geometry of :mod:`.diagram` and
-:mod:`.plots` in pixels).  Numbers and cross-references come from :func:`.blocks.number`, so
-every format shows the numbers the PDF shows.
+from ``network.svg.j2``, ``plot.svg.j2`` or ``grid.svg.j2``, which print the geometry of
+:mod:`.diagram`, :mod:`.plots` and :mod:`.kernel_diagram` in pixels).  Numbers and cross-references
+come from :func:`.blocks.number`, so every format shows the numbers the PDF shows.
 """
 
 from __future__ import annotations
@@ -240,9 +240,39 @@ def _plot_svg(data: dict[str, Any]) -> dict[str, Any]:
             "bands": bands, "supremum": y(data["supremum"]) if data["supremum"] else ""}
 
 
+#: The kernel figure's cell styles (see :mod:`.kernel_diagram`) as SVG attributes.
+GRID_STYLES = {
+    "cell": 'fill="#ffffff" stroke="#a6a6a6" stroke-width="0.8"',
+    "pad": 'fill="#f2f2f2" stroke="#bfbfbf" stroke-width="0.8" stroke-dasharray="3 2"',
+    "shared": 'fill="#ffd9d9" stroke="#a6a6a6" stroke-width="0.8"',
+    "sharedpad": 'fill="#ffecec" stroke="#bfbfbf" stroke-width="0.8" stroke-dasharray="3 2"',
+    "chosen": 'fill="#ff8c8c" stroke="#bf0000" stroke-width="1.6"',
+    "chosenpad": 'fill="#ffbfbf" stroke="#bf0000" stroke-width="1.6" stroke-dasharray="3 2"',
+    "window": 'fill="none" stroke="#1f3fa8" stroke-width="2.4"',
+    "outshared": 'fill="#ffd9d9" stroke="#a6a6a6" stroke-width="0.8"',
+    "outchosen": 'fill="#bfcaf2" stroke="#1f3fa8" stroke-width="1.6"',
+}
+
+
+def _grid_svg(data: dict[str, Any]) -> dict[str, Any]:
+    box = data["box"]
+    left, top = float(box["left"]), float(box["top"])
+    x, y = (lambda v: _x(v, left)), (lambda v: _y(v, top))
+    rects = [{"x": x(r["x"]), "y": y(str(float(r["y"]) + float(r["h"]))), "w": f"{float(r['w']) * SCALE:.1f}",
+              "h": f"{float(r['h']) * SCALE:.1f}", "style": r["style"]} for r in data["rects"]]
+    arrow = data["arrow"]
+    return {"width": _x(box["right"], left), "height": _y(box["bottom"], top), "rects": rects,
+            "arrow": {"x1": x(arrow["x1"]), "y1": y(arrow["y1"]), "x2": x(arrow["x2"]), "y2": y(arrow["y2"])},
+            "labels": [{"x": x(label["x"]), "y": y(label["y"]), "text": svg_label(label["text"])}
+                       for label in data["labels"]]}
+
+
+_SVG_GEOMETRY = {"network": _network_svg, "plot": _plot_svg, "grid": _grid_svg}
+
+
 def svg_figure(block: dict[str, Any], standalone: bool) -> str:
     """A figure block as SVG: a file of its own (``standalone``) or an element inside the HTML page."""
     drawing = block["drawing"]
-    data = _network_svg(block["data"]) if drawing == "network" else _plot_svg(block["data"])
-    return render(f"{drawing}.svg.j2", {"figure": data, "standalone": standalone,
+    data = _SVG_GEOMETRY[drawing](block["data"])
+    return render(f"{drawing}.svg.j2", {"figure": data, "standalone": standalone, "styles": GRID_STYLES,
                                         "title": plain_prose(block["caption"])})

@@ -35,6 +35,7 @@ from ..ir import (
     Return,
     Statement,
     Transposed,
+    defined,
     operands,
 )
 from .numpy import CuPyCodePrinter, JaxCodePrinter, NumPyCodePrinter, PrintingError
@@ -193,7 +194,7 @@ class PurePrinter(_ProgramPrinter):
 def shared_values(program: Program, also: set[str] = frozenset()) -> list[Array]:
     """Arrays the forward pass computes that the loss or the backward pass reads (or named in
     ``also``), in declaration order."""
-    written = {statement.out for statement in program.forward if hasattr(statement, "out")}
+    written = {array for statement in program.forward for array in defined(statement)}
     read = {operand for name in BLOCKS[1:] for statement in program.block(name) for operand in operands(statement)}
     return [array for array in program.arrays if array in written and (array in read or array.name in also)]
 
