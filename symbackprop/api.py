@@ -93,13 +93,9 @@ class Document:
                 f"{self.tex.count(chr(10))} lines of LaTeX>")
 
 
-<<<<<<< HEAD
-def _derived(spec_or_derivation: Spec | Derivation | str, notation: str | None, max_weights: int,
-             proof_budget: float | None, memory_budget: float | None) -> tuple[Derivation, str]:
-=======
 def _derived(spec_or_derivation: Spec | ConvSpec | Derivation | ConvDerivation | str, notation: str | None,
-             max_weights: int, proof_budget: float | None) -> tuple[Derivation | ConvDerivation, str]:
->>>>>>> conv
+             max_weights: int, proof_budget: float | None,
+             memory_budget: float | None) -> tuple[Derivation | ConvDerivation, str]:
     """The derivation a document is written from (derived here for a spec), and its notation."""
     if isinstance(spec_or_derivation, Derivation | ConvDerivation):
         return spec_or_derivation, notation or spec_or_derivation.notation
@@ -285,13 +281,8 @@ class Module:
                 f"{self.source.count(chr(10))} lines>")
 
 
-<<<<<<< HEAD
-def codegen(spec: Spec | Derivation | str, backend: str = "numpy", dtype: str = "float64", *,
-            memory_budget: float | None = DEFAULT_MEMORY_BUDGET_MIB) -> Module:
-=======
 def codegen(spec: Spec | ConvSpec | Derivation | ConvDerivation | str, backend: str = "numpy",
-            dtype: str = "float64") -> Module:
->>>>>>> conv
+            dtype: str = "float64", *, memory_budget: float | None = DEFAULT_MEMORY_BUDGET_MIB) -> Module:
     """The standalone training module of ``spec``, after the checks it relies on.
 
     Those are the σ' rewrites and the matrix forms against central differences, at full width
@@ -306,15 +297,12 @@ def codegen(spec: Spec | ConvSpec | Derivation | ConvDerivation | str, backend: 
         raise UserError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}", "backend")
     if dtype not in DTYPES:
         raise UserError(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPES)}", "dtype")
-<<<<<<< HEAD
-    derivation = spec if isinstance(spec, Derivation) else derive_layer_level(_spec(spec), memory_budget=memory_budget)
-=======
     if isinstance(spec, Derivation | ConvDerivation):
         derivation = spec
     else:
         network = _spec(spec)
-        derivation = derive_layer_level(network) if isinstance(network, Spec) else derive_conv_layer_level(network)
->>>>>>> conv
+        derivation = (derive_layer_level(network, memory_budget=memory_budget) if isinstance(network, Spec)
+                      else derive_conv_layer_level(network))
     failure = derivation.proof.first_failure()
     if failure is not None:
         raise ModuleCheckError(failure)

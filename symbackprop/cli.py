@@ -46,18 +46,13 @@ def _derive(arguments: argparse.Namespace) -> int:
     from .report import derivation_summary
 
     derivation = derive(spec_from_arguments(arguments), max_parameters=arguments.max_weights,
-<<<<<<< HEAD
                         proof_budget=arguments.proof_budget, memory_budget=arguments.memory_budget)
-    print(derivation_summary(derivation))
-=======
-                        proof_budget=arguments.proof_budget)
     if isinstance(derivation, Derivation):
         print(derivation_summary(derivation))
     else:  # a network with convolution or pooling layers
         from .conv.report import conv_summary
 
         print(conv_summary(derivation))
->>>>>>> conv
     return 0 if derivation.proof.holds else 1
 
 

@@ -379,8 +379,8 @@ def verify_layer_level(layers: LayerDerivation, *, seed: int = 0, samples: int =
     where = _check_coverage(spec, checked, samples, memory_budget)
     forms = (("layer-level", 1, "δ^l = ((W^{l+1})^T δ^{l+1}) ⊙ σ'(z^l), ∂C/∂W^l = δ^l (a^{l−1})^T"),
              ("batched", samples, f"∂C/∂W^l = (1/m) Δ^l^T A^{{l−1}}, ∂C/∂b^l = mean of Δ^l (m = {samples})"))
-    return verify_forms(LayerLevelEvaluator(replace(layers, spec=checked)), lambda m, at: random_problem(checked, m, at),
-                        forms, where, seed=seed)
+    evaluator = LayerLevelEvaluator(replace(layers, spec=checked))
+    return verify_forms(evaluator, lambda m, at: random_problem(checked, m, at), forms, where, seed=seed)
 
 
 def verify_forms(evaluator, draw: Callable[[int, int], tuple], forms: tuple[tuple[str, int, str], ...], where: str,
