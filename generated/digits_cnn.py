@@ -64,16 +64,29 @@ Usage:
 
     python THIS_FILE.py train DATA.npz --epochs 10 --batch-size 32 --lr 0.5
     python THIS_FILE.py gradcheck [DATA.npz]
+
+DATA is an .npz file with arrays X and Y (optionally X_val and Y_val), or a directory with
+X.npy and Y.npy (and X_val.npy, Y_val.npy).  .npy files and .npz members stored uncompressed
+(np.savez, not np.savez_compressed) are memory-mapped; train reads them one batch at a time,
+so data larger than memory trains too.  init_params and load first check that the
+parameters fit in the memory available (--no-memory-check, check_memory=False: try anyway).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import warnings
+import zipfile
 
 import numpy as np
+
+try:
+    import resource
+except ImportError:  # not on Windows
+    resource = None
 
 SIZES = (64, 1024, 256, 10)
 ACTIVATIONS = ('relu', 'maxpool2d', 'softmax')
@@ -257,9 +270,13 @@ def _kink_switches(params, X, Y):
     ]
 
 
-def _data(name, array, width, rows=None, finite=False):
-    """``array`` as a (rows, width) array of DTYPE, or a ValueError saying what is wrong."""
-    if not isinstance(array, np.ndarray):
+def _data(name, array, width, rows=None, finite=False, convert=True):
+    """``array`` as a (rows, width) array of DTYPE, or a ValueError saying what is wrong.
+
+    With ``convert=False`` only its shape and dtype are checked and it is returned as it is, so a
+    memory-mapped array stays on disk.
+    """
+    if not hasattr(array, "shape") or convert and not isinstance(array, np.ndarray):
         array = np.asarray(array)
     if array.dtype.kind not in "biuf":
         raise ValueError(f"{name} has dtype {array.dtype}; expected real numbers ({DTYPE.__name__})")
@@ -268,6 +285,8 @@ def _data(name, array, width, rows=None, finite=False):
         raise ValueError(f"{name} has shape {tuple(array.shape)}; expected {expected}")
     if array.shape[0] == 0:
         raise ValueError(f"{name} has no samples (shape {tuple(array.shape)})")
+    if not convert:
+        return array
     if array.dtype != DTYPE:
         array = array.astype(DTYPE)
     if finite and not bool(np.isfinite(array).all()):
@@ -311,6 +330,73 @@ def _check_params(params):
             raise ValueError(f"{key} has shape {tuple(params[key].shape)}; expected {shape}")
 
 
+def _read_number(path, key=None):
+    """The number in a /proc or /sys file (the one after ``key`` on its line), or None."""
+    try:
+        with open(path) as handle:
+            for line in handle:
+                words = line.split()
+                if key is None or words[:1] == [key]:
+                    return int(words[0 if key is None else 1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+#: A memory cgroup's limit, usage and the reclaimable page cache in it (v2, then v1).
+_CGROUPS = (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current", "inactive_file",
+             "/sys/fs/cgroup/memory.stat"),
+            ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes",
+             "total_inactive_file", "/sys/fs/cgroup/memory/memory.stat"))
+
+
+def _available_memory():
+    """Bytes this process can still allocate: the least of what Linux reports, None if nothing.
+
+    MemAvailable (/proc/meminfo), the room under a memory cgroup's limit (a container's) and
+    under the address-space limit (ulimit -v).
+    """
+    found = []
+    available = _read_number("/proc/meminfo", "MemAvailable:")
+    if available is not None:
+        found.append(available * 1024)
+    for limit_file, usage_file, cache_key, stat_file in _CGROUPS:
+        limit, usage = _read_number(limit_file), _read_number(usage_file)
+        if limit is not None and usage is not None and limit < 1 << 60:
+            found.append(limit - usage + (_read_number(stat_file, cache_key) or 0))
+    if resource is not None:
+        limit, pages = resource.getrlimit(resource.RLIMIT_AS)[0], _read_number("/proc/self/statm")
+        if limit != resource.RLIM_INFINITY and pages is not None:
+            found.append(limit - pages * resource.getpagesize())
+    return max(0, min(found)) if found else None
+
+
+def _size(count):
+    """Bytes for people: 37.3 GiB."""
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if count < 1024:
+            return f"{count} bytes" if unit == "bytes" else f"{count:.1f} {unit}"
+        count /= 1024
+    return f"{count:.1f} TiB"
+
+
+def _require_memory(what, check_memory):
+    """A MemoryError, before anything is allocated, when the parameters will not fit (one line)."""
+    if not check_memory:
+        return
+    counts = [math.prod(shape) for shape in PARAMETER_SHAPES.values()]
+    parameters = sum(counts) * np.dtype(DTYPE).itemsize
+    staging = 8 * max(counts)  # one layer's weights, drawn or read in float64 on their way in
+    _fits(what, parameters + staging, _available_memory(), "memory")
+
+
+def _fits(what, needed, available, kind):
+    if available is not None and needed > available:
+        raise MemoryError(f"{what}: the {'-'.join(map(str, SIZES))} network's {DTYPE.__name__} parameters need "
+                          f"{_size(needed)} of {kind}, but only {_size(available)} is available; "
+                          "pass check_memory=False (--no-memory-check) to try anyway")
+
+
 #: Per weight: the initialisation ("he" or "xavier"), fan-in and fan-out.
 _FANS = {
     "W1": ("he", 9, 144),
@@ -318,8 +404,13 @@ _FANS = {
 }
 
 
-def init_params(seed=0):
-    """W1, b1, W3, b3; He or Xavier normal weights by activation (see _FANS), zero biases."""
+def init_params(seed=0, check_memory=True):
+    """W1, b1, W3, b3; He or Xavier normal weights by activation (see _FANS), zero biases.
+
+    A network whose parameters will not fit in the memory available is refused first, with the
+    size it needs (``check_memory=False``: try anyway).
+    """
+    _require_memory("init_params", check_memory)
     rng = np.random.default_rng(seed)
     params = {}
     for key, shape in PARAMETER_SHAPES.items():
@@ -425,39 +516,82 @@ def accuracy(params, X, Y):
     return float((predict(params, X) == truth).mean())
 
 
+def _dataset(X, Y):
+    """X and Y for train, checked a chunk at a time and returned as they are (memory-mapped data
+    stays on disk; batches are converted as they are read)."""
+    X = _data("X", X, SIZES[0], convert=False)
+    Y = Y if hasattr(Y, "shape") else np.asarray(Y)
+    if Y.shape[:1] != X.shape[:1]:
+        raise ValueError(f"Y has shape {tuple(Y.shape)}; expected ({X.shape[0]}, {SIZES[-1]})")
+    for _ in _chunks(X, Y):
+        pass
+    return X, Y
+
+
+#: Numbers per layer and sample in a chunk of rows that data is checked and evaluated in.
+_CHUNK = 1 << 22
+
+
+def _chunks(X, Y):
+    """(X, Y) converted and checked some rows at a time, few enough that their buffers stay small."""
+    rows = max(1, _CHUNK // sum(SIZES))
+    for start in range(0, X.shape[0], rows):
+        yield _inputs(X[start:start + rows], Y[start:start + rows])
+
+
+def _rows(array, index):
+    """The rows ``index`` (host integers) of an array on the device or in (mapped) host memory."""
+    return array[np.asarray(index)] if isinstance(array, np.ndarray) else array[index]
+
+
+def _evaluate(params, X, Y):
+    """(loss, accuracy or None) over all of X, Y, a chunk at a time."""
+    total, correct = 0.0, 0
+    for X_chunk, Y_chunk in _chunks(X, Y):
+        total += loss(params, X_chunk, Y_chunk) * X_chunk.shape[0]
+        if CLASSIFICATION:
+            correct += round(accuracy(params, X_chunk, Y_chunk) * X_chunk.shape[0])
+    return total / X.shape[0], correct / X.shape[0] if CLASSIFICATION else None
+
+
 def train(params, X, Y, epochs, batch_size, lr, seed=0, X_val=None, Y_val=None, momentum=0.0, l2=0.0,
           verbose=True):
-    """Mini-batch SGD in place; returns the history, one dict per epoch (loss, accuracy, ...)."""
+    """Mini-batch SGD in place; returns the history, one dict per epoch (loss, accuracy, ...).
+
+    X and Y (and X_val, Y_val) may be memory-mapped (``np.load("X.npy", mmap_mode="r")``): they are
+    checked and read a batch at a time, so data larger than memory trains too.
+    """
     _check_params(params)
-    X, Y = _inputs(X, Y)
+    X, Y = _dataset(X, Y)
     if X_val is not None:
-        X_val, Y_val = _inputs(X_val, Y_val)
+        X_val, Y_val = _dataset(X_val, Y_val)
     if int(batch_size) < 1 or int(epochs) < 0 or not lr > 0:
         raise ValueError("need batch_size >= 1, epochs >= 0 and lr > 0")
     rng = np.random.default_rng(seed)
-    velocity = {key: np.zeros_like(value) for key, value in params.items()}
     plain = momentum == 0.0 and l2 == 0.0
+    velocity = None if plain else {key: np.zeros_like(value) for key, value in params.items()}
     n, history = X.shape[0], []
     for epoch in range(1, int(epochs) + 1):
-        order = np.asarray(rng.permutation(n))
+        order = rng.permutation(n)
         total = 0.0
         for start in range(0, n, int(batch_size)):
             index = order[start:start + int(batch_size)]
+            X_batch, Y_batch = _inputs(_rows(X, index), _rows(Y, index), finite=False)
             if plain:
-                value = float(sgd_step(params, X[index], Y[index], lr))
+                value = float(sgd_step(params, X_batch, Y_batch, lr))
             else:
-                value = float(_momentum_step(params, X[index], Y[index], lr, momentum, l2, velocity))
+                value = float(_momentum_step(params, X_batch, Y_batch, lr, momentum, l2, velocity))
             if not math.isfinite(value):
                 raise FloatingPointError(f"the loss became {value} in epoch {epoch} (batch at sample {start}); "
                                          "try a smaller learning rate")
             total += value * len(index)
         record = {"epoch": epoch, "loss": total / n}
         if CLASSIFICATION:
-            record["accuracy"] = accuracy(params, X, Y)
+            record["accuracy"] = _evaluate(params, X, Y)[1]
         if X_val is not None:
-            record["val_loss"] = loss(params, X_val, Y_val)
+            record["val_loss"], val_accuracy = _evaluate(params, X_val, Y_val)
             if CLASSIFICATION:
-                record["val_accuracy"] = accuracy(params, X_val, Y_val)
+                record["val_accuracy"] = val_accuracy
         history.append(record)
         if verbose:
             print("  ".join(f"{key} {value:.6g}" if key != "epoch" else f"epoch {value}"
@@ -618,44 +752,84 @@ def save(params, path):
     np.savez(path, **{key: _host(value) for key, value in params.items()})
 
 
-def load(path):
-    """Parameters from an .npz file written by save(); refuses other shapes than PARAMETER_SHAPES."""
-    with np.load(path, allow_pickle=False) as data:
-        if set(data.files) != set(PARAMETER_SHAPES):
-            raise ValueError(f"{path} holds {sorted(data.files)}; expected {sorted(PARAMETER_SHAPES)}")
-        params = {}
-        for key, shape in PARAMETER_SHAPES.items():
-            array = data[key]
-            if array.shape != shape or array.dtype.kind not in "biuf":
-                raise ValueError(f"{path}: {key} has shape {array.shape} and dtype {array.dtype}; "
-                                 f"expected {shape} of real numbers")
-            if not np.isfinite(array).all():
-                raise ValueError(f"{path}: {key} contains NaN or infinity")
-            params[key] = np.asarray(array.astype(DTYPE))
+def load(path, check_memory=True):
+    """Parameters from an .npz file written by save(); refuses other shapes than PARAMETER_SHAPES.
+
+    Refuses first, with the size needed, parameters that will not fit in the memory available
+    (``check_memory=False``: try anyway).
+    """
+    _require_memory("load", check_memory)
+    arrays, held = _arrays(path, PARAMETER_SHAPES)
+    if set(held) != set(PARAMETER_SHAPES):
+        raise ValueError(f"{path} holds {held}; expected {sorted(PARAMETER_SHAPES)}")
+    params = {}
+    for key, shape in PARAMETER_SHAPES.items():
+        array = arrays[key]
+        if array.shape != shape or array.dtype.kind not in "biuf":
+            raise ValueError(f"{path}: {key} has shape {array.shape} and dtype {array.dtype}; "
+                             f"expected {shape} of real numbers")
+        params[key] = np.asarray(array.astype(DTYPE))
+        if not bool(np.isfinite(params[key]).all()):
+            raise ValueError(f"{path}: {key} contains NaN or infinity")
     return params
 
 
+def _arrays(path, names):
+    """({name: array or None}, the names held) for an .npz file or a directory of .npy files.
+
+    .npy files and .npz members stored uncompressed (np.savez) are memory-mapped; compressed ones
+    (np.savez_compressed) are read whole.  Nothing is ever unpickled.
+    """
+    if os.path.isdir(path):
+        held = sorted(name[:-4] for name in os.listdir(path) if name.endswith(".npy"))
+        return {name: np.load(os.path.join(path, f"{name}.npy"), mmap_mode="r", allow_pickle=False)
+                if name in held else None for name in names}, held
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = {info.filename[:-4]: info for info in archive.infolist() if info.filename.endswith(".npy")}
+            return {name: _member(path, archive, members[name]) if name in members else None
+                    for name in names}, sorted(members)
+    except zipfile.BadZipFile:
+        raise ValueError(f"{path} is neither an .npz file nor a directory of .npy files") from None
+
+
+def _member(path, archive, info):
+    """One .npy member of an .npz archive: a memory map of its numbers when stored uncompressed."""
+    with archive.open(info) as stream:
+        if info.compress_type != zipfile.ZIP_STORED:
+            return np.lib.format.read_array(stream, allow_pickle=False)
+        version = np.lib.format.read_magic(stream)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = read_header(stream)
+        header = stream.tell()
+    if dtype.hasobject:
+        raise ValueError(f"{path}: {info.filename} holds Python objects; expected numbers")
+    if math.prod(shape) == 0:
+        return np.zeros(shape, dtype)
+    with open(path, "rb") as handle:  # where the member starts: after its local header, name and extra field
+        handle.seek(info.header_offset)
+        local = handle.read(30)
+    start = info.header_offset + 30 + int.from_bytes(local[26:28], "little") + int.from_bytes(local[28:30], "little")
+    return np.memmap(path, dtype=dtype, mode="r", offset=start + header, shape=shape, order="F" if fortran else "C")
+
+
 def _read_data(path):
-    """X, Y, X_val, Y_val from an .npz file (the last two optional)."""
-    with np.load(path, allow_pickle=False) as data:
-        for key in ("X", "Y"):
-            if key not in data.files:
-                raise ValueError(f"{path} has no array {key!r} (it holds {sorted(data.files)})")
-        if ("X_val" in data.files) != ("Y_val" in data.files):
-            raise ValueError(f"{path} must hold both X_val and Y_val or neither")
-        arrays = [data[key] if key in data.files else None for key in ("X", "Y", "X_val", "Y_val")]
-    X, Y = _inputs(arrays[0], arrays[1])
-    if arrays[2] is None:
-        return X, Y, None, None
-    X_val, Y_val = _inputs(arrays[2], arrays[3])
-    return X, Y, X_val, Y_val
+    """X, Y, X_val, Y_val from DATA (see _arrays; the last two may be None), not yet read."""
+    arrays, held = _arrays(path, ("X", "Y", "X_val", "Y_val"))
+    for key in ("X", "Y"):
+        if arrays[key] is None:
+            raise ValueError(f"{path} has no array {key!r} (it holds {held})")
+    if (arrays["X_val"] is None) != (arrays["Y_val"] is None):
+        raise ValueError(f"{path} must hold both X_val and Y_val or neither")
+    return arrays["X"], arrays["Y"], arrays["X_val"], arrays["Y_val"]
 
 
 def _parser():
     parser = argparse.ArgumentParser(description=f"Train the {'-'.join(map(str, SIZES))} network "
                                      "(generated by symbackprop).")
     commands = parser.add_subparsers(dest="command", required=True)
-    train_parser = commands.add_parser("train", help="train on DATA.npz (arrays X, Y, optional X_val, Y_val)")
+    train_parser = commands.add_parser("train", help="train on DATA.npz (arrays X, Y, optional X_val, Y_val) or "
+                                       "a directory DATA of X.npy, Y.npy, ...; memory-mapped where uncompressed")
     train_parser.add_argument("data")
     train_parser.add_argument("--epochs", type=int, default=10)
     train_parser.add_argument("--batch-size", type=int, default=32)
@@ -667,6 +841,9 @@ def _parser():
     check_parser = commands.add_parser("gradcheck", help="compare gradients with central differences")
     check_parser.add_argument("data", nargs="?", help="DATA.npz (default: a random batch)")
     check_parser.add_argument("--seed", type=int, default=0)
+    for sub in (train_parser, check_parser):
+        sub.add_argument("--no-memory-check", dest="check_memory", action="store_false",
+                         help="allocate the parameters even if they seem not to fit in the memory available")
     return parser
 
 
@@ -676,13 +853,13 @@ def main(argv=None):
     try:
         if arguments.command == "train":
             X, Y, X_val, Y_val = _read_data(arguments.data)
-            params = init_params(arguments.seed)
+            params = init_params(arguments.seed, check_memory=arguments.check_memory)
             train(params, X, Y, arguments.epochs, arguments.batch_size, arguments.lr, seed=arguments.seed,
                   X_val=X_val, Y_val=Y_val, momentum=arguments.momentum, l2=arguments.l2)
             if arguments.save:
                 save(params, arguments.save)
             return 0
-        params = init_params(arguments.seed)
+        params = init_params(arguments.seed, check_memory=arguments.check_memory)
         if arguments.data:
             X, Y = _read_data(arguments.data)[:2]
         else:
@@ -695,7 +872,7 @@ def main(argv=None):
         print(f"largest relative error against central differences: {error:.3e}")
         print(error.summary())
         return 0 if error < _GRADCHECK_TOLERANCE else 1
-    except (ValueError, OSError, FloatingPointError, EOFError) as error:
+    except (ValueError, OSError, FloatingPointError, EOFError, MemoryError) as error:
         print(f"error: {' '.join(str(error).split())}", file=sys.stderr)
         return 2
 
