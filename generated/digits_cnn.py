@@ -519,6 +519,9 @@ def accuracy(params, X, Y):
 def _dataset(X, Y):
     """X and Y for train, checked a chunk at a time and returned as they are (memory-mapped data
     stays on disk; batches are converted as they are read)."""
+    X = X if hasattr(X, "shape") else np.asarray(X)
+    if X.ndim == 4 and tuple(X.shape[1:]) == INPUT_SHAPE:  # a view: memory-mapped images stay on disk
+        X = X.reshape(X.shape[0], SIZES[0])
     X = _data("X", X, SIZES[0], convert=False)
     Y = Y if hasattr(Y, "shape") else np.asarray(Y)
     if Y.shape[:1] != X.shape[:1]:
