@@ -129,6 +129,10 @@ class GeneratedRunner:
     def params(self) -> dict[str, np.ndarray]:
         return {k: to_numpy(v).reshape(-1) if k.startswith("b") else to_numpy(v) for k, v in self.state.items()}
 
+    def compiled_step(self, X: Any, Y: Any, lr: float) -> Any:
+        """The JAX module's compiled update for these shapes (XLA's cost analysis reads it)."""
+        return self.module._sgd_update.lower(dict(self.state), X, Y, lr).compile()
+
 
 def _array_module(backend: str) -> ModuleType:
     """``numpy`` or ``cupy``."""

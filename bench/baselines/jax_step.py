@@ -66,6 +66,10 @@ class JaxRunner:
     def params(self) -> dict[str, np.ndarray]:
         return {key: np.asarray(value, np.float32) for key, value in self.state.items()}
 
+    def compiled_step(self, X: Any, Y: Any, lr: float) -> Any:
+        """The compiled step for these shapes (XLA's cost analysis reads it)."""
+        return self._step.lower(self.state, X, Y, lr).compile()
+
 
 def make(sizes: tuple[int, ...], hidden: str = "sigmoid", seed: int = 0, *,
          params: dict[str, Any] | None = None, backend: str = "numpy") -> JaxRunner:
