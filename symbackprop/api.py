@@ -432,8 +432,10 @@ def check(spec: Spec | str, equations_or_path: str | PathLike | Sequence[str | P
         raise UserError("nothing to check: give an equation or a .tex/.txt file", "check")
     network = _spec(spec)
     if isinstance(network, ConvSpec):
-        raise UserError("the checker reads equations of dense networks only; convolutional networks are derived, "
-                        "proved and written up by derive and latex", "check")
+        from .checker.conv import check_conv
+        from .notation import notation as notation_profile
+
+        return _report(check_conv(network, equations, notation_profile(notation), keep_going=from_file))
     return _report(check_equations(network, equations, notation=notation, keep_going=from_file))
 
 

@@ -73,7 +73,8 @@ class CheckReport:
             return 2
         return 0 if all(result.correct for result in self.results) else 1
 
-    def text(self) -> str:
+    def head(self) -> list[str]:
+        """What the verdicts are against: the spec and the notation's conventions."""
         spec, profile = self.spec, self.notation
         activations = ", ".join(activation.label() for activation in spec.activations)
         head = [f"checking against {spec.shorthand()} ({activations}; cost {spec.cost.label()}) in the "
@@ -82,6 +83,10 @@ class CheckReport:
                 f"({spec.depth + profile.layer_offset}); the first index of a weight is the destination neuron."]
         if self.targets_sum_to_one:
             head.append("Assumed: the targets sum to one (Σ_j y_j = 1); the last target is eliminated.")
+        return head
+
+    def text(self) -> str:
+        head = self.head()
         body = [line for result in self.results for line in result.lines()]
         checked = [result for result in self.results if not result.skipped]
         tally = f"{sum(result.correct for result in checked)} of {len(checked)} correct"
