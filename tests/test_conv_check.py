@@ -113,3 +113,11 @@ def test_the_cli_checks_conv_equations_with_its_exit_codes(capsys):
     wrong = CONV_DELTA.replace("u-p,v-q", "u+p,v+q")
     assert main(["check", shorthand, "--activation", "sigmoid", "--equation", wrong]) == 1
     assert "missing flip" in capsys.readouterr().out
+
+
+def test_average_pooling_spreads_the_error_by_the_window_size():
+    spec = from_layer_shorthand("1x6x6-conv2k3-avgpool2-3", activation="sigmoid")
+    spread = (r"\delta^{1}_{c,u,v} = \frac{1}{4} \sigma'(z^{1}_{c,u,v}) "
+              r"\delta^{2}_{c,\lfloor u/2 \rfloor,\lfloor v/2 \rfloor}")
+    assert verdicts(spec, [spread]) == ["CORRECT"]
+    assert "4 times" in diagnoses(spec, spread.replace(r"\frac{1}{4} ", ""))

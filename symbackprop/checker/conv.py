@@ -40,6 +40,7 @@ MAX_UNITS = 4000
 #: The instances of a left side checked per layer at most (spread evenly over its entries).
 MAX_INSTANCES = 48
 ACTIVATION_LETTERS = {"sigma", "g", "f", "h", "phi", "varphi"}
+_FLOOR = re.compile(r"\\lfloor\s*([^{}]+?)\s*/\s*(\d+)\s*\\rfloor|⌊([^⌊⌋]+?)/(\d+)⌋")
 _INDEX_TERM = re.compile(r"\s*([+-]?)\s*(\d*)\s*(?:\\cdot|\*)?\s*([A-Za-z]?)\s*")
 
 
@@ -115,8 +116,15 @@ def _delta(model: ConvModel, layer: int, index: tuple[int, ...], error: dict, va
 
 # -- reading indices --------------------------------------------------------------------------
 def index_value(text: str, env: dict[str, int], place: str) -> int:
-    """``2i+p-1``, ``u-p``, ``L``: a whole-number combination of bound letters."""
+    """``2i+p-1``, ``u-p``, ``L``, ``\\lfloor u/2 \\rfloor``: a whole-number combination of bound letters and
+    floors of their quotients (an average-pooling window's position)."""
     text = text.strip().strip("{}").replace("−", "-").replace("–", "-")
+    floor = _FLOOR.search(text)
+    while floor is not None:
+        inner, divisor = (floor.group(1), floor.group(2)) if floor.group(1) else (floor.group(3), floor.group(4))
+        value = index_value(inner, env, place) // int(divisor)
+        text = f"{text[:floor.start()]}{value:+d}{text[floor.end():]}".lstrip("+")
+        floor = _FLOOR.search(text)
     position, total = 0, 0
     while position < len(text):
         match = _INDEX_TERM.match(text, position)
