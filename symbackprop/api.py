@@ -355,6 +355,8 @@ class Report(RichDisplay):
         self.notes = notes  # what the verdicts assume
         self.spec: Spec = checked.spec
         self.notation: str = checked.notation.name
+        self.against: str = checked.against()  # the spec and notation, in a few words
+        self.conventions: str = checked.conventions()  # how layers and indices are numbered ($…$ math)
 
     @property
     def all_correct(self) -> bool:

@@ -121,3 +121,14 @@ def test_average_pooling_spreads_the_error_by_the_window_size():
               r"\delta^{2}_{c,\lfloor u/2 \rfloor,\lfloor v/2 \rfloor}")
     assert verdicts(spec, [spread]) == ["CORRECT"]
     assert "4 times" in diagnoses(spec, spread.replace(r"\frac{1}{4} ", ""))
+
+
+def test_a_sign_is_named_where_a_dead_relu_unit_makes_the_error_zero():
+    assert diagnoses(POOLED, B_GRADIENT.replace("= ", "= -")) == "off by a sign"
+
+
+def test_the_report_displays_the_conv_conventions():
+    report = api.check(POOLED, [B_GRADIENT])
+    html = report._repr_html_()
+    assert "a convolutional network" in html and r"w^{l}_{c,d,p,q}" in html and "1 of 1 correct" in html
+    assert "every index starts at 0" in report.text()

@@ -430,12 +430,17 @@ CANDIDATES: tuple[tuple[str, str, Callable], ...] = (
 class ConvCheckReport(CheckReport):
     """The report of a convolutional network: its layers and the index conventions, then the verdicts."""
 
-    def head(self) -> list[str]:
+    def against(self) -> str:
         spec = self.spec
-        return [f"checking against {spec.shorthand()} (cost {spec.cost.label()}), a convolutional network.",
-                "Layer 0 is the input x; every index starts at 0, as in the arrays: δ^l_{c,i,j} (channel, row, "
-                "column), w^l_{c,d,p,q} (to channel c from channel d at kernel offset p, q), b^l_c. A conv layer "
-                "is a cross-correlation with zero padding; inside a sum an entry outside its array is zero."]
+        return f"{spec.shorthand()} (cost {spec.cost.label()}), a convolutional network"
+
+    def conventions(self) -> str:
+        return ("Layer 0 is the input x; every index starts at 0, as in the arrays: $\\delta^{l}_{c,i,j}$ (channel, "
+                "row, column), $w^{l}_{c,d,p,q}$ (to channel c from channel d at kernel offset p, q), $b^{l}_{c}$. A "
+                "conv layer is a cross-correlation with zero padding; inside a sum an entry outside its array is zero.")
+
+    def head(self) -> list[str]:
+        return [f"checking against {self.against()}.", self.conventions().replace("$", "")]
 
 
 def check_conv(spec: ConvSpec, equations: list[str], notation: Notation, *,
@@ -560,8 +565,8 @@ def _failure(evaluators: list[ConvEvaluator], target: Target, env: dict[str, int
     instance = ", ".join(f"{name} = {value}" for name, value in env.items()) or "the only instance"
     _, layer, _ = evaluators[0].entry(target.symbol, env)
     return Failure(instance, true_form(evaluators[0].model, target.kind, layer),
-                   point="a random point of the network (inputs, targets and parameters uniform in (-1, 1))",
-                   values=f"left side (true) {sp.N(true, 8)}, right side (as written) {sp.N(mine, 8)}",
+                   values=(f"at a random point (inputs, targets and parameters uniform in (-1, 1)): left side (true) "
+                           f"{sp.N(true, 8)}, right side (as written) {sp.N(mine, 8)}"),
                    diagnoses=_diagnoses(evaluators, target, env, pairs))
 
 
@@ -569,7 +574,9 @@ def _diagnoses(evaluators: list[ConvEvaluator], target: Target, env: dict[str, i
                pairs: list[tuple[sp.Float, sp.Float]]) -> tuple[str, ...]:
     tolerance = sp.Float(10, DIGITS) ** (8 - DIGITS)
     ratios = [mine / true for true, mine in pairs if abs(true) > tolerance]
-    if len(ratios) == len(pairs) and all(abs(ratio - ratios[0]) < 1e-12 * (1 + abs(ratios[0])) for ratio in ratios):
+    vanishing = all(abs(mine) <= tolerance for true, mine in pairs if abs(true) <= tolerance)  # a dead relu unit
+    constant = ratios and all(abs(ratio - ratios[0]) < 1e-12 * (1 + abs(ratios[0])) for ratio in ratios)
+    if constant and vanishing and abs(ratios[0]) > tolerance:
         if abs(ratios[0] + 1) < 1e-12:
             return ("off by a sign",)
         return (f"off by a constant factor: the right side is {sp.nsimplify(sp.N(ratios[0], 12), rational=True)} "

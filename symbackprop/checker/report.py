@@ -48,6 +48,7 @@ class Result:
             lines.append(f"      at {failure.point}")
             if failure.nodes:
                 lines.append(f"      where {failure.nodes}")
+        if failure.values:
             lines.append(f"      {failure.values}")
         for diagnosis in failure.diagnoses or ("no diagnosis fits (not a sign, a constant factor, σ'(a) for "
                                                "σ'(z), a transpose, swapped indices or a missing term)",):
@@ -73,13 +74,21 @@ class CheckReport:
             return 2
         return 0 if all(result.correct for result in self.results) else 1
 
+    def against(self) -> str:
+        """The spec and notation the verdicts are against, in a few words."""
+        spec = self.spec
+        activations = ", ".join(activation.label() for activation in spec.activations)
+        return f"{spec.shorthand()} ({activations}; cost {spec.cost.label()}) in the {self.notation.name} notation"
+
+    def conventions(self) -> str:
+        """How layers and weight indices are numbered, with ``$…$`` mathematics."""
+        return self.notation.layer_numbering(self.spec.depth)
+
     def head(self) -> list[str]:
         """What the verdicts are against: the spec and the notation's conventions."""
         spec, profile = self.spec, self.notation
-        activations = ", ".join(activation.label() for activation in spec.activations)
-        head = [f"checking against {spec.shorthand()} ({activations}; cost {spec.cost.label()}) in the "
-                f"{profile.name} notation.",
-                _plain(profile.layer_numbering(spec.depth)) + f" L is the output layer "
+        head = [f"checking against {self.against()}.",
+                _plain(self.conventions()) + f" L is the output layer "
                 f"({spec.depth + profile.layer_offset}); the first index of a weight is the destination neuron."]
         if self.targets_sum_to_one:
             head.append("Assumed: the targets sum to one (Σ_j y_j = 1); the last target is eliminated.")

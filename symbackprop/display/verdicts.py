@@ -118,13 +118,10 @@ def _details(item) -> tuple:
 
 
 def report_table(report) -> Table:
-    spec, n = report.spec, notation(report.notation)
     claims = [item for item in report if item.verdict != "skipped"]
     tally = f"{sum(item.correct for item in claims)} of {len(claims)} correct"
-    activations = ", ".join(activation.label() for activation in spec.activations)
-    title = (Text(f"Checked against {spec.shorthand()} ({activations}; cost {spec.cost.label()}) in the "
-                  f"{n.name} notation: "), Text(tally, "good" if report.all_correct else "bad"))
+    title = (Text(f"Checked against {report.against}: "), Text(tally, "good" if report.all_correct else "bad"))
     rows = tuple((cell(item.number), cell(Code(item.equation)), cell(Text(item.verdict, VERDICT_TONES[item.verdict])),
                   _details(item)) for item in report)
-    notes = (inline(n.layer_numbering(spec.depth)),) + tuple((Text(note),) for note in report.notes)
+    notes = (inline(report.conventions),) + tuple((Text(note),) for note in report.notes)
     return Table(title, ("", "equation", "verdict", "details"), rows, notes)
