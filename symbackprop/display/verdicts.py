@@ -83,7 +83,8 @@ def proof_table(proof: Proof) -> Table:
 
 
 # -- the checker's report -------------------------------------------------------------------------------
-VERDICT_TONES = {"CORRECT": "good", "INCORRECT": "bad", "NOT UNDERSTOOD": "bad", "skipped": "muted"}
+VERDICT_TONES = {"CORRECT": "good", "INCORRECT": "bad", "CONSISTENT": "good", "INCONSISTENT": "bad",
+                 "NOT UNDERSTOOD": "bad", "skipped": "muted"}
 
 
 def inline(text: str) -> Line:
