@@ -30,6 +30,7 @@ from .parser import Equation, Node, Sym, parse_equation, parse_first_sides, pars
 from .report import CheckReport, Failure, Result
 from .resolve import (
     ALIASES,
+    LAYER_VARIABLES,
     Evaluator,
     IndexOutOfRangeError,
     NotElementwiseError,
@@ -266,7 +267,9 @@ def _true_value(evaluator: Evaluator, kind: Kind, lhs: Node, env: dict[str, int]
         main = claims.written(evaluator, lhs.wrt if kind is Kind.STEP else lhs, env, ("a", "z", "w", "b"))
         true = claims.step_value(evaluator, lhs, env) if kind is Kind.STEP else \
             claims.forward_value(evaluator, lhs, env)
-        return true, main.core, None if main.vector else main.units[0], main.kind
+        letter = main.kind if kind is Kind.FORWARD else \
+            f"{claims.written(evaluator, lhs.of, env, ('a', 'z')).kind}/{main.kind}"
+        return true, main.core, None if main.vector else main.units[0], letter
     value = evaluator.value(lhs, env)
     layers = [claims.written(evaluator, s, env, ("a", "z")).core for s in claims.symbols(lhs)]
     return value, layers[0] if layers else 1, None, kind.name
@@ -312,8 +315,10 @@ def _check_side(evaluator: Evaluator, judge: Judge, found: list[Instance], free:
             # once SymPy could not decide one entry, the others (the same form) go straight to numbers
             outcome = compare(true, mine, points, canonical, symbolic=VERIFIED not in statuses)
             if not outcome.holds:
-                return Result(label, text, False, "", judge.explain(instance, where, rhs, true, mine, outcome),
-                              definition=judge.definition)
+                failure = judge.explain(instance, where, rhs, true, mine, outcome)
+                if free and _repeats(instance.env):
+                    failure = _with_distinct(evaluator, judge, found, rhs, failure, points)
+                return Result(label, text, False, "", failure, definition=judge.definition)
             statuses.append(outcome.status)
     if not checked:
         if isinstance(skipped, NotElementwiseError):
@@ -325,6 +330,37 @@ def _check_side(evaluator: Evaluator, judge: Judge, found: list[Instance], free:
         summary += f"; on a batch of m = {SIZE} samples" + (", the batch cost being their mean"
                                                               if found[0].kind != "Delta" else "")
     return Result(label, text, True, summary, definition=judge.definition)
+
+
+#: How many more instances are tried for one whose free indices differ (see :func:`_with_distinct`).
+MORE_INSTANCES = 8
+
+
+def _repeats(env: dict[str, int]) -> bool:
+    indices = [value for key, value in env.items() if key not in LAYER_VARIABLES]
+    return len(set(indices)) < len(indices)
+
+
+def _with_distinct(evaluator: Evaluator, judge: Judge, found: list[Instance], rhs: Node, failure: Failure,
+                   points) -> Failure:
+    """``failure`` (at an instance such as j = k, where swapped indices cannot show) with the diagnoses
+    of the first failing instance whose free indices all differ added: every mistake is named."""
+    for instance in [i for i in found if not _repeats(i.env)][:MORE_INSTANCES]:
+        try:
+            person = evaluator.value(rhs, instance.env)
+        except (EquationError, ShapeMismatchError):
+            continue
+        instance = replace(instance, true=judge.fit(instance.true, person))
+        if shape_of(person) != shape_of(instance.true):
+            continue
+        for (where, true), (_, mine) in zip(components(instance.true), components(person), strict=True):
+            mine = evaluator.truth.expand(mine)
+            outcome = compare(true, mine, points, lambda expr: expr, symbolic=False)
+            if not outcome.holds:
+                other = judge.explain(instance, where, rhs, true, mine, outcome)
+                extra = tuple(text for text in other.diagnoses if text not in failure.diagnoses)
+                return replace(failure, diagnoses=failure.diagnoses + extra)
+    return failure
 
 
 def _base(kind: str, core: int) -> tuple[str, int]:

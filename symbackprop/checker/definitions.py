@@ -110,9 +110,15 @@ def _cost_differences(evaluator: Evaluator, mine: list[complex], true: list[comp
         yield f"this cost has a ½ the spec's cost lacks: it is half the spec's cost ({cost})"
 
 
-def fallback(kind: Kind, evaluator: Evaluator, core: int) -> str | None:
-    """What a reader says of a definition that differs in no way a test names."""
+def fallback(kind: Kind, evaluator: Evaluator, core: int, letters: str = "") -> str | None:
+    """What a reader says of a definition (or of the step ∂a/∂z, ``letters`` "a/z") that differs in no
+    way a test names."""
     truth = evaluator.truth
+    if kind is Kind.STEP and letters == "a/z":
+        if not truth.activation(core).elementwise:
+            return (f"a wrong derivative of the activation: layer {evaluator.notation.layer(core)} is softmax, whose "
+                    "Jacobian ∂a_k/∂z_j = a_k([k = j] − a_j) couples every output with every z")
+        kind = Kind.DERIVATIVE
     if kind is Kind.COST:
         return f"the wrong cost: this is another cost than the spec's ({truth.spec.cost.label()})"
     if kind is Kind.ACTIVATION:

@@ -317,7 +317,7 @@ def _claim_diagnoses(evaluator: Evaluator, kind, instance: Instance, where, rhs:
               if text not in found and not (named and text.startswith("off by a constant factor"))]
     if not found:
         extra = forward_fallback(evaluator, instance.core, instance.kind) if kind.name == "FORWARD" else \
-            fallback(kind, evaluator, instance.core)
+            fallback(kind, evaluator, instance.core, instance.kind)
         if extra:
             found.append(extra)
     return found
@@ -331,8 +331,8 @@ def _fitted(fit, true, value):
 def _step_factor(evaluator: Evaluator, kind, instance: Instance, unit: int | None, mine: list[complex], points):
     """A chain-rule step through z of an elementwise layer that lacks its factor σ'(z)."""
     truth = evaluator.truth
-    if kind.name != "STEP" or instance.kind != "z" or unit is None or not 1 <= instance.core <= truth.model.L \
-            or not truth.activation(instance.core).elementwise:
+    through_z = kind.name == "STEP" and instance.kind.endswith("/z") and unit is not None
+    if not through_z or not truth.activation(instance.core).elementwise:
         return []
     factor = values(truth.derivative(instance.core, truth.model.z(instance.core, unit)), points)
     if factor is None:
