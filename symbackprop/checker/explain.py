@@ -315,11 +315,12 @@ def _claim_diagnoses(evaluator: Evaluator, kind, instance: Instance, where, rhs:
     named = bool(found)  # a definition's part named in its own words: no "constant factor" beside it
     found += [text for text in diagnose(mine_values, true_values, points, at, rhs, extras, [], "")
               if text not in found and not (named and text.startswith("off by a constant factor"))]
-    if not found:
+    derivative = kind.name == "DERIVATIVE" or instance.kind == "a/z"
+    if not found or derivative and not any("σ'(a)" in text for text in found):
         extra = forward_fallback(evaluator, instance.core, instance.kind) if kind.name == "FORWARD" else \
             fallback(kind, evaluator, instance.core, instance.kind)
         if extra:
-            found.append(extra)
+            found.insert(0, extra)  # a wrong derivative, said first; the slip that makes it follows
     return found
 
 
