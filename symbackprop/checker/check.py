@@ -60,7 +60,7 @@ def check_equations(spec: Spec, equations: list[str], notation: str = "nielsen",
         except EquationError as error:
             if not keep_going:
                 raise
-            reason = _not_a_claim(truth, profile, number, text, definitions)
+            reason = _not_a_claim(truth, profile, number, text, definitions, error)
             if reason is None:
                 results.append(Result(str(number), text, False, "", unreadable=error.message))
             else:
@@ -87,10 +87,13 @@ def _definitions(texts: list[str]) -> dict[str, Node]:
 
 
 def _not_a_claim(truth: Truth, profile: Notation, number: int, text: str,
-                 definitions: dict[str, Node]) -> str | None:
-    """Why an equation of a file that could not be checked makes no claim about the network (skipped,
-    not an error), or None when it makes one (NOT UNDERSTOOD).  An unreadable left side, and one of
-    a kind of claim :mod:`.claims` names, counts as a claim."""
+                 definitions: dict[str, Node], error: EquationError) -> str | None:
+    """Why an equation of a file that could not be checked is passed over (skipped, not an error), or
+    None when it is an unread claim (NOT UNDERSTOOD).  An unreadable left side counts as a claim.
+
+    A definition, a step or another claim besides gradients and δ that cannot be read yet is passed
+    over with the reason, as the lines of a derivation between its claims are, so that a document
+    that checked before still checks."""
     place = f"equation {number}"
     try:
         lhs = parse_left_side(text, place)
@@ -102,8 +105,9 @@ def _not_a_claim(truth: Truth, profile: Notation, number: int, text: str,
         try:
             target_of(evaluator, lhs)
         except EquationError:
-            if kind_of(lhs, evaluator) is not Kind.GRADIENT:
-                return None
+            kind = kind_of(lhs, evaluator)
+            if kind is not Kind.GRADIENT:
+                return f"{kind.value} that cannot be read yet ({error.message})"
             continue
         return None
     if isinstance(lhs, Sym) and lhs.bare and lhs.name in definitions:

@@ -315,6 +315,10 @@ def _claim_diagnoses(evaluator: Evaluator, kind, instance: Instance, where, rhs:
     named = bool(found)  # a definition's part named in its own words: no "constant factor" beside it
     found += [text for text in diagnose(mine_values, true_values, points, at, rhs, extras, [], "")
               if text not in found and not (named and text.startswith("off by a constant factor"))]
+    if kind.name == "FORWARD" and any(text.startswith("swapped indices") for text in found):
+        found.insert(0, "the index order: this holds if the first index of a weight is its source (source-first, "
+                        f"the weight runs from the first unit to the second), not in the {evaluator.notation.name} "
+                        "reading, where the first index is the destination")
     derivative = kind.name == "DERIVATIVE" or instance.kind == "a/z"
     if not found or derivative and not any("σ'(a)" in text for text in found):
         extra = forward_fallback(evaluator, instance.core, instance.kind) if kind.name == "FORWARD" else \
