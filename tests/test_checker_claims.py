@@ -132,6 +132,7 @@ def test_the_api_reports_consistent_and_inconsistent(nets):
     (r"\delta^l_j = \frac{\partial C}{\partial z^l_j}", "defines the symbol δ"),
     (r"w^l_{jk} = w^l_{jk} - 3\frac{\partial C}{\partial w^l_{jk}}", "an update rule"),
     (r"W_{new} = W^2 - 3\frac{\partial C}{\partial W^2}", "an update rule"),
+    (r"D^l = \operatorname{diag}(\sigma'(z^l))", "defines the symbol D^{l}"),
 ])
 def test_what_claims_nothing_is_skipped_with_the_reason(nets, text, reason):
     result, report = one(nets["quad"], text)

@@ -115,6 +115,8 @@ def no_claim(equation: Equation, evaluator: Evaluator) -> str:
             return "an update rule, not a claim about the gradient"
         if len(equation.sides) == 2 and _defines_delta(lhs, equation.sides[1], evaluator):
             return "defines the symbol δ; claims nothing about this network"
+        if len(equation.sides) == 2 and _defines_diagonal(lhs, equation.sides[1], evaluator):
+            return f"defines the symbol {lhs.latex()}; claims nothing about this network"
     return ""
 
 
@@ -154,6 +156,13 @@ def _defines_delta(lhs: Sym, rhs: Node, evaluator: Evaluator) -> bool:
     wrt = _resolved(evaluator, inner.wrt)
     return wrt is not None and wrt.kind == "z" and wrt.layer_text == resolved.layer_text \
         and tuple(map(_squash, wrt.indices)) == tuple(map(_squash, resolved.indices))
+
+
+def _defines_diagonal(lhs: Sym, rhs: Node, evaluator: Evaluator) -> bool:
+    """D^l = diag(…): the notation for the diagonal matrix of the activation's derivatives."""
+    resolved = _resolved(evaluator, lhs)
+    return resolved is not None and resolved.kind == "D" and not evaluator.accumulator \
+        and isinstance(rhs, Func) and rhs.name == "diag"
 
 
 # -- the tree --------------------------------------------------------------------------------------
