@@ -10,7 +10,7 @@ import pytest
 from symbackprop import api
 from symbackprop.checker import check_equations
 from symbackprop.checker.claims import Kind, classify, no_claim
-from symbackprop.checker.parser import parse_equation
+from symbackprop.checker.parser import Func, Node, Sym, parse_equation
 from symbackprop.checker.resolve import Evaluator
 from symbackprop.checker.truth import truth_for
 from symbackprop.notation import notation
@@ -153,21 +153,22 @@ def test_a_chain_from_delta_is_checked_not_skipped(nets):
 
 @dataclass(frozen=True)
 class Related:
-    """An equation as the parser gives it with its relation (``:=``, ``≈``, ``= ?``)."""
+    """An equation as the parser gives it with its relations (``:=``, ``≈``, ``→``) and ``= ?``."""
 
     text: str
     sides: tuple
-    relation: str = "="
+    relations: tuple = ()
     question: bool = False
 
 
 def test_relations_that_claim_nothing(nets):
     evaluator = Evaluator(truth_for(nets["quad"]), notation("nielsen"), "equation 1")
     sides = parse_equation(r"\frac{\partial C}{\partial w^2_{11}} = a^1_1 \delta^2_1", "equation 1").sides
-    assert "approximation" in no_claim(Related("", sides, relation="≈"), evaluator)
+    assert "approximation" in no_claim(Related("", sides, ("approx",)), evaluator)
     assert "question" in no_claim(Related("", sides[:1], question=True), evaluator)
-    assert "update rule" in no_claim(Related("", sides, relation="→"), evaluator)
-    assert classify(Related("", sides), evaluator).kind is Kind.GRADIENT
+    assert "update rule" in no_claim(Related("", sides, ("->",)), evaluator)
+    assert no_claim(Related("", sides, (":=",)), evaluator) == ""
+    assert classify(Related("", sides, ("=",)), evaluator).kind is Kind.GRADIENT
     assert Kind.FORWARD.definition and Kind.COST.definition and not Kind.STEP.definition
 
 
@@ -182,3 +183,34 @@ def test_two_mistakes_in_one_equation_are_both_named(nets, key, text, phrases):
     assert result.verdict == "INCORRECT"
     for phrase in phrases:
         assert phrase in diagnoses(result), diagnoses(result)
+
+
+@dataclass(frozen=True)
+class Applied(Node):
+    """A named function of several arguments, as the parser writes ReLU(z), max(0, z)."""
+
+    name: str
+    prime: bool
+    args: tuple
+
+
+@dataclass(frozen=True)
+class Differentiated(Node):
+    """An expression differentiated by a quantity, as the parser writes d/dz tanh z."""
+
+    expr: Node
+    wrt: Sym
+
+
+def test_functions_and_derivatives_of_expressions_are_classified(nets):
+    from symbackprop.checker.claims import kind_of
+    from symbackprop.checker.definitions import dummy
+
+    evaluator = Evaluator(truth_for(nets["quad"]), notation("nielsen"), "equation 1")
+    z, layered = Sym(1, "z"), Sym(1, "z", "l", "j")
+    relu, relu_prime = Applied(1, "ReLU", False, (z,)), Applied(1, "ReLU", True, (z,))
+    assert kind_of(relu, evaluator) is Kind.ACTIVATION and dummy(relu) == "z"
+    assert kind_of(relu_prime, evaluator) is Kind.DERIVATIVE
+    assert kind_of(Differentiated(1, Func(1, "tanh", False, z), z), evaluator) is Kind.DERIVATIVE
+    step = Differentiated(1, Func(1, "sigma", False, layered), layered)
+    assert kind_of(step, evaluator) is Kind.STEP and dummy(step) is None

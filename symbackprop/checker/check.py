@@ -26,7 +26,7 @@ from .compare import POINTS, compare
 from .definitions import at_layer, dummy, representatives, written_mismatch
 from .explain import explain_claim, explain_failure, explain_shape, printer_for, true_side_text
 from .lhs import Instance, components, cost_of, instances, shape_of, target_of
-from .parser import Equation, Node, Sym, parse_equation, parse_first_sides, parse_left_side
+from .parser import Equation, Node, NodePartial, Sym, parse_equation, parse_first_sides, parse_left_side
 from .report import CheckReport, Failure, Result
 from .resolve import (
     ALIASES,
@@ -250,7 +250,7 @@ def claim_instances(evaluator: Evaluator, kind: Kind, lhs: Node) -> tuple[list[I
 
 def _written_symbols(kind: Kind, lhs: Node) -> list[Sym]:
     if kind is Kind.STEP:
-        return [lhs.of, lhs.wrt]
+        return [lhs.of, lhs.wrt] if isinstance(lhs, NodePartial) else list(claims.symbols(lhs))
     if kind is Kind.ACTIVATION_GRADIENT:
         return [lhs.wrt] if hasattr(lhs, "wrt") and isinstance(lhs.wrt, Sym) else []
     if kind is Kind.FORWARD:
@@ -267,6 +267,9 @@ def _true_value(evaluator: Evaluator, kind: Kind, lhs: Node, env: dict[str, int]
         return evaluator.model.cost_in_outputs(), evaluator.model.L, None, kind.name
     if kind is Kind.ACTIVATION_GRADIENT:
         return claims.activation_gradient_value(evaluator, lhs, env), evaluator.model.L, None, "a"
+    if kind is Kind.STEP and not isinstance(lhs, NodePartial):  # ∂σ(z^l)/∂z^l: the derivative of an expression
+        main = claims.written(evaluator, claims.derivative_parts(lhs)[1], env, ("a", "z", "w", "b"))
+        return evaluator.value(lhs, env), main.core, None if main.vector else main.units[0], f"?/{main.kind}"
     if kind in (Kind.STEP, Kind.FORWARD):
         main = claims.written(evaluator, lhs.wrt if kind is Kind.STEP else lhs, env, ("a", "z", "w", "b"))
         true = claims.step_value(evaluator, lhs, env) if kind is Kind.STEP else \

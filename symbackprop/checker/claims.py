@@ -31,6 +31,9 @@ COST_LETTERS = frozenset({"C", "E", "J", "L"})
 #: Function names that are mathematics, not the network's activation.
 MATHEMATICAL = frozenset({"exp", "log", "tanh", "diag"})
 _FREE = re.compile(r"[a-zA-KM-Z]")
+#: Relations (as the parser spells them) that join no sides to compare: ≈, and → / ← of an update.
+APPROXIMATE = frozenset({"approx", "≈"})
+ASSIGNING = frozenset({"->", "<-", "→", "←"})
 
 
 class Kind(Enum):
@@ -75,8 +78,12 @@ def kind_of(lhs: Node, evaluator: Evaluator) -> Kind:
         return Kind.ACTIVATION_GRADIENT if resolved is not None and resolved.kind == "a" else Kind.GRADIENT
     if isinstance(lhs, NodePartial):
         return Kind.STEP
-    if isinstance(lhs, Func) and lhs.name not in MATHEMATICAL:
-        return Kind.DERIVATIVE if lhs.prime else Kind.ACTIVATION
+    derivative = derivative_parts(lhs)
+    if derivative is not None:  # d/dz σ(z) is the activation's derivative, ∂σ(z^l)/∂z^l a step
+        return Kind.DERIVATIVE if derivative[1].bare else Kind.STEP
+    function = function_parts(lhs)
+    if function is not None and function[0] not in MATHEMATICAL:
+        return Kind.DERIVATIVE if function[1] else Kind.ACTIVATION
     if isinstance(lhs, Sym):
         if is_cost(lhs):
             return Kind.COST
@@ -84,6 +91,24 @@ def kind_of(lhs: Node, evaluator: Evaluator) -> Kind:
         if resolved is not None and resolved.kind in ("a", "z"):
             return Kind.FORWARD
     return Kind.GRADIENT
+
+
+def function_parts(node: Node) -> tuple[str, bool, tuple[Node, ...]] | None:
+    """A function applied (σ(z), σ'(z), ReLU(z), max(0, z)): its name, whether primed, its arguments."""
+    if isinstance(node, Func):
+        return node.name, node.prime, (node.arg,)
+    args = getattr(node, "args", None)
+    if isinstance(getattr(node, "name", None), str) and isinstance(args, tuple) and hasattr(node, "prime"):
+        return node.name, bool(node.prime), args
+    return None
+
+
+def derivative_parts(node: Node) -> tuple[Node, Sym] | None:
+    """An expression differentiated by a quantity (d/dz tanh z, ∂σ(z^l)/∂z^l): the expression and by what."""
+    expr, wrt = getattr(node, "expr", None), getattr(node, "wrt", None)
+    if isinstance(expr, Node) and isinstance(wrt, Sym):
+        return expr, wrt
+    return None
 
 
 def is_cost(symbol: Sym) -> bool:
@@ -100,12 +125,12 @@ def _resolved(evaluator: Evaluator, symbol: Sym) -> Resolved | None:
 
 def no_claim(equation: Equation, evaluator: Evaluator) -> str:
     """Why ``equation`` claims nothing about the network ("" when it does)."""
-    relation = getattr(equation, "relation", "=")
-    if getattr(equation, "question", False) or relation == "?":
+    relations = {getattr(relation, "value", relation) for relation in getattr(equation, "relations", ())}
+    if getattr(equation, "question", False):
         return "a question: no right side"
-    if relation in ("≈", "approx"):
+    if relations & APPROXIMATE:
         return "a numerical approximation (≈) for checking, not an equation"
-    if relation in ("→", "to", "rightarrow"):
+    if relations & ASSIGNING:
         return "an update rule, not a claim about the gradient"
     lhs = equation.sides[0]
     if isinstance(lhs, Sym):

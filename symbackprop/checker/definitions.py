@@ -19,16 +19,21 @@ from collections.abc import Iterator
 import sympy as sp
 
 from ..errors import EquationError
-from .claims import Kind, substitute, symbols
+from .claims import Kind, derivative_parts, function_parts, substitute, symbols
 from .compare import close, values
 from .parser import Func, Node, Parser, Sym
 from .resolve import Evaluator
 
 
 def dummy(lhs: Node) -> str | None:
-    """The dummy variable of σ(z) = … (a bare symbol as the function's argument), or None."""
-    if isinstance(lhs, Func) and isinstance(lhs.arg, Sym) and lhs.arg.bare:
-        return lhs.arg.name
+    """The dummy variable of σ(z) = … or d/dz tanh z = … (a bare symbol as the function's one argument,
+    or as what the derivative is taken by), or None."""
+    derivative = derivative_parts(lhs)
+    if derivative is not None:
+        return derivative[1].name if derivative[1].bare else None
+    function = function_parts(lhs)
+    if function is not None and len(function[2]) == 1 and isinstance(function[2][0], Sym) and function[2][0].bare:
+        return function[2][0].name
     return None
 
 
