@@ -214,3 +214,10 @@ def test_functions_and_derivatives_of_expressions_are_classified(nets):
     assert kind_of(Differentiated(1, Func(1, "tanh", False, z), z), evaluator) is Kind.DERIVATIVE
     step = Differentiated(1, Func(1, "sigma", False, layered), layered)
     assert kind_of(step, evaluator) is Kind.STEP and dummy(step) is None
+
+
+def test_an_elementwise_activation_on_the_softmax_layer_is_named_where_it_is(nets):
+    free, _ = one(nets["softmax"], r"a^l = \sigma(z^l)")
+    assert free.verdict == "INCONSISTENT" and "(l=2)" in free.failure.instance
+    below, _ = one(nets["softmax"], r"a^1 = \sigma(z^1)")
+    assert below.verdict == "CONSISTENT"

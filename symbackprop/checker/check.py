@@ -201,11 +201,12 @@ def check_claim(evaluator: Evaluator, kind: Kind, equation: Equation, number: in
     results = []
     for side, rhs in enumerate(equation.sides[1:], start=1):
         label = _label(number, equation, side)
-        mismatch = written_mismatch(kind, evaluator, rhs, found[0].core)
+        mismatch = next(((instance, why) for instance in found
+                         if (why := written_mismatch(kind, evaluator, rhs, instance.env))), None)
         if mismatch:
-            show = printer_for(evaluator.truth, evaluator.notation)
-            results.append(Result(label, text, False, "", Failure(found[0].label, show(found[0].true),
-                                                                  diagnoses=(mismatch,)), definition=judge.definition))
+            instance, why = mismatch
+            results.append(Result(label, text, False, "", Failure(instance.label, judge.true_text(instance),
+                                                                  diagnoses=(why,)), definition=judge.definition))
             continue
         results.append(_check_side(evaluator, judge, found, free, rhs, label, text))
     return results

@@ -22,7 +22,6 @@ from enum import Enum
 import sympy as sp
 
 from ..errors import EquationError
-from .lhs import Instance
 from .parser import Bin, Equation, Func, Nabla, Neg, Node, NodePartial, Partial, Sym
 from .resolve import Evaluator, OutOfRangeError, Resolved
 
@@ -288,10 +287,6 @@ def instance_label(lhs_text: str, env: dict[str, int]) -> str:
     return lhs_text + (f" ({bound})" if bound else "")
 
 
-def make_instance(env: dict[str, int], true, label: str, kind: Kind, core: int = 0) -> Instance:
-    return Instance(env, core, (), true, label, kind.name)
-
-
 # -- true values ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Written:
@@ -326,7 +321,7 @@ def step_value(evaluator: Evaluator, node: NodePartial, env: dict[str, int]):
     """The true ∂N/∂D: N written through D's layer and differentiated (a Jacobian for two vectors)."""
     truth = evaluator.truth
     top = written(evaluator, node.of, env, ("a", "z"))
-    below = written(evaluator, node.wrt, env, ("a", "z", "w", "b"))
+    below = written(evaluator, node.wrt, env, ("a", "z", "w", "b", "x"))
     through = truth.above("a", below.core - 1) if below.kind in ("w", "b") else truth.above(below.kind, below.core)
     matrix = sp.Matrix([[sp.diff(through.get(n, n), d) for d in below.symbols] for n in top.symbols])
     return matrix if top.vector or below.vector else matrix[0, 0]

@@ -19,10 +19,10 @@ from collections.abc import Iterator
 import sympy as sp
 
 from ..errors import EquationError
-from .claims import Kind, derivative_parts, function_parts, substitute, symbols
+from .claims import MATHEMATICAL, Kind, children, derivative_parts, function_parts, substitute, symbols
 from .compare import close, values
 from .parser import Func, Node, Parser, Sym
-from .resolve import Evaluator
+from .resolve import Evaluator, ShapeMismatchError
 
 
 def dummy(lhs: Node) -> str | None:
@@ -64,16 +64,33 @@ def spec_activations(evaluator: Evaluator) -> str:
 
 
 # -- parts that differ before anything is evaluated --------------------------------------------------
-def written_mismatch(kind: Kind, evaluator: Evaluator, rhs: Node, core: int) -> str | None:
+def written_mismatch(kind: Kind, evaluator: Evaluator, rhs: Node, env: dict[str, int]) -> str | None:
     """A part of a forward pass the spec cannot have: a bias in a spec without biases, or an
     elementwise activation applied to a softmax layer."""
     if kind is not Kind.FORWARD:
         return None
     if not evaluator.truth.spec.bias and any(_is_bias(evaluator, symbol) for symbol in symbols(rhs)):
         return "a bias that this spec does not have (it has no biases): no bias belongs in z"
-    if not evaluator.truth.activation(core).elementwise and _activation_applied(rhs):
+    core = _softmax_applied(evaluator, rhs, env)
+    if core is not None:
         return (f"the wrong activation: layer {evaluator.notation.layer(core)} of the spec is softmax, which "
                 "couples the layer's outputs; an elementwise activation is not it")
+    return None
+
+
+def _softmax_applied(evaluator: Evaluator, node: Node, env: dict[str, int]) -> int | None:
+    """The layer of a softmax whose z an elementwise activation σ(…) is applied to, or None."""
+    if isinstance(node, Func) and node.name not in MATHEMATICAL and not node.prime:
+        try:
+            core = evaluator.function_layer(node, evaluator.value(node.arg, env))
+        except (EquationError, ShapeMismatchError):
+            core = None
+        if core is not None and not evaluator.truth.activation(core).elementwise:
+            return core
+    for child in children(node):
+        found = _softmax_applied(evaluator, child, env)
+        if found is not None:
+            return found
     return None
 
 
@@ -82,14 +99,6 @@ def _is_bias(evaluator: Evaluator, symbol: Sym) -> bool:
         return evaluator.resolve(symbol).kind == "b"
     except EquationError:
         return False
-
-
-def _activation_applied(node: Node) -> bool:
-    from .claims import MATHEMATICAL, children
-
-    if isinstance(node, Func) and node.name not in MATHEMATICAL and not node.prime:
-        return True
-    return any(_activation_applied(child) for child in children(node))
 
 
 # -- which part differs ------------------------------------------------------------------------------
