@@ -102,9 +102,9 @@ def _values(text: str) -> Line:
 
 
 def _details(item) -> tuple:
-    if item.verdict == "CORRECT":
+    if item.verdict in ("CORRECT", "CONSISTENT"):
         return cell(Text(item.how, "muted"))
-    if item.verdict != "INCORRECT":
+    if item.verdict not in ("INCORRECT", "INCONSISTENT"):
         return cell(Text(item.reason))
     lines: list = [("at ", Math(item.instance)), ("true right-hand side: ", Math(item.true_rhs))]
     if item.point:
