@@ -1,10 +1,14 @@
-"""Check hand-written backprop equations against the true derivatives of a spec.
+"""Check hand-written backprop equations against the true values of a spec's model.
 
-:func:`check_equations` parses each equation (:mod:`.parser`), enumerates the instances of
-its left side (every layer and index the spec allows when they are free), evaluates the
-right side for each (:mod:`.resolve`), compares (:mod:`.compare`) and, on the first
-failure, explains it (:mod:`.explain`, :mod:`.diagnose`).  The
-:class:`~.report.CheckReport` prints the result and gives the exit code.
+:func:`check_equations` parses each equation (:mod:`.parser`) and names the claim it makes
+(:mod:`.claims`): what claims nothing is skipped with the reason; a gradient or an error δ is
+checked instance by instance (every layer and index the spec allows when they are free, :mod:`.lhs`);
+∂C/∂a, a chain-rule step and a definition of the forward pass, the cost or the activation are
+checked the same way against the true value of their left side, a definition being CONSISTENT or
+INCONSISTENT with the spec (:mod:`.definitions`).  Each right side of a chain A = B = C is compared
+with the true value of A (:mod:`.compare`); a failure is explained with every mistake that fits
+(:mod:`.explain`, :mod:`.diagnose`).  The :class:`~.report.CheckReport` prints the result and
+gives the exit code.
 """
 
 from __future__ import annotations
