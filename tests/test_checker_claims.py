@@ -221,3 +221,8 @@ def test_an_elementwise_activation_on_the_softmax_layer_is_named_where_it_is(net
     assert free.verdict == "INCONSISTENT" and "(l=2)" in free.failure.instance
     below, _ = one(nets["softmax"], r"a^1 = \sigma(z^1)")
     assert below.verdict == "CONSISTENT"
+
+
+def test_a_free_layer_runs_over_the_layers_the_claim_exists_for(nets):
+    result, _ = one(nets["quad"], r"\frac{\partial C}{\partial a^l_j} = \sum_k w^{l+1}_{kj}\,\delta^{l+1}_k")
+    assert result.verdict == "CORRECT" and "3 instances" in result.how  # l = 1 only: the input has no ∂C/∂a

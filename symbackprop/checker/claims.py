@@ -335,7 +335,8 @@ def activation_gradient_value(evaluator: Evaluator, lhs: Node, env: dict[str, in
     else:
         found = written(evaluator, lhs.wrt, env, ("a",))
         if found.core == 0:
-            raise evaluator.error("∂C/∂x, the gradient in the inputs, is no step of backpropagation", lhs.column)
+            raise evaluator.error("∂C/∂x, the gradient in the inputs, is no step of backpropagation", lhs.column,
+                                  OutOfRangeError)
         layer, units, vector = found.core, found.units, found.vector
     values = [truth.activation_gradient(layer, j) for j in units]
     return sp.Matrix(values) if vector else values[0]
