@@ -19,7 +19,9 @@ that makes the two agree.
   the terms left out;
 * two of these at once, when no single one fits: one undone mistake of the tree (or one of the
   ``extras``) together with a sign or a constant factor, or two undone mistakes of the tree
-  (a flipped sign and σ'(a) for σ'(z); a missing transpose and σ'(a)).  Both are named.
+  of two kinds (a flipped sign and σ'(a) for σ'(z); a missing transpose and σ'(a)).  Both are
+  named.  Two of one kind are not tried: moving two symbols one layer down can turn a wrong
+  step into the left side itself, which explains nothing.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from fractions import Fraction
 import sympy as sp
 
 from .compare import close, values
-from .parser import Bin, Func, Neg, Node, Sym, Transpose
+from .parser import Bin, Func, Neg, Node, NodePartial, Sym, Transpose
 
 MAX_SUBSET_WIDTH = 4
 _WEIGHT_NAMES = {"w", "theta"}
@@ -51,6 +53,11 @@ def variants(node: Node) -> Iterator[tuple[str, Node]]:
                "not at a = σ(z)"), replace(node, arg=_a_to_z(node.arg))
     if isinstance(node, Transpose):
         yield "a transpose on the wrong side: this transpose should not be there", node.arg
+    if isinstance(node, NodePartial) and node.of.sub and node.wrt.sub \
+            and node.of.sub.strip() != node.wrt.sub.strip():
+        swapped = replace(node, of=replace(node.of, sub=node.wrt.sub), wrt=replace(node.wrt, sub=node.of.sub))
+        yield (f"swapped indices: ∂{node.of.latex()}/∂{node.wrt.latex()} should be "
+               f"∂{swapped.of.latex()}/∂{swapped.wrt.latex()}"), swapped
     if isinstance(node, Bin) and node.op in "+-":
         other = "+" if node.op == "-" else "-"
         yield (f"the sign of one term: the '{node.op}' at column {node.column} should be '{other}'",
@@ -201,6 +208,11 @@ def diagnose(person: list[complex], true: list[complex], points, variant_values:
 MAX_PAIR_EVALUATIONS = 160
 
 
+def _category(diagnosis: str) -> str:
+    """The kind of a diagnosis: its words before the colon ("the wrong layer", "swapped indices")."""
+    return diagnosis.partition(":")[0]
+
+
 def two_mistakes(true: list[complex], variant_values: Callable[[Node], list | None], rhs: Node,
                  extras: list[tuple[str, list[complex] | None]], batch_size: int | None = None) -> list[str]:
     """Two mistakes that, both undone, make the right side agree with the truth ([] when none do)."""
@@ -219,7 +231,7 @@ def two_mistakes(true: list[complex], variant_values: Callable[[Node], list | No
         for second, both in variants(variant):
             if budget <= 0:
                 return []
-            if second == first:
+            if _category(second) == _category(first):  # two of a kind can undo each other's meaning
                 continue
             budget -= 1
             candidate = variant_values(both)
