@@ -312,6 +312,7 @@ def codegen(spec: Spec | ConvSpec | Derivation | ConvDerivation | str, backend: 
 
 # -- check ----------------------------------------------------------------------------------------------
 CORRECT, INCORRECT, NOT_UNDERSTOOD, SKIPPED = "CORRECT", "INCORRECT", "NOT UNDERSTOOD", "skipped"
+CONSISTENT, INCONSISTENT = "CONSISTENT", "INCONSISTENT"  # a definition, against the spec
 TARGETS_SUM_TO_ONE = "Assumed: the targets sum to one (Σ_j y_j = 1); the last target is eliminated."
 
 
@@ -319,7 +320,8 @@ TARGETS_SUM_TO_ONE = "Assumed: the targets sum to one (Σ_j y_j = 1); the last t
 class ReportItem:
     """The verdict on one equation (one side of a chained equation), as the report states it.
 
-    For an INCORRECT one: the instance where it fails, the true right-hand side (LaTeX), the
+    A definition (forward pass, cost, activation) is CONSISTENT or INCONSISTENT with the spec.
+    For an INCORRECT or INCONSISTENT one: the instance where it fails, the true right-hand side (LaTeX), the
     point, the values there of the symbols both sides use, both sides' values and the
     diagnoses; for one NOT UNDERSTOOD or skipped, ``reason``.
     """
@@ -338,7 +340,8 @@ class ReportItem:
 
     @property
     def correct(self) -> bool:
-        return self.verdict == CORRECT
+        """The claim holds (CORRECT, or a definition CONSISTENT with the spec)."""
+        return self.verdict in (CORRECT, CONSISTENT)
 
     @property
     def diagnosis(self) -> str:
@@ -399,12 +402,12 @@ def _report(checked) -> Report:
         elif result.skipped:
             items.append(ReportItem(**common, verdict=SKIPPED, reason=result.skipped))
         elif result.correct:
-            items.append(ReportItem(**common, verdict=CORRECT, how=result.how))
+            items.append(ReportItem(**common, verdict=result.verdict, how=result.how))
         else:
             failure = result.failure
-            items.append(ReportItem(**common, verdict=INCORRECT, instance=failure.instance, true_rhs=failure.true_rhs,
-                                    point=failure.point, nodes=failure.nodes, values=failure.values,
-                                    diagnoses=failure.diagnoses))
+            items.append(ReportItem(**common, verdict=result.verdict, instance=failure.instance,
+                                    true_rhs=failure.true_rhs, point=failure.point, nodes=failure.nodes,
+                                    values=failure.values, diagnoses=failure.diagnoses))
     notes = (TARGETS_SUM_TO_ONE,) if checked.targets_sum_to_one else ()
     return Report(checked, tuple(items), notes)
 

@@ -126,7 +126,7 @@ def _notation(item: dict, described: str = "") -> str:
 def _verdicts(report) -> tuple[list[str], list[str], str]:
     got, diagnoses, reasons = [], [], []
     for item in report.items:
-        got.append(item.verdict)
+        got.append("SKIPPED" if item.verdict == "skipped" else item.verdict)  # the corpus writes it upper-case
         diagnoses += list(item.diagnoses)
         if item.reason:
             reasons.append(item.reason)
@@ -190,7 +190,7 @@ def run_document(source: Path, sidecar: dict, networks: dict[str, Spec]) -> list
         outcome = Outcome(f"{name}:{claim['id']}", name, expected, [], mistakes, reason=failure)
         mine = [item for item in items if _same_claim(item, claim)]
         for item in mine:
-            outcome.got.append(item.verdict)
+            outcome.got.append("SKIPPED" if item.verdict == "skipped" else item.verdict)
             outcome.diagnoses += list(item.diagnoses)
             outcome.reason = item.reason or outcome.reason
         outcomes.append(outcome)

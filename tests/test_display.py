@@ -192,10 +192,12 @@ def test_report_shows_one_row_per_equation_with_the_point_and_both_values():
 
 def test_report_of_a_file_shows_what_it_skipped_and_could_not_read(tmp_path):
     path = tmp_path / "mine.tex"
-    path.write_text(r"\[ C = \frac12 \sum_j (a^L_j - y_j)^2 \] \[ \delta^L_j = (a^L_j < 1 \]")
+    path.write_text(r"\[ C = \frac{1}{2} \sum_j (a^L_j - y_j)^2 \] "
+                    r"\[ \delta^L_j = \frac{\partial C}{\partial z^L_j} \] \[ \delta^L_j = (a^L_j < 1 \]")
     report = check("2-2-2", path)
     text = report._repr_markdown_()
-    assert "| skipped |" in text and "| NOT UNDERSTOOD |" in text and "0 of 1 correct" in text
+    assert "| CONSISTENT |" in text and "| skipped |" in text and "| NOT UNDERSTOOD |" in text
+    assert "1 of 2 correct" in text
     assert r"<code>\delta^L_j = (a^L_j &lt; 1</code>" in report._repr_html_()
 
 

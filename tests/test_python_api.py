@@ -206,7 +206,7 @@ def test_check_a_file_goes_on_past_what_it_cannot_read(tmp_path, as_path):
     path = tmp_path / "mine.tex"
     path.write_text(MINE)
     report = check("2-3-2", path if as_path else str(path))
-    assert [item.verdict for item in report] == ["CORRECT", "NOT UNDERSTOOD", "skipped", "INCORRECT"]
+    assert [item.verdict for item in report] == ["CORRECT", "NOT UNDERSTOOD", "CONSISTENT", "INCORRECT"]
     assert report.exit_code == 2 and not report.all_correct
     assert [item.number for item in report.unreadable] == ["2"] and "column" in report.unreadable[0].reason
     assert "swapped indices" in report[3].diagnosis

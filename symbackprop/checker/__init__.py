@@ -3,9 +3,11 @@
 Start with :func:`check_equations` (one spec, a list of equations in LaTeX or plain form)
 and :func:`equations_from_file`.  The stages, one module each: :mod:`.lexer` and
 :mod:`.parser` (a recursive-descent grammar, nothing is evaluated as code), :mod:`.resolve`
-(symbols of a notation profile → model symbols), :mod:`.truth` (the true derivatives),
+(symbols of a notation profile → model symbols), :mod:`.claims` (what kind of claim an equation
+makes: a gradient or δ, ∂C/∂a, a chain-rule step, a definition, or none), :mod:`.truth` (the true derivatives),
 :mod:`.lhs` (the instances of a left side), :mod:`.compare` (symbolic, then numeric),
-:mod:`.diagnose` and :mod:`.explain` (what is wrong), :mod:`.report` (the printed verdicts)
+:mod:`.diagnose` and :mod:`.explain` (what is wrong, every mistake), :mod:`.definitions` (definitions
+against the spec: which part differs), :mod:`.report` (the printed verdicts)
 and :mod:`.check` (the loop over equations and instances); :mod:`.batch` makes equations about
 a mini-batch (m, Δ^l, A^l, a sum over samples, Ng's D^{(l)}) checkable.  :mod:`.extract` finds the
 equations in a .tex or .txt file.

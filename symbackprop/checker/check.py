@@ -1,13 +1,20 @@
-"""Check hand-written backprop equations against the true derivatives of a spec.
+"""Check hand-written backprop equations against the true values of a spec's model.
 
-:func:`check_equations` parses each equation (:mod:`.parser`), enumerates the instances of
-its left side (every layer and index the spec allows when they are free), evaluates the
-right side for each (:mod:`.resolve`), compares (:mod:`.compare`) and, on the first
-failure, explains it (:mod:`.explain`, :mod:`.diagnose`).  The
-:class:`~.report.CheckReport` prints the result and gives the exit code.
+:func:`check_equations` parses each equation (:mod:`.parser`) and names the claim it makes
+(:mod:`.claims`): what claims nothing is skipped with the reason; a gradient or an error δ is
+checked instance by instance (every layer and index the spec allows when they are free, :mod:`.lhs`);
+∂C/∂a, a chain-rule step and a definition of the forward pass, the cost or the activation are
+checked the same way against the true value of their left side, a definition being CONSISTENT or
+INCONSISTENT with the spec (:mod:`.definitions`).  Each right side of a chain A = B = C is compared
+with the true value of A (:mod:`.compare`); a failure is explained with every mistake that fits
+(:mod:`.explain`, :mod:`.diagnose`).  The :class:`~.report.CheckReport` prints the result and
+gives the exit code.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import sympy as sp
 
@@ -16,14 +23,18 @@ from ..notation import Notation
 from ..notation import notation as notation_profile
 from ..proof import PROVED, VERIFIED
 from ..spec import Spec
+from . import claims
 from .batch import SIZE, batch_for, is_batch, ng_gradient
+from .claims import Kind, classify, kind_of
 from .compare import POINTS, compare
-from .explain import explain_failure, explain_shape, printer_for, true_side_text
+from .definitions import at_layer, dummy, representatives, written_mismatch
+from .explain import explain_claim, explain_failure, explain_shape, printer_for, true_side_text
 from .lhs import Instance, components, cost_of, instances, shape_of, target_of
-from .parser import Node, Sym, parse_equation, parse_first_sides, parse_left_side
+from .parser import Equation, Node, NodePartial, Sym, parse_equation, parse_first_sides, parse_left_side
 from .report import CheckReport, Failure, Result
 from .resolve import (
     ALIASES,
+    LAYER_VARIABLES,
     Evaluator,
     IndexOutOfRangeError,
     NotElementwiseError,
@@ -53,7 +64,7 @@ def check_equations(spec: Spec, equations: list[str], notation: str = "nielsen",
         except EquationError as error:
             if not keep_going:
                 raise
-            reason = _not_a_claim(truth, profile, number, text, definitions)
+            reason = _not_a_claim(truth, profile, number, text, definitions, error)
             if reason is None:
                 results.append(Result(str(number), text, False, "", unreadable=error.message))
             else:
@@ -61,7 +72,8 @@ def check_equations(spec: Spec, equations: list[str], notation: str = "nielsen",
     return CheckReport(spec, profile, tuple(results), bool(truth.closing))
 
 
-SKIPPED = "its left side is not a gradient or an error δ (a definition or an intermediate step)"
+UNKNOWN_LEFT_SIDE = ("its left side names nothing the spec defines (not a gradient, an error δ, ∂C/∂a, a chain-rule "
+                     "step, a forward-pass quantity, the cost or the activation)")
 
 
 def _definitions(texts: list[str]) -> dict[str, Node]:
@@ -79,10 +91,13 @@ def _definitions(texts: list[str]) -> dict[str, Node]:
 
 
 def _not_a_claim(truth: Truth, profile: Notation, number: int, text: str,
-                 definitions: dict[str, Node]) -> str | None:
-    """Why an equation that could not be checked is no gradient or δ claim (a file's forward pass,
-    cost, chain-rule step or definition: skipped, not an error), or None when it is one.  An
-    unreadable left side counts as a claim."""
+                 definitions: dict[str, Node], error: EquationError) -> str | None:
+    """Why an equation of a file that could not be checked is passed over (skipped, not an error), or
+    None when it is an unread claim (NOT UNDERSTOOD).  An unreadable left side counts as a claim.
+
+    A definition, a step or another claim besides gradients and δ that cannot be read yet is passed
+    over with the reason, as the lines of a derivation between its claims are, so that a document
+    that checked before still checks."""
     place = f"equation {number}"
     try:
         lhs = parse_left_side(text, place)
@@ -90,23 +105,36 @@ def _not_a_claim(truth: Truth, profile: Notation, number: int, text: str,
         return None
     accumulator = ng_gradient(lhs, profile)
     for model in (truth, batch_for(truth)):
+        evaluator = Evaluator(model, profile, place, accumulator)
         try:
-            target_of(Evaluator(model, profile, place, accumulator), lhs)
+            target_of(evaluator, lhs)
         except EquationError:
+            kind = kind_of(lhs, evaluator)
+            if kind is not Kind.GRADIENT:
+                return f"{kind.value} that cannot be read yet ({error.message})"
             continue
         return None
     if isinstance(lhs, Sym) and lhs.bare and lhs.name in definitions:
         return f"it defines {lhs.name}, read where the file uses it"
-    return SKIPPED
+    return UNKNOWN_LEFT_SIDE
 
 
 def check_one(truth: Truth, profile: Notation, number: int, text: str,
               definitions: dict[str, Node] | None = None) -> list[Result]:
+    """The verdicts on one equation: one per right side, or one skipped result for what claims nothing."""
     place = f"equation {number}"
     equation = parse_equation(text, place)
     accumulator = ng_gradient(equation.sides[0], profile)
     batch = is_batch(equation, profile)
     evaluator = Evaluator(batch_for(truth) if batch else truth, profile, place, accumulator, definitions)
+    claim = classify(equation, evaluator)
+    if claim.kind is Kind.NO_CLAIM:
+        return [Result(str(number), text, True, "", skipped=claim.reason)]
+    if claim.kind is not Kind.GRADIENT:
+        if batch:
+            raise EquationError(f"{claim.kind.value} is read for one sample; this equation is about a batch "
+                                "(it mentions m, a batch matrix or a sum over samples)", place)
+        return check_claim(evaluator, claim.kind, equation, number, text)
     target = target_of(evaluator, equation.sides[0])
     if batch and target.kind == "delta":
         delta, batch_delta = profile.generic_node(r"\delta"), profile.generic_node(r"\Delta")
@@ -115,14 +143,151 @@ def check_one(truth: Truth, profile: Notation, number: int, text: str,
                             f"in the gradients of the batch cost; the batch of errors is {batch_delta} (one row per "
                             "sample)", place)
     found, free = instances(evaluator, target, "J" if accumulator else cost_of(equation.sides[0]))
+    judge = _gradient_judge(evaluator, target)
+    return [_check_side(evaluator, judge, found, free, rhs, _label(number, equation, side), text)
+            for side, rhs in enumerate(equation.sides[1:], start=1)]
+
+
+def _label(number: int, equation: Equation, side: int) -> str:
+    return str(number) if len(equation.sides) == 2 else f"{number}.{side}"
+
+
+@dataclass(frozen=True)
+class Judge:
+    """How one kind of claim is compared and explained: ``canonical`` writes a side for SymPy,
+    ``fit`` puts the true value in the shape the person wrote, ``explain`` and ``explain_shape``
+    say what is wrong; ``definition`` words the verdict CONSISTENT / INCONSISTENT."""
+
+    canonical: Callable[[Instance, sp.Expr], sp.Expr]
+    explain: Callable[..., Failure]
+    explain_shape: Callable[[Instance, Node, str], Failure]
+    true_text: Callable[[Instance], str]
+    fit: Callable = staticmethod(lambda true, person: true)
+    definition: bool = False
+
+
+def _gradient_judge(evaluator: Evaluator, target: Resolved) -> Judge:
+    truth = evaluator.truth
+
+    def explain(instance, where, rhs, true, mine, outcome):
+        return explain_failure(evaluator, target, instance, where, rhs, true, mine, outcome)
+
+    return Judge(lambda instance, expr: truth.canonical(expr, _base(target.kind, instance.core)), explain,
+                 lambda instance, rhs, reason: explain_shape(evaluator, instance, rhs, reason),
+                 lambda instance: true_side_text(evaluator, instance, printer_for(truth, evaluator.notation)))
+
+
+def _claim_judge(evaluator: Evaluator, kind: Kind) -> Judge:
+    truth = evaluator.truth
+
+    def explain(instance, where, rhs, true, mine, outcome):
+        return explain_claim(evaluator, kind, instance, where, rhs, true, mine, outcome, claims.fit)
+
+    show = printer_for(truth, evaluator.notation)
+    return Judge(lambda instance, expr: truth.in_parameters(expr), explain,
+                 lambda instance, rhs, reason: explain_claim_shape(evaluator, instance, reason),
+                 lambda instance: show(instance.true), claims.fit, kind.definition)
+
+
+def explain_claim_shape(evaluator: Evaluator, instance: Instance, reason: str) -> Failure:
+    show = printer_for(evaluator.truth, evaluator.notation)
+    return Failure(instance.label, show(instance.true), diagnoses=(f"the shapes do not fit: {reason}",))
+
+
+def check_claim(evaluator: Evaluator, kind: Kind, equation: Equation, number: int, text: str) -> list[Result]:
+    """A claim other than a gradient or δ: each right side against the true value of the left side."""
+    lhs = equation.sides[0]
+    judge = _claim_judge(evaluator, kind)
+    if kind in (Kind.ACTIVATION, Kind.DERIVATIVE) and dummy(lhs):
+        return [_check_function(evaluator, judge, lhs, rhs, _label(number, equation, side), text)
+                for side, rhs in enumerate(equation.sides[1:], start=1)]
+    found, free = claim_instances(evaluator, kind, lhs)
     results = []
     for side, rhs in enumerate(equation.sides[1:], start=1):
-        label = str(number) if len(equation.sides) == 2 else f"{number}.{side}"
-        results.append(_check_side(evaluator, target, found, free, rhs, label, text))
+        label = _label(number, equation, side)
+        mismatch = next(((instance, why) for instance in found
+                         if (why := written_mismatch(kind, evaluator, rhs, instance.env))), None)
+        if mismatch:
+            instance, why = mismatch
+            results.append(Result(label, text, False, "", Failure(instance.label, judge.true_text(instance),
+                                                                  diagnoses=(why,)), definition=judge.definition))
+            continue
+        results.append(_check_side(evaluator, judge, found, free, rhs, label, text))
     return results
 
 
-def _check_side(evaluator: Evaluator, target: Resolved, found: list[Instance], free: bool, rhs: Node,
+def _check_function(evaluator: Evaluator, judge: Judge, lhs: Node, rhs: Node, label: str, text: str) -> Result:
+    """σ(z) = … with a dummy z: it holds when it holds for one of the spec's elementwise activations."""
+    name = dummy(lhs)
+    first = None
+    for core in representatives(evaluator):
+        left, right = (at_layer(evaluator, node, name, core) for node in (lhs, rhs))
+        activation = evaluator.truth.activation(core).label()
+        shown = f"{claims.latex(lhs)} ({activation}, layer {evaluator.notation.layer(core)})"
+        instance = Instance({}, core, (1,), evaluator.value(left, {}), shown, "function")
+        result = _check_side(evaluator, judge, [instance], False, right, label, text)
+        if result.correct:
+            return result
+        first = first or result
+    if first is None:
+        raise evaluator.error("the spec has no elementwise activation for this function", lhs.column)
+    return first
+
+
+def claim_instances(evaluator: Evaluator, kind: Kind, lhs: Node) -> tuple[list[Instance], bool]:
+    """Every instance of a left side that is not a gradient, with its true value."""
+    written = _written_symbols(kind, lhs)
+    found, free = claims.bindings(evaluator, written) if written else ([{}], False)
+    result = []
+    for env in found:
+        try:
+            true, core, unit, letter = _true_value(evaluator, kind, lhs, env)
+        except OutOfRangeError:
+            if free:
+                continue
+            raise
+        result.append(Instance(env, core, () if unit is None else (unit,), true,
+                               claims.instance_label(claims.latex(lhs), env), letter))
+    if not result:
+        raise evaluator.error("no instance of the left side exists in this spec", lhs.column)
+    return result, free
+
+
+def _written_symbols(kind: Kind, lhs: Node) -> list[Sym]:
+    if kind is Kind.STEP:
+        return [lhs.of, lhs.wrt] if isinstance(lhs, NodePartial) else list(claims.symbols(lhs))
+    if kind is Kind.ACTIVATION_GRADIENT:
+        return [lhs.wrt] if hasattr(lhs, "wrt") and isinstance(lhs.wrt, Sym) else []
+    if kind is Kind.FORWARD:
+        return [lhs]
+    if kind in (Kind.ACTIVATION, Kind.DERIVATIVE):
+        return list(claims.symbols(lhs))
+    return []
+
+
+def _true_value(evaluator: Evaluator, kind: Kind, lhs: Node, env: dict[str, int]):
+    """The true value of the left side, its layer, its unit (None for a vector) and the letter of the
+    quantity it is about (for a step, the one differentiated by)."""
+    if kind is Kind.COST:
+        return evaluator.model.cost_in_outputs(), evaluator.model.L, None, kind.name
+    if kind is Kind.ACTIVATION_GRADIENT:
+        return claims.activation_gradient_value(evaluator, lhs, env), evaluator.model.L, None, "a"
+    if kind is Kind.STEP and not isinstance(lhs, NodePartial):  # ∂σ(z^l)/∂z^l: the derivative of an expression
+        main = claims.written(evaluator, claims.derivative_parts(lhs)[1], env, ("a", "z", "w", "b"))
+        return evaluator.value(lhs, env), main.core, None if main.vector else main.units[0], f"?/{main.kind}"
+    if kind in (Kind.STEP, Kind.FORWARD):
+        main = claims.written(evaluator, lhs.wrt if kind is Kind.STEP else lhs, env, ("a", "z", "w", "b"))
+        true = claims.step_value(evaluator, lhs, env) if kind is Kind.STEP else \
+            claims.forward_value(evaluator, lhs, env)
+        letter = main.kind if kind is Kind.FORWARD else \
+            f"{claims.written(evaluator, lhs.of, env, ('a', 'z')).kind}/{main.kind}"
+        return true, main.core, None if main.vector else main.units[0], letter
+    value = evaluator.value(lhs, env)
+    layers = [claims.written(evaluator, s, env, ("a", "z")).core for s in claims.symbols(lhs)]
+    return value, layers[0] if layers else 1, None, kind.name
+
+
+def _check_side(evaluator: Evaluator, judge: Judge, found: list[Instance], free: bool, rhs: Node,
                 label: str, text: str) -> Result:
     truth = evaluator.truth
     statuses: list[str] = []
@@ -136,33 +301,36 @@ def _check_side(evaluator: Evaluator, target: Resolved, found: list[Instance], f
             if not free:
                 raise
             return Result(label, text, False, "", Failure(
-                instance.label, true_side_text(evaluator, instance, printer_for(truth, evaluator.notation)),
+                instance.label, judge.true_text(instance),
                 diagnoses=(f"an index is out of range for this instance ({error.reason}): swapped or "
-                           "misplaced indices?",)))
+                           "misplaced indices?",)), definition=judge.definition)
         except OutOfRangeError as error:
             if free:
                 skipped = skipped or error
                 continue
             raise
         except ShapeMismatchError as mismatch:
-            return Result(label, text, False, "", explain_shape(evaluator, instance, rhs, str(mismatch)))
+            return Result(label, text, False, "", judge.explain_shape(instance, rhs, str(mismatch)),
+                          definition=judge.definition)
         checked += 1
+        instance = replace(instance, true=judge.fit(instance.true, person))
         if shape_of(person) != shape_of(instance.true):
-            return Result(label, text, False, "", explain_shape(
-                evaluator, instance, rhs, f"the right side is {_describe(person)} but the left side is "
-                f"{_describe(instance.true)}"))
-        base = _base(target.kind, instance.core)
+            return Result(label, text, False, "", judge.explain_shape(
+                instance, rhs, f"the right side is {_describe(person)} but the left side is "
+                f"{_describe(instance.true)}"), definition=judge.definition)
 
-        def canonical(expr: sp.Expr, base=base) -> sp.Expr:
-            return truth.canonical(expr, base)
+        def canonical(expr: sp.Expr, instance=instance) -> sp.Expr:
+            return judge.canonical(instance, expr)
 
         for (where, true), (_, mine) in zip(components(instance.true), components(person), strict=True):
             mine = truth.expand(mine)
             # once SymPy could not decide one entry, the others (the same form) go straight to numbers
             outcome = compare(true, mine, points, canonical, symbolic=VERIFIED not in statuses)
             if not outcome.holds:
-                return Result(label, text, False, "", explain_failure(evaluator, target, instance, where, rhs,
-                                                                      true, mine, outcome))
+                failure = judge.explain(instance, where, rhs, true, mine, outcome)
+                if free and _repeats(instance.env):
+                    failure = _with_distinct(evaluator, judge, found, rhs, failure, points)
+                return Result(label, text, False, "", failure, definition=judge.definition)
             statuses.append(outcome.status)
     if not checked:
         if isinstance(skipped, NotElementwiseError):
@@ -172,8 +340,39 @@ def _check_side(evaluator: Evaluator, target: Resolved, found: list[Instance], f
     summary = _summary(statuses, checked, free)
     if evaluator.batch:
         summary += f"; on a batch of m = {SIZE} samples" + (", the batch cost being their mean"
-                                                              if target.kind != "Delta" else "")
-    return Result(label, text, True, summary)
+                                                              if found[0].kind != "Delta" else "")
+    return Result(label, text, True, summary, definition=judge.definition)
+
+
+#: How many more instances are tried for one whose free indices differ (see :func:`_with_distinct`).
+MORE_INSTANCES = 8
+
+
+def _repeats(env: dict[str, int]) -> bool:
+    indices = [value for key, value in env.items() if key not in LAYER_VARIABLES]
+    return len(set(indices)) < len(indices)
+
+
+def _with_distinct(evaluator: Evaluator, judge: Judge, found: list[Instance], rhs: Node, failure: Failure,
+                   points) -> Failure:
+    """``failure`` (at an instance such as j = k, where swapped indices cannot show) with the diagnoses
+    of the first failing instance whose free indices all differ added: every mistake is named."""
+    for instance in [i for i in found if not _repeats(i.env)][:MORE_INSTANCES]:
+        try:
+            person = evaluator.value(rhs, instance.env)
+        except (EquationError, ShapeMismatchError):
+            continue
+        instance = replace(instance, true=judge.fit(instance.true, person))
+        if shape_of(person) != shape_of(instance.true):
+            continue
+        for (where, true), (_, mine) in zip(components(instance.true), components(person), strict=True):
+            mine = evaluator.truth.expand(mine)
+            outcome = compare(true, mine, points, lambda expr: expr, symbolic=False)
+            if not outcome.holds:
+                other = judge.explain(instance, where, rhs, true, mine, outcome)
+                extra = tuple(text for text in other.diagnoses if text not in failure.diagnoses)
+                return replace(failure, diagnoses=failure.diagnoses + extra)
+    return failure
 
 
 def _base(kind: str, core: int) -> tuple[str, int]:

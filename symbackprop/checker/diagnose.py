@@ -6,6 +6,7 @@ that makes the two agree.
 
 * off by a sign, or by a constant factor (the ratio is the same at every point); in a batch
   equation a ratio of m, m² or 1/m is the 1/m of the batch average missing, inverted or doubled;
+* the sign of one term (a '+' for a '−', or a minus that does not belong);
 * σ'(a) where σ'(z) is meant (the variant with the argument's a replaced by z agrees);
 * a transpose on the wrong side or swapped weight indices (dropping/adding one transpose,
   or swapping the two indices of one weight, agrees); swapped free indices (the right side
@@ -15,7 +16,12 @@ that makes the two agree.
   ∂C/∂w_{jk} (both computed in :mod:`.explain` and passed in as ``extras``);
 * a missing path or term: the right side equals the one-step chain rule
   Σ_i ∂C/∂z^{l+1}_i · ∂z^{l+1}_i/∂z^l_j (for softmax Σ_i ∂C/∂a_i · ∂a_i/∂z_j) with some of
-  the terms left out.
+  the terms left out;
+* two of these at once, when no single one fits: one undone mistake of the tree (or one of the
+  ``extras``) together with a sign or a constant factor, or two undone mistakes of the tree
+  of two kinds (a flipped sign and σ'(a) for σ'(z); a missing transpose and σ'(a)).  Both are
+  named.  Two of one kind are not tried: moving two symbols one layer down can turn a wrong
+  step into the left side itself, which explains nothing.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from fractions import Fraction
 import sympy as sp
 
 from .compare import close, values
-from .parser import Func, Node, Sym, Transpose
+from .parser import Bin, Func, Neg, Node, NodePartial, Sym, Transpose
 
 MAX_SUBSET_WIDTH = 4
 _WEIGHT_NAMES = {"w", "theta"}
@@ -47,7 +53,18 @@ def variants(node: Node) -> Iterator[tuple[str, Node]]:
                "not at a = σ(z)"), replace(node, arg=_a_to_z(node.arg))
     if isinstance(node, Transpose):
         yield "a transpose on the wrong side: this transpose should not be there", node.arg
-    if isinstance(node, Sym) and _base(node) in _MATRIX_NAMES:
+    if isinstance(node, NodePartial) and node.of.sub and node.wrt.sub \
+            and node.of.sub.strip() != node.wrt.sub.strip():
+        swapped = replace(node, of=replace(node.of, sub=node.wrt.sub), wrt=replace(node.wrt, sub=node.of.sub))
+        yield (f"swapped indices: ∂{node.of.latex()}/∂{node.wrt.latex()} should be "
+               f"∂{swapped.of.latex()}/∂{swapped.wrt.latex()}"), swapped
+    if isinstance(node, Bin) and node.op in "+-":
+        other = "+" if node.op == "-" else "-"
+        yield (f"the sign of one term: the '{node.op}' at column {node.column} should be '{other}'",
+               replace(node, op=other))
+    if isinstance(node, Neg):
+        yield f"the sign of one term: the '-' at column {node.column} should not be there", node.arg
+    if isinstance(node, Sym) and (_base(node) in _MATRIX_NAMES or _base(node) in _WEIGHT_NAMES and not node.sub):
         yield (f"a transpose on the wrong side: {_shown(node)}^{{{node.sup}}} should be transposed",
                Transpose(node.column, node))
     if isinstance(node, Sym) and _base(node) in _WEIGHT_NAMES and node.sub:
@@ -182,4 +199,42 @@ def diagnose(person: list[complex], true: list[complex], points, variant_values:
             missing = missing_terms(person, term_values, layer_name)
             if missing:
                 found.append(missing)
+    if not found:
+        found = two_mistakes(true, variant_values, rhs, extras, batch_size)
     return found
+
+
+#: At most this many changed right sides are evaluated in the search for two mistakes at once.
+MAX_PAIR_EVALUATIONS = 160
+
+
+def _category(diagnosis: str) -> str:
+    """The kind of a diagnosis: its words before the colon ("the wrong layer", "swapped indices")."""
+    return diagnosis.partition(":")[0]
+
+
+def two_mistakes(true: list[complex], variant_values: Callable[[Node], list | None], rhs: Node,
+                 extras: list[tuple[str, list[complex] | None]], batch_size: int | None = None) -> list[str]:
+    """Two mistakes that, both undone, make the right side agree with the truth ([] when none do)."""
+    budget = MAX_PAIR_EVALUATIONS
+    singles: list[tuple[str, Node, list[complex] | None]] = []
+    for text, variant in variants(rhs):
+        if budget <= 0:
+            break
+        budget -= 1
+        singles.append((text, variant, variant_values(variant)))
+    for text, candidate in [(text, candidate) for text, _, candidate in singles] + list(extras):
+        factor = constant_factor(candidate, true, batch_size) if candidate is not None else None
+        if factor:
+            return [factor, text]
+    for first, variant, _ in singles:
+        for second, both in variants(variant):
+            if budget <= 0:
+                return []
+            if _category(second) == _category(first):  # two of a kind can undo each other's meaning
+                continue
+            budget -= 1
+            candidate = variant_values(both)
+            if candidate is not None and close(candidate, true, 1e-9):
+                return [first, second]
+    return []

@@ -273,3 +273,74 @@ def true_side_text(evaluator: Evaluator, instance: Instance, show) -> str:
                                                                    instance.indices, (r, c)))
         return show(entries)
     return show(_true_rhs(truth, instance.kind, instance.core, instance.indices, None))
+
+
+# -- claims other than gradients: steps, ∂C/∂a, definitions ---------------------------------------------
+def explain_claim(evaluator: Evaluator, kind, instance: Instance, where, rhs: Node, true: sp.Expr, mine: sp.Expr,
+                  outcome: Outcome, fit) -> Failure:
+    """A failed claim that is not a gradient: the true value of the left side, the point, the diagnoses."""
+    show = printer_for(evaluator.truth, evaluator.notation)
+    point, nodes = _point_text(evaluator, instance, where, rhs, true, outcome.point, show)
+    shown_values = (f"the left side (true value) is {_number(outcome.true)} but the right side is "
+                    f"{_number(outcome.person)}")
+    diagnoses = _claim_diagnoses(evaluator, kind, instance, where, rhs, true, mine, fit)
+    matrix = isinstance(instance.true, sp.MatrixBase) and instance.true.shape[1] > 1
+    return Failure(instance.label + _component_name(where, matrix), show(true), point, shown_values,
+                   tuple(diagnoses), nodes)
+
+
+def _claim_diagnoses(evaluator: Evaluator, kind, instance: Instance, where, rhs: Node, true: sp.Expr,
+                     mine: sp.Expr, fit) -> list[str]:
+    from .definitions import differences, fallback, forward_fallback
+
+    truth = evaluator.truth
+    points = truth.points(DIAGNOSIS_POINTS, seed=7)
+    true_values, mine_values = values(true, points), values(mine, points)
+    if true_values is None or mine_values is None:
+        return []
+
+    def at(node: Node) -> list[complex] | None:
+        try:
+            value = evaluator.value(node, instance.env)
+        except (EquationError, ShapeMismatchError):
+            return None
+        value = _fitted(fit, instance.true, value)
+        if shape_of(value) != shape_of(instance.true):
+            return None
+        return values(truth.expand(dict(components(value))[where]), points)
+
+    unit = instance.indices[0] if instance.indices else (where[0] + 1 if where else None)
+    extras = _step_factor(evaluator, kind, instance, unit, mine_values, points)
+    found = list(differences(kind, evaluator, instance.core, unit, mine_values, true_values, points))
+    named = bool(found)  # a definition's part named in its own words: no "constant factor" beside it
+    found += [text for text in diagnose(mine_values, true_values, points, at, rhs, extras, [], "")
+              if text not in found and not (named and text.startswith("off by a constant factor"))]
+    if kind.name == "FORWARD" and any(text.startswith("swapped indices") for text in found):
+        found.insert(0, "the index order: this holds if the first index of a weight is its source (source-first, "
+                        f"the weight runs from the first unit to the second), not in the {evaluator.notation.name} "
+                        "reading, where the first index is the destination")
+    derivative = kind.name == "DERIVATIVE" or instance.kind == "a/z"
+    if not found or derivative and not any("σ'(a)" in text for text in found):
+        extra = forward_fallback(evaluator, instance.core, instance.kind) if kind.name == "FORWARD" else \
+            fallback(kind, evaluator, instance.core, instance.kind)
+        if extra:
+            found.insert(0, extra)  # a wrong derivative, said first; the slip that makes it follows
+    return found
+
+
+def _fitted(fit, true, value):
+    fitted = fit(true, value)
+    return value if shape_of(fitted) == shape_of(value) else value
+
+
+def _step_factor(evaluator: Evaluator, kind, instance: Instance, unit: int | None, mine: list[complex], points):
+    """A chain-rule step through z of an elementwise layer that lacks its factor σ'(z)."""
+    truth = evaluator.truth
+    through_z = kind.name == "STEP" and instance.kind.endswith("/z") and unit is not None
+    if not through_z or not truth.activation(instance.core).elementwise:
+        return []
+    factor = values(truth.derivative(instance.core, truth.model.z(instance.core, unit)), points)
+    if factor is None:
+        return []
+    return [("a missing factor σ'(z) (the activation's derivative of the neuron differentiated by)",
+             [m * f for m, f in zip(mine, factor, strict=True)])]

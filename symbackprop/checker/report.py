@@ -2,7 +2,8 @@
 
 :class:`CheckReport` ``.text()`` states the spec and the notation's conventions (where layer
 numbering starts, which weight index is the destination) and then each verdict;
-``.exit_code`` is 0 when everything is correct and 1 otherwise.
+``.exit_code`` is 0 when every claim holds, 1 when one is INCORRECT or a definition INCONSISTENT
+with the spec, 2 when one could not be read.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from dataclasses import dataclass, field
 
 from ..notation import Notation
 from ..spec import Spec
+
+CORRECT, INCORRECT, CONSISTENT, INCONSISTENT = "CORRECT", "INCORRECT", "CONSISTENT", "INCONSISTENT"
+SKIPPED, NOT_UNDERSTOOD = "skipped", "NOT UNDERSTOOD"
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,19 @@ class Result:
     how: str
     failure: Failure | None = None
     unreadable: str = ""  # why the equation could not be read (a file is checked on past it)
-    skipped: str = ""  # why a file's equation is not a claim to check (a definition, a step)
+    skipped: str = ""  # why the equation claims nothing about the network (an update rule, a question, …)
+    definition: bool = False  # a definition: CONSISTENT / INCONSISTENT with the spec
+
+    @property
+    def verdict(self) -> str:
+        """The verdict word: CORRECT, INCORRECT, CONSISTENT, INCONSISTENT, skipped or NOT UNDERSTOOD."""
+        if self.unreadable:
+            return NOT_UNDERSTOOD
+        if self.skipped:
+            return SKIPPED
+        if self.definition:
+            return CONSISTENT if self.correct else INCONSISTENT
+        return CORRECT if self.correct else INCORRECT
 
     def lines(self) -> list[str]:
         lines = [f"[{self.number}] {self.text}"]
@@ -40,9 +56,9 @@ class Result:
         if self.skipped:
             return lines + [f"    skipped: {self.skipped}"]
         if self.correct:
-            return lines + [f"    CORRECT ({self.how})"]
+            return lines + [f"    {self.verdict} ({self.how})"]
         failure = self.failure
-        lines.append(f"    INCORRECT at {failure.instance}")
+        lines.append(f"    {self.verdict} at {failure.instance}")
         lines.append(f"      true right-hand side: {failure.true_rhs}")
         if failure.point:
             lines.append(f"      at {failure.point}")
@@ -69,7 +85,8 @@ class CheckReport:
 
     @property
     def exit_code(self) -> int:
-        """2 when an equation could not be understood, else 1 when one is incorrect, else 0."""
+        """2 when an equation could not be understood, else 1 when one is incorrect (or a definition
+        inconsistent with the spec), else 0."""
         if self.unreadable:
             return 2
         return 0 if all(result.correct for result in self.results) else 1

@@ -6,6 +6,7 @@ Everything is written in parameters, inputs and targets:
 * δ^l_j = ∂C/∂z^l_j by rebuilding the network above layer l with the z's of layer l left
   free and differentiating the cost by them.  This does not use BP1/BP2 at all, so an
   equation is checked against the definition of δ, not against our own derivation of it;
+* ∂C/∂a^l_j the same way, with the a's of layer l left free;
 * the one-step chain-rule terms of δ^l_j (one per neuron of the layer above, or per output
   for softmax), for diagnosing a missing path.
 
@@ -91,6 +92,15 @@ class Truth:
     def deltas(self) -> dict[sp.Symbol, sp.Expr]:
         return {self.model.delta(layer, j): self.delta(layer, j)
                 for layer in range(1, self.model.L + 1) for j in self.model.units(layer)}
+
+    @cache  # noqa: B019
+    def activation_gradient(self, layer: int, j: int) -> sp.Expr:
+        """∂C/∂a^l_j, in the free activations of layer l and the parameters above."""
+        return sp.diff(self._cost("a", layer), self.model.a(layer, j))
+
+    def in_parameters(self, expr: sp.Expr) -> sp.Expr:
+        """``expr`` with the δ's and every node written out in parameters, inputs and targets."""
+        return self.close(self.model.expand_nodes(self.expand(expr)))
 
     def output_gradient(self, j: int) -> sp.Expr:
         """∂C/∂a^L_j in the output activations and targets."""

@@ -83,7 +83,8 @@ def proof_table(proof: Proof) -> Table:
 
 
 # -- the checker's report -------------------------------------------------------------------------------
-VERDICT_TONES = {"CORRECT": "good", "INCORRECT": "bad", "NOT UNDERSTOOD": "bad", "skipped": "muted"}
+VERDICT_TONES = {"CORRECT": "good", "INCORRECT": "bad", "CONSISTENT": "good", "INCONSISTENT": "bad",
+                 "NOT UNDERSTOOD": "bad", "skipped": "muted"}
 
 
 def inline(text: str) -> Line:
@@ -101,9 +102,9 @@ def _values(text: str) -> Line:
 
 
 def _details(item) -> tuple:
-    if item.verdict == "CORRECT":
+    if item.verdict in ("CORRECT", "CONSISTENT"):
         return cell(Text(item.how, "muted"))
-    if item.verdict != "INCORRECT":
+    if item.verdict not in ("INCORRECT", "INCONSISTENT"):
         return cell(Text(item.reason))
     lines: list = [("at ", Math(item.instance)), ("true right-hand side: ", Math(item.true_rhs))]
     if item.point:
