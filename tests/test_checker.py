@@ -196,9 +196,8 @@ def test_equations_from_tex(tmp_path):
     assert found == [r"\delta^L_j = (a^L_j - y_j)\,\sigma'(z^L_j)",
                      r"\frac{\partial C}{\partial b^l_j} = \delta^l_j",
                      r"\delta^l = ((W^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)",
-                     r"\frac{\partial C}{\partial w^l_{jk}}  = a^{l-1}_k \delta^l_j",
-                     r"\frac{\partial C}{\partial w^l_{jk}} = \delta^l_j a^{l-1}_k",
-                     r"\delta^L_j  = (y_j - a^L_j)\sigma'(z^L_j)"]
+                     r"\frac{\partial C}{\partial w^l_{jk}} = a^{l-1}_k \delta^l_j = \delta^l_j a^{l-1}_k",  # one chain
+                     r"\delta^L_j = (y_j - a^L_j)\sigma'(z^L_j)"]
 
 
 def test_equations_from_txt(tmp_path):

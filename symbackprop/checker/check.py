@@ -9,6 +9,9 @@ failure, explains it (:mod:`.explain`, :mod:`.diagnose`).  The
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+
 import sympy as sp
 
 from ..errors import EquationError
@@ -21,6 +24,7 @@ from .compare import POINTS, compare
 from .explain import explain_failure, explain_shape, printer_for, true_side_text
 from .lhs import Instance, components, cost_of, instances, shape_of, target_of
 from .parser import Node, Sym, parse_equation, parse_first_sides, parse_left_side
+from .furniture import Qualifier
 from .report import CheckReport, Failure, Result
 from .resolve import (
     ALIASES,
@@ -31,12 +35,14 @@ from .resolve import (
     Resolved,
     ShapeMismatchError,
 )
+from .source import Snippet, snippets_from_equation
 from .truth import Truth, truth_for
 
 
-def check_equations(spec: Spec, equations: list[str], notation: str = "nielsen", *,
+def check_equations(spec: Spec, equations: Sequence[Snippet | str], notation: str = "nielsen", *,
                     keep_going: bool = False) -> CheckReport:
-    """Check every equation.
+    """Check every equation: :class:`~.source.Snippet` s, or texts (their furniture is taken off
+    the same way, so a ``\\tag`` or a trailing comma is no part of the mathematics).
 
     One that cannot be understood raises :class:`EquationError` (exit 2), or with ``keep_going``
     (a whole file: derivations mix in forward-pass lines and prose-like maths) becomes a
@@ -44,20 +50,25 @@ def check_equations(spec: Spec, equations: list[str], notation: str = "nielsen",
     """
     profile = notation_profile(notation)
     truth = truth_for(spec)
-    texts = [text.strip().rstrip(".,;").strip() for text in equations]
+    snippets = [piece for entry in equations
+                for piece in (snippets_from_equation(entry) if isinstance(entry, str) else [entry])]
+    texts = [snippet.text for snippet in snippets]
     definitions = _definitions(texts) if keep_going else {}
     results: list[Result] = []
-    for number, text in enumerate(texts, start=1):
+    for number, snippet in enumerate(snippets, start=1):
+        where = {"line": snippet.line, "tag": snippet.tag, "origin": snippet.origin}
+        text = snippet.text
         try:
-            results += check_one(truth, profile, number, text, definitions)
+            found = check_one(truth, profile, number, text, definitions, snippet.qualifier)
+            results += [replace(result, **where) for result in found]
         except EquationError as error:
             if not keep_going:
                 raise
             reason = _not_a_claim(truth, profile, number, text, definitions)
             if reason is None:
-                results.append(Result(str(number), text, False, "", unreadable=error.message))
+                results.append(Result(str(number), text, False, "", unreadable=error.message, **where))
             else:
-                results.append(Result(str(number), text, True, "", skipped=reason))
+                results.append(Result(str(number), text, True, "", skipped=reason, **where))
     return CheckReport(spec, profile, tuple(results), bool(truth.closing))
 
 
@@ -101,7 +112,7 @@ def _not_a_claim(truth: Truth, profile: Notation, number: int, text: str,
 
 
 def check_one(truth: Truth, profile: Notation, number: int, text: str,
-              definitions: dict[str, Node] | None = None) -> list[Result]:
+              definitions: dict[str, Node] | None = None, qualifier: Qualifier | None = None) -> list[Result]:
     place = f"equation {number}"
     equation = parse_equation(text, place)
     accumulator = ng_gradient(equation.sides[0], profile)
@@ -115,11 +126,23 @@ def check_one(truth: Truth, profile: Notation, number: int, text: str,
                             f"in the gradients of the batch cost; the batch of errors is {batch_delta} (one row per "
                             "sample)", place)
     found, free = instances(evaluator, target, "J" if accumulator else cost_of(equation.sides[0]))
+    found = _within(found, qualifier, truth.spec.depth + profile.layer_offset, place)
     results = []
     for side, rhs in enumerate(equation.sides[1:], start=1):
         label = str(number) if len(equation.sides) == 2 else f"{number}.{side}"
         results.append(_check_side(evaluator, target, found, free, rhs, label, text))
     return results
+
+
+def _within(found: list[Instance], qualifier: Qualifier | None, last: int, place: str) -> list[Instance]:
+    """The instances the qualifier keeps (``for 2 ≤ l ≤ L−1``: the hidden layers), its bounds read in
+    the text's own numbering (``last`` is L there); all of them when it restricts no free letter."""
+    if qualifier is None or qualifier.variable is None or not any(qualifier.variable in i.env for i in found):
+        return found
+    kept = [instance for instance in found if qualifier.admits(instance.env[qualifier.variable], last)]
+    if not kept:
+        raise EquationError(f"the qualifier '{qualifier.text}' leaves no instance of the left side", place)
+    return kept
 
 
 def _check_side(evaluator: Evaluator, target: Resolved, found: list[Instance], free: bool, rhs: Node,
