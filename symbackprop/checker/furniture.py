@@ -251,7 +251,7 @@ def _trailing_qualifier(layout: str, base: int, tail: str) -> tuple[int, Qualifi
 _LE = r"(?:\\leq?slant\b|\\leq?\b|≤|⩽|<=|<|\\lt\b)"
 _GE = r"(?:\\geq?slant\b|\\geq?\b|≥|⩾|>=|>|\\gt\b)"
 _DOTS = r"(?:\\[lc]?dots\b|\\dotsc\b|…|\.\.\.|⋯)"
-_BOUND = r"([^,=<>≤≥⩽⩾\\]*(?:\\[a-zA-Z]+[^,=<>≤≥⩽⩾\\]*)*?)"
+_BOUND = r"\s*([A-Za-z0-9_{}+\-−–\s]*?)\s*"
 _VAR = r"([A-Za-z])"
 _INNER_SPACING = re.compile(_SPACING.replace("|&", "").replace("|\\s", "") + "+")
 _PREFIX = re.compile(r"\A\s*(?:" + _TEXT + r"\{\s*(?:for|with|where)?\s*(?:all|each|every)?\s*\$?\s*\}?"
@@ -275,7 +275,9 @@ def parse_qualifier(text: str) -> Qualifier | None:
     body = source[prefix.end():].strip()
     if prefix.group(0).strip().startswith("\\"):
         body = body.removesuffix("$}").removesuffix("}").strip()
-    if body.startswith("(") and body.endswith(")"):
+    if body.startswith("("):
+        if not body.endswith(")"):
+            return None
         body = body[1:-1].strip()
     if not body or len(body) > 80:
         return None
