@@ -10,8 +10,8 @@ from checker_corpus import CORPUS, MALFORMED, SPECS, SPELLINGS
 
 from symbackprop import Spec
 from symbackprop.checker import check_equations, equations_from_file, equations_from_text
-from symbackprop.checker.source import snippets_from_text
 from symbackprop.checker.parser import Bin, Func, Partial, Sum, Sym, Transpose, parse_equation
+from symbackprop.checker.source import snippets_from_text
 from symbackprop.cli import main
 from symbackprop.document import build_document
 from symbackprop.errors import EquationError

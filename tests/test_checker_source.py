@@ -60,7 +60,8 @@ def test_mathematics_is_not_taken_for_furniture(mathematics):
 
 @pytest.mark.parametrize("written", [
     BP1 + ",", BP1 + ".", BP1 + ";", BP1 + r"\,,", BP1 + r"\;.", BP1 + r" \qquad", BP1 + r" \quad ,",
-    r"\qquad " + BP1, BP1 + r" \nonumber", BP1 + r" \in \mathbb{R}^{n_l},", BP1 + r" \in \mathbb{R}^{n_l \times n_{l-1}}",
+    r"\qquad " + BP1, BP1 + r" \nonumber", BP1 + r" \in \mathbb{R}^{n_l},",
+    BP1 + r" \in \mathbb{R}^{n_l \times n_{l-1}}",
     r"\mathbf{" + BP1 + "}", r"\mathbb{" + BP1 + "}.", r"\boxed{" + BP1 + r"} \tag{1}",
     BP1.replace(" =", " &="), BP1.replace(" =", " &=&"),
 ])

@@ -22,9 +22,9 @@ from ..spec import Spec
 from .batch import SIZE, batch_for, is_batch, ng_gradient
 from .compare import POINTS, compare
 from .explain import explain_failure, explain_shape, printer_for, true_side_text
+from .furniture import Qualifier
 from .lhs import Instance, components, cost_of, instances, shape_of, target_of
 from .parser import Node, Sym, parse_equation, parse_first_sides, parse_left_side
-from .furniture import Qualifier
 from .report import CheckReport, Failure, Result
 from .resolve import (
     ALIASES,

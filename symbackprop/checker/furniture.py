@@ -157,9 +157,8 @@ def _peel(layout: str) -> Peeled | None:
     end = len(layout.rstrip())
     base = max(0, end - WINDOW)
     tail = layout[base:end]
-    if match := _TRAILING.search(tail):
-        if match.start() < len(tail):
-            return [(base + match.start(), end)], None, None
+    if (match := _TRAILING.search(tail)) and match.start() < len(tail):
+        return [(base + match.start(), end)], None, None
     for pattern, priority in _TAG_ENDINGS:
         if (match := pattern.search(tail)) and _relation_in(layout[:base + match.start()]):
             return [(base + match.start(), end)], (priority, match.group(1)), None
