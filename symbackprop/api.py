@@ -337,6 +337,9 @@ class ReportItem:
     values: str = ""
     diagnoses: tuple[str, ...] = ()
     reason: str = ""
+    line: int | None = None  # the line of the equation's left side in ``origin``
+    tag: str = ""  # the equation's tag or label there ("BP1", "22"), "" for none
+    origin: str = ""  # the file's name, or "equation" for one given as text
 
     @property
     def correct(self) -> bool:
@@ -396,7 +399,8 @@ def _report(checked) -> Report:
     """The one place that reads the checker's report (``checker.CheckReport``)."""
     items = []
     for result in checked.results:
-        common = {"number": result.number, "equation": result.text}
+        common = {"number": result.number, "equation": result.text, "line": result.line, "tag": result.tag,
+                  "origin": result.origin}
         if result.unreadable:
             items.append(ReportItem(**common, verdict=NOT_UNDERSTOOD, reason=result.unreadable))
         elif result.skipped:
@@ -416,25 +420,27 @@ def check(spec: Spec | str, equations_or_path: str | PathLike | Sequence[str | P
           notation: str = "nielsen") -> Report:
     """Check hand-derived equations against the true derivatives of ``spec``.
 
-    ``equations_or_path`` is one equation, a list of them, or a ``.tex``/``.txt`` file (a
-    ``Path``, or a string with no ``=`` naming a file); a list may mix equations and files.  From a
-    file every equation is read on its own: one that is not a gradient or δ is skipped, one
-    that cannot be read is NOT UNDERSTOOD and the others are still checked.  Given directly,
-    an equation that cannot be read raises :class:`~symbackprop.errors.EquationError`.
+    ``equations_or_path`` is one equation, a list of them, or a ``.tex``/``.md``/``.txt`` file (a
+    ``Path``, or a string with no ``=`` naming a file); a list may mix equations and files.  Tags,
+    labels, punctuation and qualifiers are read off each equation (a qualifier restricts the
+    instances checked), and each item says where its equation stands (``line``, ``tag``,
+    ``origin``).  From a file every equation is read on its own: one that is not a gradient or δ
+    is skipped, one that cannot be read is NOT UNDERSTOOD and the others are still checked.  Given
+    directly, an equation that cannot be read raises :class:`~symbackprop.errors.EquationError`.
     """
-    from .checker import check_equations, equations_from_file
+    from .checker import check_equations, snippets_from_equation, snippets_from_file
 
     given = [equations_or_path] if isinstance(equations_or_path, str | os.PathLike) else list(equations_or_path)
-    equations: list[str] = []
+    equations = []
     from_file = False
     for entry in given:
         if isinstance(entry, os.PathLike) or "=" not in entry and os.path.isfile(entry):
-            equations += equations_from_file(os.fspath(entry))
+            equations += snippets_from_file(os.fspath(entry))
             from_file = True
         else:
-            equations.append(entry)
+            equations += snippets_from_equation(entry)
     if not equations:
-        raise UserError("nothing to check: give an equation or a .tex/.txt file", "check")
+        raise UserError("nothing to check: give an equation or a .tex/.md/.txt file", "check")
     network = _spec(spec)
     if isinstance(network, ConvSpec):
         from .checker.conv import check_conv

@@ -271,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = command("check", _check, "check hand-derived backprop equations")
     check.add_argument("--equation", action="append", help="an equation in LaTeX or plain form (repeatable)")
-    check.add_argument("--file", help="a .tex/.txt file; every equation found in it is checked")
+    check.add_argument("--file", help="a .tex, .md or .txt file; every equation found in it is checked")
     check.add_argument("--notation", choices=("nielsen", "ng", "higham"), default="nielsen")
 
     regenerate = command("regenerate", _regenerate, "rewrite the committed examples in generated/", spec=False)

@@ -198,14 +198,18 @@ def run_document(source: Path, sidecar: dict, networks: dict[str, Spec]) -> list
 
 
 def _same_claim(item, claim: dict) -> bool:
+    """The item checks the claim: at the claim's line, where the checker reports one, the one text
+    holding the other (delimiters, ``&`` and spacing aside: a claim's text may be a prefix)."""
     line = getattr(item, "line", None)
     if line is not None:
-        return line == claim["line"] and _squash(item.equation) in _squash(claim["text"]) + "" or (
-            line == claim["line"] and _squash(claim["text"]).startswith(_squash(item.equation)[:12]))
+        mine, theirs = _squash(item.equation), _squash(claim["text"])
+        return line == claim["line"] and bool(mine) and (mine in theirs or theirs in mine)
     return _squash(item.equation)[:24] == _squash(claim["text"])[:24]
 
 
 def _squash(text: str) -> str:
+    for mark in ("$", "&", "\\[", "\\]"):
+        text = text.replace(mark, "")
     return "".join(text.split())
 
 

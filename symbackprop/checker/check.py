@@ -13,7 +13,7 @@ gives the exit code.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import sympy as sp
@@ -29,6 +29,7 @@ from .claims import Kind, classify, kind_of
 from .compare import POINTS, compare
 from .definitions import at_layer, dummy, representatives, written_mismatch
 from .explain import explain_claim, explain_failure, explain_shape, printer_for, true_side_text
+from .furniture import Qualifier
 from .lhs import Instance, components, cost_of, instances, shape_of, target_of
 from .parser import Equation, Node, NodePartial, Sym, parse_equation, parse_first_sides, parse_left_side
 from .report import CheckReport, Failure, Result
@@ -42,12 +43,14 @@ from .resolve import (
     Resolved,
     ShapeMismatchError,
 )
+from .source import Snippet, snippets_from_equation
 from .truth import Truth, truth_for
 
 
-def check_equations(spec: Spec, equations: list[str], notation: str = "nielsen", *,
+def check_equations(spec: Spec, equations: Sequence[Snippet | str], notation: str = "nielsen", *,
                     keep_going: bool = False) -> CheckReport:
-    """Check every equation.
+    """Check every equation: :class:`~.source.Snippet` s, or texts (their furniture is taken off
+    the same way, so a ``\\tag`` or a trailing comma is no part of the mathematics).
 
     One that cannot be understood raises :class:`EquationError` (exit 2), or with ``keep_going``
     (a whole file: derivations mix in forward-pass lines and prose-like maths) becomes a
@@ -55,20 +58,25 @@ def check_equations(spec: Spec, equations: list[str], notation: str = "nielsen",
     """
     profile = notation_profile(notation)
     truth = truth_for(spec)
-    texts = [text.strip().rstrip(".,;").strip() for text in equations]
+    snippets = [piece for entry in equations
+                for piece in (snippets_from_equation(entry) if isinstance(entry, str) else [entry])]
+    texts = [snippet.text for snippet in snippets]
     definitions = _definitions(texts) if keep_going else {}
     results: list[Result] = []
-    for number, text in enumerate(texts, start=1):
+    for number, snippet in enumerate(snippets, start=1):
+        where = {"line": snippet.line, "tag": snippet.tag, "origin": snippet.origin}
+        text = snippet.text
         try:
-            results += check_one(truth, profile, number, text, definitions)
+            found = check_one(truth, profile, number, text, definitions, snippet.qualifier)
+            results += [replace(result, **where) for result in found]
         except EquationError as error:
             if not keep_going:
                 raise
             reason = _not_a_claim(truth, profile, number, text, definitions, error)
             if reason is None:
-                results.append(Result(str(number), text, False, "", unreadable=error.message))
+                results.append(Result(str(number), text, False, "", unreadable=error.message, **where))
             else:
-                results.append(Result(str(number), text, True, "", skipped=reason))
+                results.append(Result(str(number), text, True, "", skipped=reason, **where))
     return CheckReport(spec, profile, tuple(results), bool(truth.closing))
 
 
@@ -120,7 +128,7 @@ def _not_a_claim(truth: Truth, profile: Notation, number: int, text: str,
 
 
 def check_one(truth: Truth, profile: Notation, number: int, text: str,
-              definitions: dict[str, Node] | None = None) -> list[Result]:
+              definitions: dict[str, Node] | None = None, qualifier: Qualifier | None = None) -> list[Result]:
     """The verdicts on one equation: one per right side, or one skipped result for what claims nothing."""
     place = f"equation {number}"
     equation = parse_equation(text, place)
@@ -134,7 +142,7 @@ def check_one(truth: Truth, profile: Notation, number: int, text: str,
         if batch:
             raise EquationError(f"{claim.kind.value} is read for one sample; this equation is about a batch "
                                 "(it mentions m, a batch matrix or a sum over samples)", place)
-        return check_claim(evaluator, claim.kind, equation, number, text)
+        return check_claim(evaluator, claim.kind, equation, number, text, qualifier)
     target = target_of(evaluator, equation.sides[0])
     if batch and target.kind == "delta":
         delta, batch_delta = profile.generic_node(r"\delta"), profile.generic_node(r"\Delta")
@@ -143,9 +151,21 @@ def check_one(truth: Truth, profile: Notation, number: int, text: str,
                             f"in the gradients of the batch cost; the batch of errors is {batch_delta} (one row per "
                             "sample)", place)
     found, free = instances(evaluator, target, "J" if accumulator else cost_of(equation.sides[0]))
+    found = _within(found, qualifier, truth.spec.depth + profile.layer_offset, place)
     judge = _gradient_judge(evaluator, target)
     return [_check_side(evaluator, judge, found, free, rhs, _label(number, equation, side), text)
             for side, rhs in enumerate(equation.sides[1:], start=1)]
+
+
+def _within(found: list[Instance], qualifier: Qualifier | None, last: int, place: str) -> list[Instance]:
+    """The instances the qualifier keeps (``for 2 ≤ l ≤ L−1``: the hidden layers), its bounds read in
+    the text's own numbering (``last`` is L there); all of them when it restricts no free letter."""
+    if qualifier is None or qualifier.variable is None or not any(qualifier.variable in i.env for i in found):
+        return found
+    kept = [instance for instance in found if qualifier.admits(instance.env[qualifier.variable], last)]
+    if not kept:
+        raise EquationError(f"the qualifier '{qualifier.text}' leaves no instance of the left side", place)
+    return kept
 
 
 def _label(number: int, equation: Equation, side: int) -> str:
@@ -194,7 +214,8 @@ def explain_claim_shape(evaluator: Evaluator, instance: Instance, reason: str) -
     return Failure(instance.label, show(instance.true), diagnoses=(f"the shapes do not fit: {reason}",))
 
 
-def check_claim(evaluator: Evaluator, kind: Kind, equation: Equation, number: int, text: str) -> list[Result]:
+def check_claim(evaluator: Evaluator, kind: Kind, equation: Equation, number: int, text: str,
+                qualifier: Qualifier | None = None) -> list[Result]:
     """A claim other than a gradient or δ: each right side against the true value of the left side."""
     lhs = equation.sides[0]
     judge = _claim_judge(evaluator, kind)
@@ -202,6 +223,8 @@ def check_claim(evaluator: Evaluator, kind: Kind, equation: Equation, number: in
         return [_check_function(evaluator, judge, lhs, rhs, _label(number, equation, side), text)
                 for side, rhs in enumerate(equation.sides[1:], start=1)]
     found, free = claim_instances(evaluator, kind, lhs)
+    found = _within(found, qualifier, evaluator.truth.spec.depth + evaluator.notation.layer_offset,
+                    evaluator.place)
     results = []
     for side, rhs in enumerate(equation.sides[1:], start=1):
         label = _label(number, equation, side)

@@ -19,8 +19,8 @@ from __future__ import annotations
 import itertools
 import random
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import sympy as sp
@@ -32,6 +32,7 @@ from ..notation import Notation
 from ..registry import Z
 from .parser import Bin, Func, Neg, Node, Num, Partial, Power, Sum, Sym, parse_equation
 from .report import CheckReport, Failure, Result
+from .source import Snippet, snippets_from_equation
 
 DIGITS = 30
 POINTS = 3
@@ -443,13 +444,13 @@ class ConvCheckReport(CheckReport):
         return [f"checking against {self.against()}.", self.conventions().replace("$", "")]
 
 
-def check_conv(spec: ConvSpec, equations: list[str], notation: Notation, *,
+def check_conv(spec: ConvSpec, equations: Sequence[Snippet | str], notation: Notation, *,
                keep_going: bool = False) -> ConvCheckReport:
     """Check equations of a convolutional network (see the module's docstring)."""
     return ConvCheckReport(spec, notation, tuple(check_conv_equations(spec, equations, keep_going=keep_going)))
 
 
-def check_conv_equations(spec: ConvSpec, equations: list[str], *, keep_going: bool = False,
+def check_conv_equations(spec: ConvSpec, equations: Sequence[Snippet | str], *, keep_going: bool = False,
                          seed: int = 0) -> list[Result]:
     """One result per right side; an unreadable equation raises, or with ``keep_going`` is NOT UNDERSTOOD."""
     model = ConvModel(spec)
@@ -460,15 +461,17 @@ def check_conv_equations(spec: ConvSpec, equations: list[str], *, keep_going: bo
                             "(the formulas do not depend on the sizes)", "check")
     rng = random.Random(seed)
     points = [random_point(model, rng) for _ in range(POINTS)]
+    snippets = [piece for entry in equations
+                for piece in (snippets_from_equation(entry) if isinstance(entry, str) else [entry])]
     results: list[Result] = []
-    for number, text in enumerate(equations, start=1):
-        text = text.strip().rstrip(".,;").strip()
+    for number, snippet in enumerate(snippets, start=1):
+        where = {"line": snippet.line, "tag": snippet.tag, "origin": snippet.origin}
         try:
-            results += _check_one(model, points, number, text)
+            results += [replace(result, **where) for result in _check_one(model, points, number, snippet.text)]
         except EquationError as error:
             if not keep_going:
                 raise
-            results.append(Result(str(number), text, False, "", unreadable=error.message))
+            results.append(Result(str(number), snippet.text, False, "", unreadable=error.message, **where))
     return results
 
 

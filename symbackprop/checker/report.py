@@ -37,6 +37,9 @@ class Result:
     unreadable: str = ""  # why the equation could not be read (a file is checked on past it)
     skipped: str = ""  # why the equation claims nothing about the network (an update rule, a question, …)
     definition: bool = False  # a definition: CONSISTENT / INCONSISTENT with the spec
+    line: int | None = None  # where the equation stands: the line of its left side in ``origin``
+    tag: str = ""  # its tag or label in the document ("BP1", "22"), "" for none
+    origin: str = ""  # the file it was read from, "equation" for one given as text
 
     @property
     def verdict(self) -> str:
@@ -49,8 +52,14 @@ class Result:
             return CONSISTENT if self.correct else INCONSISTENT
         return CORRECT if self.correct else INCORRECT
 
+    @property
+    def place(self) -> str:
+        """``notes.md:14 (BP1)``; for an equation given as text only its tag, if any."""
+        where = f"{self.origin}:{self.line}" if self.origin not in ("", "equation") and self.line else ""
+        return " ".join(part for part in (where, f"({self.tag})" if self.tag else "") if part)
+
     def lines(self) -> list[str]:
-        lines = [f"[{self.number}] {self.text}"]
+        lines = [f"[{self.number}] {self.place + ' ' if self.place else ''}{self.text}"]
         if self.unreadable:
             return lines + [f"    NOT UNDERSTOOD: {self.unreadable}"]
         if self.skipped:
