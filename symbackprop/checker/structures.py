@@ -203,19 +203,25 @@ def dots(evaluator: Evaluator, node: Dots, env: dict[str, int]):
 def expand_dots(evaluator: Evaluator, node: Dots, env: dict[str, int]) -> list[Node]:
     """The items the dots stand for, written out.
 
-    Each item's layer and index scripts that are numbers under ``env`` are its numbers; the rest of
-    it is its pattern.  The items before the dots repeat a block of ``p`` patterns, each block one
+    Each item's layers and indices that are numbers under ``env`` are its numbers; the rest of it
+    is its pattern.  The items before the dots repeat a block of ``p`` patterns, each block one
     layer (or index) on from the last (numbers that do not move stay); the dots continue the blocks
     until the first item after them, which must be one of them.  Where the text's first items
     already pass it (``l`` near ``L``), the sequence ends there: D^{[l]}(W^{[l+1]})^T ⋯ D^{[L]} for
-    l = L−1 is D^{[L-1]}(W^{[L]})^T D^{[L]}.
+    l = L−1 is D^{[L-1]}(W^{[L]})^T D^{[L]}; where the blocks would have to run backwards to reach
+    it (l = L), this instance of the equation does not exist.
     """
+    from .resolve import OutOfRangeError
+
     before = [_pattern(evaluator, item, env) for item in node.before]
     target = _pattern(evaluator, node.after[0], env)
+    behind = False
     for period in range(1, len(before) + 1):
         for step in (1, -1):
             found = _position(before, target, period, step)
-            if found is None:
+            if found == "behind":
+                behind = True
+            if found is None or found == "behind":
                 continue
             position, moves = found
             if position > len(before) + MAX_DOTS_ITEMS:
@@ -226,35 +232,44 @@ def expand_dots(evaluator: Evaluator, node: Dots, env: dict[str, int]) -> list[N
                 deltas = [block * step if move else 0 for move in moves[phase]]
                 written.append(_shifted(evaluator, node.before[phase], env, deltas))
             return written + list(node.after)
+    if behind:
+        raise evaluator.error("here the items after the dots come before the ones ahead of them (the dots would "
+                              "run backwards)", node.column, OutOfRangeError)
     raise evaluator.error("cannot tell what the dots stand for: the items before them should repeat, layer by "
                           "layer (or index by index), up to the first item after them", node.column)
 
 
-def _position(before: list[tuple], target: tuple, period: int, step: int) -> tuple[int, list] | None:
-    """Where ``target`` stands in the sequence the blocks of ``before`` continue, and which numbers
-    of each block's items move from block to block (None: the blocks do not reach it)."""
-    moves = [[True] * len(values) for _, values in before[:period]]
+def _position(before: list[tuple], target: tuple, period: int, step: int):
+    """Where ``target`` stands in the sequence the blocks of ``before`` continue, with which numbers
+    of each block's items move from block to block; "behind" when it stands before the first
+    block, None when the blocks do not lead to it."""
+    moves: list[list[bool] | None] = [None] * period
     for index in range(period, len(before)):  # the written blocks must themselves repeat
         (key, values), (base_key, base_values) = before[index], before[index - period]
         if key != base_key or len(values) != len(base_values):
             return None
         differences = [v - b for v, b in zip(values, base_values, strict=True)]
-        if any(d not in (0, step) for d in differences):
+        if any(d not in (0, step) for d in differences) or not any(differences):
             return None
         moves[index % period] = [d != 0 for d in differences]
     target_key, target_values = target
     for phase in range(period):
         key, values = before[phase]
-        if key != target_key:
+        if key != target_key or len(values) != len(target_values):
             continue
-        shifts = {t - v for t, v, move in zip(target_values, values, moves[phase], strict=True) if move}
-        fixed = all(t == v for t, v, move in zip(target_values, values, moves[phase], strict=True) if not move)
-        if not fixed or len(shifts) > 1 or not any(moves[phase]):
+        moving = moves[phase] or [t != v for t, v in zip(target_values, values, strict=True)]
+        shifts = {t - v for t, v, move in zip(target_values, values, moving, strict=True) if move}
+        if any(t != v for t, v, move in zip(target_values, values, moving, strict=True) if not move) \
+                or len(shifts) > 1 or not any(moves[phase] or [True]):
             continue
         shift = shifts.pop() if shifts else 0
-        if shift * step < 0 or (len(before) <= period and step == -1):
+        if shift * step < 0:
+            return "behind"
+        if moves[phase] is None and shift == 0 and len(before) > period:
             continue
-        return shift // step * period + phase, moves
+        filled = [m if m is not None else [True] * len(before[i][1]) for i, m in enumerate(moves)]
+        filled[phase] = moving
+        return shift // step * period + phase, filled
     return None
 
 
@@ -269,6 +284,21 @@ def _number(evaluator: Evaluator, script: str | None, env: dict[str, int]) -> in
         return evaluator.affine(_SCRIPT.match(script).group(2), env, 0, "layer")
     except EquationError:
         return None
+
+
+def _indices(evaluator: Evaluator, symbol: Sym, env: dict[str, int]) -> list[int] | None:
+    """The numbers of a subscript under ``env``: w_{31} is 3 and 1 (None: not numbers here)."""
+    if symbol.sub is None:
+        return None
+    single = _number(evaluator, symbol.sub, env)
+    try:
+        resolved = evaluator.resolve(symbol)
+    except EquationError:
+        return None if single is None else [single]
+    if len(resolved.indices) < 2:
+        return None if single is None else [single]
+    values = [_number(evaluator, text, env) for text in resolved.indices]
+    return None if None in values else values
 
 
 def _walk(item, on_symbol: Callable[[Sym], object]):
@@ -289,14 +319,16 @@ def _pattern(evaluator: Evaluator, node: Node, env: dict[str, int]) -> tuple:
     values: list[int] = []
 
     def blank(symbol: Sym) -> Sym:
-        scripts = []
-        for script in (symbol.sup, symbol.sub):
-            number = _number(evaluator, script, env)
-            if number is not None:
-                values.append(number)
-                script = _SCRIPT.match(script).group(1) + "#"
-            scripts.append(script)
-        return Sym(0, symbol.name, *scripts)
+        sup, sub = symbol.sup, symbol.sub
+        number = _number(evaluator, sup, env)
+        if number is not None:
+            values.append(number)
+            sup = _SCRIPT.match(sup).group(1) + "#"
+        indices = _indices(evaluator, symbol, env)
+        if indices is not None:
+            values.extend(indices)
+            sub = "#" * len(indices)
+        return Sym(0, symbol.name, sup, sub)
 
     pattern = _walk(node, blank)
     return _without_columns(pattern), values
@@ -316,14 +348,15 @@ def _shifted(evaluator: Evaluator, node: Node, env: dict[str, int], deltas: list
     queue = list(deltas)
 
     def move(symbol: Sym) -> Sym:
-        scripts = []
-        for script in (symbol.sup, symbol.sub):
-            number = _number(evaluator, script, env)
-            if number is not None:
-                match = _SCRIPT.match(script)
-                script = f"{match.group(1)}{number + queue.pop(0)}{match.group(3)}"
-            scripts.append(script)
-        return dataclasses.replace(symbol, sup=scripts[0], sub=scripts[1])
+        sup, sub = symbol.sup, symbol.sub
+        number = _number(evaluator, sup, env)
+        if number is not None:
+            match = _SCRIPT.match(sup)
+            sup = f"{match.group(1)}{number + queue.pop(0)}{match.group(3)}"
+        indices = _indices(evaluator, symbol, env)
+        if indices is not None:
+            sub = ",".join(str(value + queue.pop(0)) for value in indices)
+        return dataclasses.replace(symbol, sup=sup, sub=sub)
 
     return _walk(node, move)
 
