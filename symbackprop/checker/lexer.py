@@ -415,8 +415,15 @@ class Lexer:
                              column)
         if text[self.pos] == "{":
             start = self.pos + 2
-            body = self._group(column)
+            body = _minus_signs(self._group(column))
             return start + len(body) - len(body.lstrip()), body.strip()
+        if text[self.pos] == "(" and marker == "^":  # plain text: a^(l−1) is a^{(l−1)}
+            start = self.pos + 1
+            close = _closing_parenthesis(text, self.pos)
+            if close is None:
+                raise self.error("unbalanced '(' in the superscript: expected ')'", start)
+            body, self.pos = _minus_signs(text[self.pos:close + 1]), close + 1
+            return start, body
         start = self.pos + 1
         if text[self.pos] == "\\":
             end = self.pos + 1
@@ -437,6 +444,20 @@ class Lexer:
                 raise self.error(f"expected a subscript after '_', found {text[self.pos]!r}", self.pos + 1)
         body, self.pos = text[self.pos:end], end
         return start, body
+
+
+def _minus_signs(script: str) -> str:
+    """A script's Unicode minus signs and dashes as '-' (a^{l−1} is a^{l-1}); the length stays."""
+    return script.replace("−", "-").replace("–", "-")
+
+
+def _closing_parenthesis(text: str, start: int) -> int | None:
+    depth = 0
+    for index in range(start, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[index], 0)
+        if depth == 0:
+            return index
+    return None
 
 
 def tokenize(text: str, place: str) -> list[Token]:

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from ..errors import EquationError
-from .lexer import Token, tokenize
+from .lexer import GREEK, Token, tokenize
 
 #: The activation's letters (read as the spec's activation) and the elementary functions.
 ACTIVATION_LETTERS = {"sigma", "g", "f", "h", "phi", "varphi"}
@@ -95,7 +95,7 @@ class Sym(Node):
     @property
     def letter(self) -> str:
         """The name as LaTeX: ``\\delta`` for delta."""
-        return _LETTERS.get(self.name, self.name)
+        return _LETTERS.get(self.name, "\\" + self.name if self.name in GREEK else self.name)
 
     def latex(self) -> str:
         """The symbol as LaTeX, with its scripts as written: ``\\delta^{l}_{j}``."""
@@ -646,8 +646,9 @@ class Parser:
             upper = self.advance().text if self.at("SUP") else None
             return Sum(token.column, var.strip(), upper, self.term())
         if name == "nabla":
-            if not self.at("SUB"):
-                raise self.error("a subscript, as in \\nabla_a C")
+            if not self.at("SUB"):  # ∇C: the list of all the partials (a definition, read as such)
+                self.expect_cost()
+                return Nabla(token.column, "")
             sub = self.advance()
             cost = self.expect_cost()
             if sub.text.strip() in ("a", "a^L", "a^{L}", "A"):
