@@ -2,38 +2,73 @@
 
 The grammar (tokens from :mod:`.lexer`; juxtaposition is multiplication)::
 
-    equation := expr ("=" expr)+ END
-    expr     := ["+" | "-"] term (("+" | "-") term)*
+    equation := side (relation side)+ END          relation: = := ≡ ≈ → ←; a side '?' is a question
+    expr     := ["+" | "-"] term (("+" | "-") term)*        (a term ⋯ continues a pattern: Dots)
     term     := product (hadamard product)*           (⊙, ∘, .* bind more loosely than products)
-    product  := postfix (("*" | cdot | "/" | <juxtaposition>) postfix)*
+    product  := postfix (("*" | cdot | "/" | <juxtaposition>) postfix)*   (⋯ among factors: Dots)
     postfix  := primary (SUP | "'")*             SUP T/\\top → transpose, SUP number → power
               | "1" SUB                          \\mathbf{1}_m, the column of ones
-    primary  := NUMBER | "(" expr ")" | "[" expr "]" | "{" expr "}"
-              | frac | partial | sum | nabla | font "{" … "}" | function | symbol
+    primary  := NUMBER | "(" expr ")" | "[" expr "]" | "{" expr "}" | "‖" expr "‖" [SUB]
+              | "[" comparison "]" | \\mathbb{1} ("(" comparison ")" | SUB) | matrix | "?"
+              | frac | partial | sum | nabla | font "{" … "}" | function | symbol | UNKNOWN
     frac     := \\frac "{" expr "}" "{" expr "}"    (\\partial on top: a partial derivative)
     partial  := \\frac{\\partial C}{\\partial symbol} | \\frac{\\partial}{\\partial symbol} J(…)
-              | dC/dsymbol | ∂C/∂symbol
+              | \\frac{\\partial expr}{\\partial symbol} | \\frac{\\partial}{\\partial symbol} product
+              | dC/dsymbol | ∂C/∂symbol | ∂(expr)/∂symbol | \\frac{d}{dz} product
     sum      := \\sum SUB [SUP] term                 (the body runs to the end of the term)
     nabla    := \\nabla SUB C                        (∇_a C: the gradient in the output activations, ∇_A C of a batch;
                                                   ∇_{W^l} C, ∇_{b^l} C: a partial, as a left side)
-    function := (sigma | g | exp | log | tanh | diag) ["'"] "(" expr ")"
+    function := (σ | f | g | h | φ | exp | log | tanh | sech | max | ReLU | diag …) ["'" | ^2] ("(" args ")" | factor)
     symbol   := NAME [SUB] [SUP] ["'"]               (sub- and superscripts in either order)
 
 The result is a tree of the small immutable nodes below; nothing in the user's text is ever
-evaluated as code.
+evaluated as code.  A command nobody here knows becomes an :class:`Unknown` node, which the
+evaluator reports with its column.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from enum import Enum
 
 from ..errors import EquationError
-from .lexer import Token, tokenize
+from .lexer import GREEK, Token, tokenize
 
-FUNCTIONS = {"sigma", "g", "exp", "log", "tanh", "diag"}
-FONTS = {"mathrm", "mathbf", "boldsymbol", "bm", "mathsf", "mathit", "operatorname", "text", "vec"}
-TRANSPOSE = {"T", r"\top", r"\intercal", r"\mathrm{T}", r"\mathsf{T}", r"\mathsf T", r"\mathrm T", "t", "{T}"}
+#: The activation's letters (read as the spec's activation) and the elementary functions.
+ACTIVATION_LETTERS = {"sigma", "g", "f", "h", "phi", "varphi"}
+FUNCTIONS = ACTIVATION_LETTERS | {"exp", "log", "tanh", "diag"}
+#: Functions with a fixed meaning, evaluated by :mod:`.structures` (one or more arguments).
+NAMED_FUNCTIONS = {"sinh", "cosh", "sech", "max", "min", "ReLU", "relu", "softplus", "sigmoid", "sqrt", "Sigma"}
+#: Functions TeX writes without parentheses (\exp z, \tanh^2 z, \exp -z).
+BARE_ARGUMENT = {"exp", "log", "tanh", "sinh", "cosh", "sech"}
+FONTS = {"mathrm", "mathbf", "boldsymbol", "bm", "mathsf", "mathit", "mathbb", "operatorname", "text", "textrm",
+         "textit", "mbox", "vec"}
+TRANSPOSE = {"T", r"\top", r"\intercal", "t", "\\mathsf{T}"}
 PRIME = {"'", r"\prime", "′"}
+#: Letters a cost may have in ∂C/∂w (with a subscript as written: C_x, E_n, C_0).
+COSTS = {"C", "J", "E", "L", "ell", r"\mathcal{L}", r"\mathcal{J}", r"\mathcal{E}", r"\mathcal{C}"}
+COMPARISONS = {"<", ">", "<=", ">=", "!=", "="}
+_FONT_IN_SCRIPT = re.compile(r"\\(?:mathsf|mathrm|rm|mathbf|sf|text|mathit|bf|boldsymbol)\b|[{}\s]")
+#: a layer superscript with a transpose inside it: a^{[l-1]^T}, a^{[l-1]T}, a^{(l)\top}
+_TRANSPOSED_LAYER = re.compile(r"^(.*[\])}])\s*(?:\^\s*)?(?:\{\s*)?"
+                               r"(T|\\top|\\intercal|\\mathsf\s*\{?\s*T\s*\}?)\s*\}?$")
+
+
+class Relation(Enum):
+    """How two sides are joined; the checker compares the sides of =, := and ≡ alike."""
+
+    EQUALS = "="
+    DEFINES = ":="
+    EQUIVALENT = "equiv"
+    APPROXIMATELY = "approx"
+    MAPS_TO = "->"
+    ASSIGNED_FROM = "<-"
+
+
+RELATIONS = {relation.value: relation for relation in Relation}
+#: Relations whose sides the checker compares; the others make no claim to check.
+CLAIMS = frozenset({Relation.EQUALS, Relation.DEFINES, Relation.EQUIVALENT})
 
 
 @dataclass(frozen=True)
@@ -60,7 +95,7 @@ class Sym(Node):
     @property
     def letter(self) -> str:
         """The name as LaTeX: ``\\delta`` for delta."""
-        return _LETTERS.get(self.name, self.name)
+        return _LETTERS.get(self.name, "\\" + self.name if self.name in GREEK else self.name)
 
     def latex(self) -> str:
         """The symbol as LaTeX, with its scripts as written: ``\\delta^{l}_{j}``."""
@@ -75,6 +110,15 @@ class Func(Node):
 
 
 @dataclass(frozen=True)
+class Apply(Node):
+    """A function with a fixed meaning (sech, max, ReLU, softplus, √…), of one or more arguments."""
+
+    name: str
+    prime: bool
+    args: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
 class Partial(Node):
     cost: str
     wrt: Sym
@@ -85,6 +129,14 @@ class NodePartial(Node):
     """∂a^l_k/∂z^l_j and the like: one network quantity by another, a step of the chain rule."""
 
     of: Sym
+    wrt: Sym
+
+
+@dataclass(frozen=True)
+class Derivative(Node):
+    """∂σ(z)/∂z, ∂/∂a_j ½Σ_k(a_k − y_k)², ∂(a − y)²/∂a: an expression differentiated by a quantity."""
+
+    expr: Node
     wrt: Sym
 
 
@@ -125,10 +177,64 @@ class Ones(Node):
 
 @dataclass(frozen=True)
 class Indicator(Node):
-    """The Iverson bracket [i = j] (1 when the indices agree, else 0), as in \\mathbf{1}[i = j]."""
+    """The Iverson bracket [i = j] of two indices (1 when they agree, else 0), and Kronecker's δ_{ij}."""
 
     left: str
     right: str
+
+
+@dataclass(frozen=True)
+class Compare(Node):
+    """A comparison inside an Iverson bracket: ``z > 0``, ``z \\le 0``."""
+
+    op: str  # one of COMPARISONS
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Iverson(Node):
+    """[z > 0], \\mathbb{1}(z > 0), \\mathbb{1}_{z>0}, \\mathbf{1}\\{z > 0\\}: 1 where the comparison holds, else 0
+    (entry by entry for vectors)."""
+
+    condition: Compare
+
+
+@dataclass(frozen=True)
+class Norm(Node):
+    """‖v‖ or ‖v‖_2 (the Euclidean norm; ‖v‖² is its square)."""
+
+    arg: Node
+    p: str | None = None
+
+
+@dataclass(frozen=True)
+class Matrix(Node):
+    """A matrix literal (bmatrix, pmatrix, array), row by row."""
+
+    rows: tuple[tuple[Node, ...], ...]
+
+
+@dataclass(frozen=True)
+class Dots(Node):
+    """A product (``op`` "*") or sum ("+") written with ⋯: the items before and after the dots;
+    the dots stand for the pattern the items repeat (layer by layer, index by index)."""
+
+    op: str
+    before: tuple[Node, ...]
+    after: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Question(Node):
+    """The ``?`` of ``∂C/∂w = ?``: a question, nothing to check."""
+
+
+@dataclass(frozen=True)
+class Unknown(Node):
+    """A command this checker does not know (``\\foo``, ``\\begin{cases}``): reported where it stands."""
+
+    name: str
 
 
 @dataclass(frozen=True)
@@ -150,24 +256,55 @@ class Sum(Node):
 class Equation:
     text: str
     sides: tuple[Node, ...]  # the left side first, then every right side
+    relations: tuple[Relation, ...] = ()  # one per right side: how it is joined to the side before
+
+    @property
+    def question(self) -> bool:
+        """``A = ?``: the text asks, it claims nothing."""
+        return any(isinstance(side, Question) for side in self.sides)
 
 
-_LETTERS = {"delta": r"\delta", "theta": r"\theta", "Theta": r"\Theta", "Delta": r"\Delta"}
-_STARTS = {"NAME", "NUMBER", "CMD"}
+_LETTERS = {"delta": r"\delta", "theta": r"\theta", "Theta": r"\Theta", "Delta": r"\Delta", "sigma": r"\sigma",
+            "varphi": r"\varphi", "phi": r"\phi", "eta": r"\eta", "alpha": r"\alpha", "Sigma": r"\Sigma",
+            "ell": r"\ell", "lambda": r"\lambda", "epsilon": r"\epsilon", "varepsilon": r"\varepsilon"}
+_STARTS = {"NAME", "NUMBER", "CMD", "UNKNOWN", "BEGIN"}
+_OPENERS = {"(": ")", "[": "]", "{": "}", r"\{": r"\}"}
 MAX_LENGTH = 5000
 MAX_DEPTH = 100
 MAX_EXPONENT = 64
 
 
+def transpose_text(text: str) -> bool:
+    """Whether a superscript says transpose: T, \\top, \\intercal, {\\mathsf T}, \\rm T…"""
+    return _FONT_IN_SCRIPT.sub("", text) in TRANSPOSE or text.strip() in TRANSPOSE
+
+
+def _collapse_braces(tokens: list[Token]) -> list[Token]:
+    """``{{X}}`` is ``{X}`` (equation editors double every group)."""
+    stack, pairs = [], {}
+    for index, token in enumerate(tokens):
+        if token.kind == "OP" and token.text == "{":
+            stack.append(index)
+        elif token.kind == "OP" and token.text == "}" and stack:
+            pairs[stack.pop()] = index
+    drop = {i + 1 for i, j in pairs.items() if pairs.get(i + 1) == j - 1}
+    drop |= {pairs[i] for i in drop}
+    return [token for index, token in enumerate(tokens) if index not in drop]
+
+
 class Parser:
-    def __init__(self, text: str, place: str) -> None:
+    def __init__(self, text: str, place: str, offset: int = 0, depth: int = 0) -> None:
         if len(text) > MAX_LENGTH:
             raise EquationError(f"the equation is {len(text)} characters long: expected at most {MAX_LENGTH}", place)
         self.text = text
         self.place = place
-        self.tokens = tokenize(text, place)
+        tokens = tokenize(text, place)
+        if offset:
+            tokens = [Token(t.kind, t.text, t.column + offset, t.start + offset if t.start else 0) for t in tokens]
+        self.tokens = _collapse_braces(tokens)
         self.pos = 0
-        self.depth = 0
+        self.depth = depth
+        self.in_norm = 0  # inside ‖…‖ a '‖' closes, it does not open
 
     # -- helpers ----------------------------------------------------------------------------
     @property
@@ -185,6 +322,9 @@ class Parser:
     def at(self, kind: str, text: str | None = None) -> bool:
         return self.token.kind == kind and (text is None or self.token.text == text)
 
+    def at_op(self, *texts: str) -> bool:
+        return self.token.kind == "OP" and self.token.text in texts
+
     def error(self, expected: str, token: Token | None = None) -> EquationError:
         token = token or self.token
         return EquationError(f"expected {expected}, found {token.describe()}",
@@ -195,56 +335,121 @@ class Parser:
             raise self.error(expected or f"'{text}'")
         return self.advance()
 
+    def enter(self, token: Token) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"at most {MAX_DEPTH} nested brackets", token)
+
+    def script(self, token: Token) -> Parser:
+        """A parser for the text of a sub/superscript, with the columns of the whole equation."""
+        inner = Parser(token.text, self.place, (token.start or token.column) - 1, self.depth + 1)
+        if inner.depth > MAX_DEPTH:
+            raise self.error(f"at most {MAX_DEPTH} nested brackets", token)
+        return inner
+
     # -- grammar ----------------------------------------------------------------------------
     def equation(self) -> Equation:
-        sides = [self.expr()]
-        if not self.at("OP", "="):
+        sides = [self.side()]
+        relations = []
+        if not self.at_op(*RELATIONS):
             raise self.error("'=' between the left and right sides")
-        while self.at("OP", "="):
-            self.advance()
-            sides.append(self.expr())
+        while self.at_op(*RELATIONS):
+            relations.append(RELATIONS[self.advance().text])
+            sides.append(self.side())
+        if self.at_op("\\\\"):
+            raise EquationError(r"a second equation after '\\': give one equation at a time",
+                                f"{self.place}, column {self.token.column}")
         if not self.at("END"):
             raise self.error("an operator or the end of the equation")
-        return Equation(self.text, tuple(sides))
+        return Equation(self.text, tuple(sides), tuple(relations))
+
+    def side(self) -> Node:
+        if self.at_op("?"):
+            return Question(self.advance().column)
+        return self.expr()
 
     def expr(self) -> Node:
         column = self.token.column
-        if self.at("OP", "-"):
+        if self.at_op("-"):
             self.advance()
-            node: Node = Neg(column, self.term())
+            first: Node = Neg(column, self.term())
         else:
-            if self.at("OP", "+"):
+            if self.at_op("+"):
                 self.advance()
-            node = self.term()
-        while self.at("OP", "+") or self.at("OP", "-"):
+            first = self.term()
+        terms: list[tuple[Token | None, Node]] = [(None, first)]
+        dots: int | None = None
+        while self.at_op("+", "-"):
             op = self.advance()
-            node = Bin(op.column, op.text, node, self.term())
+            if self.at_op("dots") and dots is None and op.text == "+":
+                dots = len(terms)
+                self.advance()
+                if not self.at_op("+"):
+                    raise self.error("'+' after the dots of a sum (a_1 + \\cdots + a_n)")
+                continue
+            terms.append((op, self.term()))
+        if dots is not None:
+            items = tuple(Neg(op.column, term) if op is not None and op.text == "-" else term for op, term in terms)
+            if not items[:dots] or not items[dots:]:
+                raise self.error("terms on both sides of \\cdots")
+            return Dots(column, "+", items[:dots], items[dots:])
+        node = first
+        for op, term in terms[1:]:
+            node = Bin(op.column, op.text, node, term)
         return node
 
     def _starts_factor(self) -> bool:
         token = self.token
-        return token.kind in _STARTS or (token.kind == "OP" and token.text in "([{")
+        if token.kind == "OP" and token.text == "‖":
+            return not self.in_norm
+        return token.kind in _STARTS or (token.kind == "OP" and token.text in ("(", "[", "{", r"\{", "dots"))
 
     def term(self) -> Node:
         """Hadamard products bind more loosely than matrix products: σ'(z) ⊙ W^T δ is σ'(z) ⊙ (W^T δ)."""
         node = self.product()
-        while self.at("OP", "hadamard"):
+        while self.at_op("hadamard"):
             token = self.advance()
             node = Bin(token.column, "hadamard", node, self.product())
         return node
 
     def product(self) -> Node:
-        node = self.postfix()
+        start = self.token
+        factors: list[tuple[str, Token, Node]] = [("*", start, self.postfix())]
+        dots: Token | None = None
         while True:
             token = self.token
-            if token.kind == "OP" and token.text in ("*", "cdot", "/"):
+            if self.at_op("dots") and dots is None:
+                dots = self.advance()
+                if self.at_op("*", "cdot"):
+                    self.advance()
+                factors.append(("dots", dots, Num(dots.column, "1")))
+            elif token.kind == "OP" and token.text in ("*", "cdot", "/"):
                 self.advance()
-                op = {"cdot": "*"}.get(token.text, token.text)
-                node = Bin(token.column, op, node, self.postfix())
+                if self.at_op("dots") and token.text != "/":
+                    continue
+                factors.append(({"cdot": "*"}.get(token.text, token.text), token, self.postfix()))
             elif self._starts_factor():
-                node = Bin(token.column, "*", node, self.postfix())
+                factors.append(("*", token, self.postfix()))
             else:
-                return node
+                break
+        if dots is not None:
+            return self._dotted_product(start, dots, factors)
+        node = factors[0][2]
+        for op, token, factor in factors[1:]:
+            node = Bin(token.column, op, node, factor)
+        return node
+
+    def _dotted_product(self, start: Token, dots: Token, factors: list[tuple[str, Token, Node]]) -> Dots:
+        if any(op == "/" for op, _, _ in factors):
+            raise EquationError("a '/' in a product written with \\cdots: write the product of factors alone",
+                                f"{self.place}, column {dots.column}")
+        at = next(index for index, (op, _, _) in enumerate(factors) if op == "dots")
+        before = tuple(node for _, _, node in factors[:at])
+        after = tuple(node for _, _, node in factors[at + 1:])
+        if not before or not after:
+            raise EquationError("factors on both sides of \\cdots (the pattern it continues and where it ends)",
+                                f"{self.place}, column {dots.column}")
+        return Dots(start.column, "*", before, after)
 
     def postfix(self) -> Node:
         node = self.primary()
@@ -253,7 +458,7 @@ class Parser:
             if token.kind == "SUP":
                 self.advance()
                 text = token.text.strip()
-                if text in TRANSPOSE:
+                if transpose_text(text):
                     node = Transpose(token.column, node)
                 elif text.isdigit() and int(text) <= MAX_EXPONENT:
                     node = Power(token.column, node, int(text))
@@ -266,7 +471,7 @@ class Parser:
                 self.advance()
                 node = Ones(node.column, token.text.strip())
             elif token.kind == "SUB" and self.tokens[self.pos - 1].kind == "OP" \
-                    and self.tokens[self.pos - 1].text in ")]":
+                    and self.tokens[self.pos - 1].text in (")", "]", r"\}"):
                 self.advance()
                 node = Component(token.column, node, token.text.strip())
             else:
@@ -274,35 +479,108 @@ class Parser:
 
     def group(self, open_: str, close: str) -> Node:
         token = self.expect("OP", open_)
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise self.error(f"at most {MAX_DEPTH} nested brackets", token)
+        self.enter(token)
         node = self.expr()
         self.expect("OP", close, f"'{close}' to close the '{open_}'")
         self.depth -= 1
         return node
 
-    def primary(self) -> Node:
+    def comparison_group(self, open_: str, close: str) -> Node:
+        """A bracket that may hold a comparison (an Iverson bracket): the comparison, or the expression."""
+        token = self.expect("OP", open_)
+        self.enter(token)
+        node = self.comparison()
+        self.expect("OP", close, f"'{close}' to close the '{open_}'")
+        self.depth -= 1
+        return node
+
+    def comparison(self) -> Node:
+        left = self.expr()
+        if not self.at_op(*COMPARISONS):
+            return left
+        op = self.advance()
+        return Compare(op.column, op.text, left, self.expr())
+
+    def primary(self) -> Node:  # noqa: C901 - one branch per kind of primary
         token = self.token
         if token.kind == "NUMBER":
             self.advance()
             return Num(token.column, token.text)
-        if token.kind == "OP" and token.text == "[" and self.peek(2).kind == "OP" and self.peek(2).text == "=":
-            return self.indicator()
-        if token.kind == "OP" and token.text in "([{":
-            close = {"(": ")", "[": "]", "{": "}"}[token.text]
-            return self.group(token.text, close)
+        if token.kind == "UNKNOWN":
+            self.advance()
+            return Unknown(token.column, token.text)
+        if token.kind == "BEGIN":
+            return self.matrix()
+        if self.at_op("‖"):
+            return self.norm()
+        if self.at_op("["):
+            return self.bracket()
+        if token.kind == "OP" and token.text in _OPENERS:
+            node = self.group(token.text, _OPENERS[token.text])
+            return self.scripts(node) if token.text == "{" and isinstance(node, Sym) else node
         if token.kind == "CMD":
             return self.command()
         if token.kind == "NAME":
-            if token.text in ("dC", "dJ") and self.peek().kind == "OP" and self.peek().text == "/":
-                return self.plain_partial()
-            if token.text in FUNCTIONS and (self.peek().kind == "OP" and self.peek().text in "('{"
-                                            or self.peek().kind == "SUP" and (self.peek().text in PRIME
-                                                                              or self.peek().text.isdigit())):
-                return self.function()
-            return self.symbol()
+            return self.name()
+        if self.at_op("?"):
+            raise self.error("'?' alone on a side (A = ?)")
         raise self.error("a number, a symbol, '(' or a command such as \\frac")
+
+    def name(self) -> Node:
+        token, following = self.token, self.peek()
+        if token.text in ("dC", "dJ") and following.kind == "OP" and following.text == "/":
+            return self.plain_partial()
+        if token.text == "e" and following.kind == "SUP" and not transpose_text(following.text):
+            self.advance()
+            exponent = self.advance()
+            inner = self.script(exponent)
+            argument = inner.expr()
+            if not inner.at("END"):
+                raise inner.error("the end of the exponent")
+            return Func(token.column, "exp", False, argument)
+        if (token.text in FUNCTIONS or token.text in NAMED_FUNCTIONS) and self._function_follows():
+            return self.function()
+        if token.text == "delta" and following.kind == "SUB" and self._kronecker(following):
+            self.advance()
+            left, right = self._two_indices(self.advance().text)
+            return Indicator(token.column, left, right)
+        return self.transposed_symbol()
+
+    def _function_follows(self) -> bool:
+        name, following = self.token.text, self.peek()
+        if following.kind == "OP" and following.text in ("(", "'", "{", r"\{"):
+            return True
+        if following.kind == "SUP" and (following.text in PRIME or following.text.isdigit()):
+            return True
+        return name in BARE_ARGUMENT and (following.kind in ("NAME", "CMD", "NUMBER")
+                                          or following.kind == "OP" and following.text == "-")
+
+    @staticmethod
+    def _two_indices(text: str) -> tuple[str, str]:
+        text = text.strip().strip("{}")
+        if "," in text:
+            left, right = (part.strip() for part in text.split(",", 1))
+            return left, right
+        return text[0], text[1]
+
+    def _kronecker(self, sub: Token) -> bool:
+        """δ_{ij} (no layer, two indices) is Kronecker's delta; δ with a layer is the error."""
+        after = self.peek(2)
+        if after.kind == "SUP" and not transpose_text(after.text):
+            return False
+        text = sub.text.strip().strip("{}")
+        parts = [part.strip() for part in text.split(",")] if "," in text else list(text)
+        return len(parts) == 2 and all(len(part) == 1 and part.isalnum() for part in parts)
+
+    def bracket(self) -> Node:
+        """[ … ]: brackets, an Iverson bracket [z > 0], or the index comparison [k = j]."""
+        token = self.token
+        if self.peek(2).kind == "OP" and self.peek(2).text == "=" and self.peek(4).kind == "OP" \
+                and self.peek(4).text == "]" and self.peek().kind in ("NAME", "NUMBER") \
+                and self.peek(3).kind in ("NAME", "NUMBER"):
+            return self.indicator()
+        node = self.comparison_group("[", "]")
+        return Iverson(token.column, node) if isinstance(node, Compare) else node
 
     def indicator(self) -> Indicator:
         """[i = j]: two indices (a letter or a number each) compared."""
@@ -315,20 +593,49 @@ class Parser:
             self.expect("OP", after, f"'{after}' in [i = j]")
         return Indicator(token.column, *sides)
 
-    def command(self) -> Node:
+    def norm(self) -> Norm:
+        token = self.advance()
+        self.enter(token)
+        self.in_norm += 1
+        inner = self.expr()
+        self.in_norm -= 1
+        self.expect("OP", "‖", "'‖' to close the norm")
+        self.depth -= 1
+        p = self.advance().text.strip() if self.at("SUB") else None
+        return Norm(token.column, inner, p)
+
+    def matrix(self) -> Matrix:
+        """bmatrix, pmatrix, array…: rows separated by \\\\, entries by &."""
+        begin = self.advance()
+        self.enter(begin)
+        rows: list[tuple[Node, ...]] = []
+        row: list[Node] = []
+        while not self.at("ENDENV"):
+            row.append(self.expr())
+            if self.at_op("&"):
+                self.advance()
+            elif self.at_op("\\\\"):
+                self.advance()
+                rows.append(tuple(row))
+                row = []
+            elif not self.at("ENDENV"):
+                raise self.error(f"'&', '\\\\' or \\end{{{begin.text}}} in the matrix")
+        self.advance()
+        self.depth -= 1
+        if row:
+            rows.append(tuple(row))
+        if not rows or any(len(r) != len(rows[0]) for r in rows):
+            raise EquationError(f"the rows of the {begin.text} have different numbers of entries",
+                                f"{self.place}, column {begin.column}")
+        return Matrix(begin.column, tuple(rows))
+
+    def command(self) -> Node:  # noqa: C901 - one branch per command
         token = self.advance()
         name = token.text
-        if name in ("frac", "dfrac", "tfrac"):
-            if self.at("OP", "{") and self.peek().kind == "CMD" and self.peek().text == "partial":
-                return self.latex_partial(token)
-            top = self.group("{", "}")
-            bottom = self.group("{", "}")
-            return Bin(token.column, "/", top, bottom)
+        if name in ("frac", "dfrac", "tfrac", "cfrac"):
+            return self.fraction(token)
         if name == "partial":
-            cost = self.expect_cost()
-            self.expect("OP", "/", "'/' in ∂C/∂w")
-            self.expect("CMD", "partial", "'∂' after the '/'")
-            return Partial(token.column, cost, self.symbol())
+            return self.slashed_partial(token)
         if name == "sum":
             if not self.at("SUB"):
                 raise self.error("a summation index, as in \\sum_k")
@@ -339,13 +646,20 @@ class Parser:
             upper = self.advance().text if self.at("SUP") else None
             return Sum(token.column, var.strip(), upper, self.term())
         if name == "nabla":
-            if not self.at("SUB"):
-                raise self.error("a subscript, as in \\nabla_a C")
+            if not self.at("SUB"):  # ∇C: the list of all the partials (a definition, read as such)
+                self.expect_cost()
+                return Nabla(token.column, "")
             sub = self.advance()
             cost = self.expect_cost()
             if sub.text.strip() in ("a", "a^L", "a^{L}", "A"):
                 return Nabla(token.column, sub.text)
             return Partial(token.column, cost, self.inner_symbol(sub))
+        if name == "one":
+            return self.one(token)
+        if name == "dot":
+            return self.dotted(token)
+        if name == "sqrt":
+            return Apply(token.column, "sqrt", False, (self.group("{", "}"),))
         if name in FONTS:
             if self.at("OP", "{") and self.peek().kind == "NAME" and self.peek(2).kind == "OP" \
                     and self.peek(2).text == "}":
@@ -357,20 +671,69 @@ class Parser:
             return self.group("{", "}")
         raise self.error("a quantity, not a bare command", token)
 
+    def one(self, token: Token) -> Node:
+        """\\mathbb{1}: an indicator 𝟙(z > 0), 𝟙_{z>0}, 𝟙\\{z > 0\\}, 𝟙[z > 0]; else the ones (\\mathbf{1}_m) or 1."""
+        if self.at("SUB"):
+            inner = self.script(self.token)
+            condition = inner.comparison()
+            if isinstance(condition, Compare) and inner.at("END"):
+                self.advance()
+                return Iverson(token.column, condition)
+            return Num(token.column, "1")
+        for open_, close in (("(", ")"), ("[", "]"), (r"\{", r"\}")):
+            if self.at_op(open_):
+                saved = self.pos
+                node = self.comparison_group(open_, close)
+                if isinstance(node, Compare):
+                    return Iverson(token.column, node)
+                self.pos = saved
+        return Num(token.column, "1")
+
+    def dotted(self, token: Token) -> Node:
+        """\\dot\\sigma(z) is σ'(z) (Newton's dot for the derivative of the activation)."""
+        braced = self.at_op("{")
+        if braced:
+            self.advance()
+        if not (self.at("NAME") and self.token.text in ACTIVATION_LETTERS):
+            raise self.error("the activation after \\dot, as in \\dot\\sigma(z)")
+        letter = self.advance()
+        if braced:
+            self.expect("OP", "}", "'}' after \\dot{\\sigma")
+        return Func(letter.column, letter.text, True, self.function_argument(letter))
+
+    def fraction(self, token: Token) -> Node:
+        if self.at("OP", "{") and self.peek().kind == "CMD" and self.peek().text == "partial":
+            return self.latex_partial(token)
+        if self._d_fraction():
+            return self.d_fraction(token)
+        top = self.group("{", "}")
+        bottom = self.group("{", "}")
+        return Bin(token.column, "/", top, bottom)
+
     def inner_symbol(self, sub: Token) -> Sym:
         """The symbol written in a subscript, as in \\nabla_{W^l} C."""
-        inner = Parser(sub.text, self.place)
-        offset = self.text.find(sub.text, sub.column - 1)
-        inner.tokens = [Token(t.kind, t.text, t.column + max(offset, 0)) for t in inner.tokens]
+        inner = self.script(sub)
         symbol = inner.symbol()
         if not inner.at("END"):
             raise inner.error("one symbol in the subscript of \\nabla, as in \\nabla_{W^l} C")
         return symbol
 
+    def at_cost(self) -> bool:
+        """A cost letter, written alone (with its subscript, J(θ)) up to what follows."""
+        if not (self.at("NAME") and self.token.text in COSTS):
+            return False
+        offset = 1
+        if self.peek(offset).kind == "SUB":
+            offset += 1
+        following = self.peek(offset)
+        if following.kind == "SUP":
+            return False
+        return not (following.kind == "OP" and following.text == "(" and self.token.text != "J")
+
     def expect_cost(self) -> str:
-        """C or J, with a subscript as written (C_x, C_{\\text{batch}}): the text of the cost."""
-        if not (self.at("NAME") and self.token.text in ("C", "J")):
-            raise self.error("the cost C (or J)")
+        """C, J, E, L, 𝓛, with a subscript as written (C_x, E_n, C_{\\text{batch}}): the text of the cost."""
+        if not (self.at("NAME") and self.token.text in COSTS):
+            raise self.error("the cost C (or J, E, L)")
         cost = self.advance().text
         if self.at("SUB"):
             cost += f"_{{{self.advance().text.strip()}}}"
@@ -379,29 +742,91 @@ class Parser:
         return cost
 
     def latex_partial(self, frac: Token) -> Node:
+        """\\frac{\\partial …}{\\partial x}: ∂C/∂x, ∂a/∂z between quantities, or ∂(expression)/∂x."""
         self.expect("OP", "{")
         self.expect("CMD", "partial")
-        if self.at("NAME") and self.token.text not in ("C", "J"):
-            return self.node_partial(frac)
-        cost = None if self.at("OP", "}") else self.expect_cost()
-        self.expect("OP", "}", "'}' after \\partial C")
-        self.expect("OP", "{", "'{' to open the denominator")
-        self.expect("CMD", "partial", "\\partial in the denominator")
-        wrt = self.symbol_in_braces()
-        self.expect("OP", "}", "'}' to close the denominator")
-        if cost is None:
+        if self.at_op("}"):  # the operator \frac{\partial}{\partial x}, then what it applies to
+            self.advance()
+            wrt = self.denominator()
+            if self.at_cost():
+                return Partial(frac.column, self.expect_cost(), wrt)
+            return Derivative(frac.column, self.postfix_product(), wrt)
+        if self.at_cost() and self._closes_after_cost():
             cost = self.expect_cost()
-        return Partial(frac.column, cost, wrt)
+            self.expect("OP", "}", "'}' after \\partial C")
+            return Partial(frac.column, cost, self.denominator())
+        self.enter(frac)
+        numerator = self.expr()
+        self.depth -= 1
+        self.expect("OP", "}", "'}' after the numerator of the derivative")
+        wrt = self.denominator()
+        if isinstance(numerator, Sym):
+            return NodePartial(frac.column, numerator, wrt)
+        return Derivative(frac.column, numerator, wrt)
 
-    def node_partial(self, frac: Token) -> NodePartial:
-        """The rest of \\frac{\\partial a^l_k}{\\partial z^l_j}, after the numerator's \\partial."""
-        of = self.symbol()
-        self.expect("OP", "}", "'}' after the numerator of ∂a/∂z")
+    def _closes_after_cost(self) -> bool:
+        saved = self.pos
+        try:
+            self.expect_cost()
+            return self.at_op("}")
+        except EquationError:
+            return False
+        finally:
+            self.pos = saved
+
+    def denominator(self) -> Sym:
+        """{\\partial x}: the quantity a derivative is taken by."""
         self.expect("OP", "{", "'{' to open the denominator")
         self.expect("CMD", "partial", "\\partial in the denominator")
         wrt = self.symbol_in_braces()
         self.expect("OP", "}", "'}' to close the denominator")
-        return NodePartial(frac.column, of, wrt)
+        return wrt
+
+    def postfix_product(self) -> Node:
+        """What \\frac{\\partial}{\\partial x} applies to: the product that follows it."""
+        if not self._starts_factor():
+            raise self.error("what the derivative applies to, after \\frac{\\partial}{\\partial …}")
+        return self.product()
+
+    def _d_fraction(self) -> bool:
+        """\\frac{d}{dz}, \\frac{d\\sigma}{dz}: a derivative written with d."""
+        if not (self.at_op("{") and self.peek().kind == "NAME" and self.peek().text == "d"):
+            return False
+        close = next((i for i in range(self.pos, len(self.tokens)) if self.tokens[i].text == "}"), None)
+        if close is None or close + 2 >= len(self.tokens):
+            return False
+        denominator = self.tokens[close + 2]
+        return self.tokens[close + 1].text == "{" and denominator.kind == "NAME" \
+            and denominator.text.startswith("d") and len(denominator.text) > 1
+
+    def d_fraction(self, frac: Token) -> Node:
+        self.expect("OP", "{")
+        self.advance()  # d
+        numerator = None if self.at_op("}") else self.expr()
+        self.expect("OP", "}", "'}' after the numerator of the derivative")
+        self.expect("OP", "{")
+        variable = self.token
+        self.tokens[self.pos] = Token("NAME", variable.text[1:], variable.column + 1)
+        wrt = self.symbol()
+        self.expect("OP", "}", "'}' to close the denominator")
+        if numerator is None:
+            return Derivative(frac.column, self.postfix_product(), wrt)
+        return Derivative(frac.column, numerator, wrt)
+
+    def slashed_partial(self, token: Token) -> Node:
+        """∂C/∂w, ∂a/∂z, ∂(a − y)²/∂a: a derivative written with a slash."""
+        if self.at_cost():
+            cost = self.expect_cost()
+            self.expect("OP", "/", "'/' in ∂C/∂w")
+            self.expect("CMD", "partial", "'∂' after the '/'")
+            return Partial(token.column, cost, self.symbol())
+        of = self.postfix()
+        self.expect("OP", "/", "'/' in ∂C/∂w")
+        self.expect("CMD", "partial", "'∂' after the '/'")
+        wrt = self.symbol()
+        if isinstance(of, Sym):
+            return NodePartial(token.column, of, wrt)
+        return Derivative(token.column, of, wrt)
 
     def symbol_in_braces(self) -> Sym:
         if self.at("CMD") and self.token.text in FONTS:
@@ -427,7 +852,7 @@ class Parser:
         return Partial(token.column, token.text[1], self.symbol())
 
     def function(self) -> Node:
-        """σ(z), σ'(z), \\tanh(z), and SymPy's way with powers: \\tanh^{2}{(z)} is tanh(z)²."""
+        """σ(z), σ'(z), \\tanh(z), \\tanh^2 z, \\exp -z, \\max(0, z); \\tanh^{2}{(z)} is tanh(z)²."""
         token = self.advance()
         prime, power = False, None
         if self.at("OP", "'") or (self.at("SUP") and self.token.text in PRIME):
@@ -437,14 +862,40 @@ class Parser:
             power = self.advance()
             if int(power.text) > MAX_EXPONENT:
                 raise self.error(f"a whole-number power up to {MAX_EXPONENT}", power)
-        if self.at("OP", "{"):
-            argument = self.group("{", "}")
-        elif self.at("OP", "("):
-            argument = self.group("(", ")")
+        if token.text in NAMED_FUNCTIONS:
+            node: Node = Apply(token.column, token.text, prime, self.function_arguments(token))
         else:
-            raise self.error(f"'(' after {token.text}")
-        node = Func(token.column, token.text, prime, argument)
+            node = Func(token.column, token.text, prime, self.function_argument(token))
         return node if power is None else Power(power.column, node, int(power.text))
+
+    def function_argument(self, token: Token) -> Node:
+        arguments = self.function_arguments(token)
+        if len(arguments) != 1:
+            raise self.error(f"one argument of {token.text}", token)
+        return arguments[0]
+
+    def function_arguments(self, token: Token) -> tuple[Node, ...]:
+        """(x), (x, y), {x}, or — for \\exp, \\log, \\tanh… — a bare factor: \\exp z, \\exp -z."""
+        if self.at_op("{", "(", r"\{"):
+            open_ = self.token.text
+            close = _OPENERS[open_]
+            opener = self.advance()
+            self.enter(opener)
+            arguments = [self.expr()]
+            while self.at_op(","):
+                self.advance()
+                arguments.append(self.expr())
+            self.expect("OP", close, f"'{close}' to close the '{open_}'")
+            self.depth -= 1
+            return tuple(arguments)
+        if token.text in BARE_ARGUMENT:
+            column = self.token.column
+            if self.at_op("-"):
+                self.advance()
+                return (Neg(column, self.postfix()),)
+            if self._starts_factor():
+                return (self.postfix(),)
+        raise self.error(f"'(' after {token.text}")
 
     def symbol(self) -> Sym:
         if not self.at("NAME"):
@@ -452,12 +903,20 @@ class Parser:
         token = self.advance()
         return self.scripts(Sym(token.column, token.text))
 
+    def transposed_symbol(self) -> Node:
+        """A symbol, transposed when its layer superscript says so: a^{[l-1]^T}, a^{[l-1]T}."""
+        symbol = self.symbol()
+        match = _TRANSPOSED_LAYER.match(symbol.sup or "")
+        if match:
+            return Transpose(symbol.column, Sym(symbol.column, symbol.name, match.group(1).strip(), symbol.sub))
+        return symbol
+
     def scripts(self, symbol: Sym) -> Sym:
         sup, sub = symbol.sup, symbol.sub
         while True:
             if self.at("SUB") and sub is None:
                 sub = self.advance().text
-            elif self.at("SUP") and sup is None and self.token.text.strip() not in TRANSPOSE \
+            elif self.at("SUP") and sup is None and not transpose_text(self.token.text) \
                     and self.token.text.strip() not in PRIME:
                 sup = self.advance().text
             else:
@@ -468,7 +927,7 @@ def parse_left_side(text: str, place: str) -> Node:
     """The left side of an equation alone, when the rest cannot be parsed (what kind of claim is it?)."""
     parser = Parser(text, place)
     side = parser.expr()
-    if not parser.at("OP", "="):
+    if not parser.at_op(*RELATIONS):
         raise parser.error("'=' between the left and right sides")
     return side
 
@@ -477,10 +936,26 @@ def parse_first_sides(text: str, place: str) -> tuple[Node, Node]:
     """The left side and the first right side, whatever follows (``s = Σ_i … = −1``)."""
     parser = Parser(text, place)
     left = parser.expr()
-    parser.expect("OP", "=", "'=' between the left and right sides")
-    return left, parser.expr()
+    if not parser.at_op(*RELATIONS):
+        raise parser.error("'=' between the left and right sides")
+    parser.advance()
+    return left, parser.side()
 
 
-def parse_equation(text: str, place: str) -> Equation:
-    """Parse one equation; ``place`` (e.g. "equation 2") prefixes every error."""
-    return Parser(text, place).equation()
+def parse_equation(text: str, place: str, claims: frozenset[Relation] = CLAIMS) -> Equation:
+    """Parse one equation; ``place`` (e.g. "equation 2") prefixes every error.
+
+    An equation joined by a relation outside ``claims`` (≈, →: an approximation, an update) or
+    asking ``= ?`` makes no claim to compare: it is refused with the reason, unless the caller
+    asks for its tree by passing the relations it reads (``claims=frozenset(Relation)``).
+    """
+    equation = Parser(text, place).equation()
+    other = [relation for relation in equation.relations if relation not in claims]
+    if other:
+        shown = {Relation.APPROXIMATELY: "'≈' states an approximation",
+                 Relation.MAPS_TO: "'→' states an update or a label",
+                 Relation.ASSIGNED_FROM: "'←' states an update"}
+        raise EquationError(f"{shown.get(other[0], repr(other[0].value))}, not an equation: nothing to check", place)
+    if equation.question and claims == CLAIMS:
+        raise EquationError("'= ?' asks a question: nothing to check", place)
+    return equation

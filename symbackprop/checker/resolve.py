@@ -40,6 +40,7 @@ from .parser import (
     Sym,
     Transpose,
 )
+from .structures import HANDLERS, structure_value
 from .truth import Truth
 
 LAYER_VARIABLES = {"l"}
@@ -360,6 +361,8 @@ class Evaluator:
 
     # -- the tree -------------------------------------------------------------------------------
     def value(self, node: Node, env: dict[str, int]):  # noqa: C901 - one case per node kind
+        if type(node) in HANDLERS:  # matrices, Iverson brackets, norms, ⋯, derivatives of expressions
+            return structure_value(self, node, env)
         if isinstance(node, Num):
             fraction = Fraction(node.text)
             return sp.Rational(fraction.numerator, fraction.denominator)
