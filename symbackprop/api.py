@@ -397,7 +397,7 @@ def _report(checked) -> Report:
         elif result.skipped:
             items.append(ReportItem(**common, verdict=SKIPPED, reason=result.skipped))
         elif result.correct:
-            items.append(ReportItem(**common, verdict=CORRECT, how=result.how))
+            items.append(ReportItem(**common, verdict=CORRECT, how=result.how, diagnoses=result.notes))
         else:
             failure = result.failure
             items.append(ReportItem(**common, verdict=INCORRECT, instance=failure.instance, true_rhs=failure.true_rhs,

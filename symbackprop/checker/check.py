@@ -9,16 +9,19 @@ failure, explains it (:mod:`.explain`, :mod:`.diagnose`).  The
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sympy as sp
 
 from ..errors import EquationError
-from ..notation import Notation
+from ..notation import AUTO, Notation
 from ..notation import notation as notation_profile
 from ..proof import PROVED, VERIFIED
 from ..spec import Spec
 from .batch import SIZE, batch_for, is_batch, ng_gradient
 from .compare import POINTS, compare
 from .explain import explain_failure, explain_shape, printer_for, true_side_text
+from .infer import infer_notation
 from .lhs import Instance, components, cost_of, instances, shape_of, target_of
 from .parser import Node, Sym, parse_equation, parse_first_sides, parse_left_side
 from .report import CheckReport, Failure, Result
@@ -34,7 +37,7 @@ from .resolve import (
 from .truth import Truth, truth_for
 
 
-def check_equations(spec: Spec, equations: list[str], notation: str = "nielsen", *,
+def check_equations(spec: Spec, equations: list[str], notation: str = AUTO, *,
                     keep_going: bool = False) -> CheckReport:
     """Check every equation.
 
@@ -42,9 +45,9 @@ def check_equations(spec: Spec, equations: list[str], notation: str = "nielsen",
     (a whole file: derivations mix in forward-pass lines and prose-like maths) becomes a
     NOT UNDERSTOOD result while the others are still checked.
     """
-    profile = notation_profile(notation)
     truth = truth_for(spec)
     texts = [text.strip().rstrip(".,;").strip() for text in equations]
+    profile = read_notation(notation, texts)
     definitions = _definitions(texts) if keep_going else {}
     results: list[Result] = []
     for number, text in enumerate(texts, start=1):
@@ -59,6 +62,19 @@ def check_equations(spec: Spec, equations: list[str], notation: str = "nielsen",
             else:
                 results.append(Result(str(number), text, True, "", skipped=reason))
     return CheckReport(spec, profile, tuple(results), bool(truth.closing))
+
+
+def read_notation(name: str, texts: list[str]) -> Notation:
+    """The profile ``name``, or for ``auto`` the one the equations that parse infer (:mod:`.infer`)."""
+    if name != AUTO:
+        return notation_profile(name)
+    parsed = []
+    for number, text in enumerate(texts, start=1):
+        try:
+            parsed.append(parse_equation(text, f"equation {number}"))
+        except EquationError:
+            continue
+    return infer_notation(parsed)
 
 
 SKIPPED = "its left side is not a gradient or an error δ (a definition or an intermediate step)"
@@ -129,9 +145,12 @@ def _check_side(evaluator: Evaluator, target: Resolved, found: list[Instance], f
     checked = 0
     skipped: OutOfRangeError | None = None
     points = truth.points(POINTS)
+    notes: tuple[str, ...] = ()
     for instance in found:
         try:
-            person = evaluator.value(rhs, instance.env)
+            person, slips = evaluator.side_value(rhs, instance.env, shape_of(instance.true),
+                                                 instance.components)
+            notes += tuple(slip for slip in slips if slip not in notes)
         except IndexOutOfRangeError as error:
             if not free:
                 raise
@@ -161,8 +180,8 @@ def _check_side(evaluator: Evaluator, target: Resolved, found: list[Instance], f
             # once SymPy could not decide one entry, the others (the same form) go straight to numbers
             outcome = compare(true, mine, points, canonical, symbolic=VERIFIED not in statuses)
             if not outcome.holds:
-                return Result(label, text, False, "", explain_failure(evaluator, target, instance, where, rhs,
-                                                                      true, mine, outcome))
+                failure = explain_failure(evaluator, target, instance, where, rhs, true, mine, outcome)
+                return Result(label, text, False, "", replace(failure, diagnoses=notes + failure.diagnoses))
             statuses.append(outcome.status)
     if not checked:
         if isinstance(skipped, NotElementwiseError):
@@ -173,7 +192,7 @@ def _check_side(evaluator: Evaluator, target: Resolved, found: list[Instance], f
     if evaluator.batch:
         summary += f"; on a batch of m = {SIZE} samples" + (", the batch cost being their mean"
                                                               if target.kind != "Delta" else "")
-    return Result(label, text, True, summary)
+    return Result(label, text, True, summary, notes=notes)
 
 
 def _base(kind: str, core: int) -> tuple[str, int]:

@@ -32,6 +32,7 @@ class Result:
     failure: Failure | None = None
     unreadable: str = ""  # why the equation could not be read (a file is checked on past it)
     skipped: str = ""  # why a file's equation is not a claim to check (a definition, a step)
+    notes: tuple[str, ...] = ()  # notation slips read past in a correct equation (a vector for its component)
 
     def lines(self) -> list[str]:
         lines = [f"[{self.number}] {self.text}"]
@@ -40,7 +41,7 @@ class Result:
         if self.skipped:
             return lines + [f"    skipped: {self.skipped}"]
         if self.correct:
-            return lines + [f"    CORRECT ({self.how})"]
+            return lines + [f"    CORRECT ({self.how})"] + [f"      note: {note}" for note in self.notes]
         failure = self.failure
         lines.append(f"    INCORRECT at {failure.instance}")
         lines.append(f"      true right-hand side: {failure.true_rhs}")

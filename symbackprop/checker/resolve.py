@@ -51,6 +51,8 @@ ALIASES = {"theta": "w", "Theta": "W", "delta": "delta", "a": "a", "z": "z", "b"
 BATCH_KINDS = {"m", "Delta", "A", "Z", "X", "Y", "Acc"}
 #: Kinds whose value belongs to one sample (in a batch equation they need a sample marker).
 PER_SAMPLE = {"a", "z", "delta", "x", "y", "D"}
+#: Kinds whose bare vector may stand for one entry in a component equation (a notation slip).
+COMPONENT_KINDS = {"a", "z", "delta", "x", "y"}
 
 
 class ShapeMismatchError(Exception):
@@ -100,6 +102,9 @@ class Evaluator:
         #: symbols the same file defines (s = Σ_i a_i ∂C/∂a_i), read as their right sides
         self.definitions = dict(definitions or {})
         self._expanding: set[str] = set()
+        #: while a component equation is re-read (:meth:`side_value`): core layer → the left side's index letter
+        self._components: Mapping[int, str] = {}
+        self._slips: list[str] = []
 
     def error(self, reason: str, column: int, cls: type[EquationError] = EquationError) -> EquationError:
         return cls(reason, f"{self.place}, column {column}")
@@ -149,11 +154,13 @@ class Evaluator:
                 sub = digits if sub is None else sub
             elif sup is None:
                 sup = digits
-        if name not in ALIASES:
-            raise self.error(f"unknown symbol '{symbol.name}': expected w, b, a, z, \\delta, x, y, W, "
-                             "\\theta, \\Theta, D, \\sigma or g (or, for a batch, m, \\Delta, A, Z, X, Y)",
-                             symbol.column)
-        kind = ALIASES[name]
+        kind = self.notation.kind_of(name) or ALIASES.get(name)
+        if kind is None:
+            raise self.error(f"unknown symbol '{symbol.name}': expected {self.vocabulary()}", symbol.column)
+        if kind == "out":  # the network's output (Bishop's y_k): a^L
+            kind, sup = "a", "L" if sup is None else sup
+        if sup is None and kind in ("a", "z", "delta", "b", "w") and sub is not None:
+            sup = self.layer_from_letters(kind, sub, symbol.column)
         if kind in BATCH_KINDS:
             return self._batch_symbol(symbol, kind, sup, sub)
         if kind in ("w", "W"):
@@ -174,6 +181,43 @@ class Evaluator:
         if kind in ("a", "z", "delta", "b") and sub is None:
             indices = ()
         return Resolved(kind, None, indices, symbol.column, strip_brackets(sup))
+
+    def vocabulary(self) -> str:
+        """The symbols this profile reads, for messages."""
+        letters = ", ".join(sorted(self.notation.letters)) if self.notation.letters else "x, y"
+        return (f"w, b, a, z, \\delta, {letters}, W, \\theta, \\Theta, D, or the activation "
+                f"{self.notation.activation} (or, for a batch, m, \\Delta, A, Z, X, Y)")
+
+    def layer_from_letters(self, kind: str, sub: str, column: int) -> str | None:
+        """The layer a symbol without a layer script names through its index letter alone (source-first
+        texts and Bishop: i input units, j hidden units, k output units), in the profile's numbering;
+        None when the profile does not tell layers by letters or the letters say nothing."""
+        roles = self.notation.index_letters
+        letters = [char for char in strip_brackets(sub) if char.isalpha()]
+        if not roles or not letters:
+            return None
+        if kind == "w":
+            if len(letters) != 2:
+                return None
+            letters = letters[1:] if self.notation.conventions.source_first else letters[:1]  # the destination
+        layer = self._role_layer(roles.get(letters[0]), column)
+        if layer is None:
+            return None
+        offset = self.notation.weight_offset if kind in ("w", "b") else self.notation.layer_offset
+        return str(layer + offset)
+
+    def _role_layer(self, role: str | None, column: int) -> int | None:
+        if role is None:
+            return None
+        if role == "input":
+            return 0
+        if role == "output":
+            return self.model.L
+        if self.model.L != 2:
+            raise self.error(f"the letters tell the hidden layer apart only in a network with one hidden layer; "
+                             f"{self.truth.spec.shorthand()} has {self.model.L - 1}: write the layer as a superscript",
+                             column)
+        return 1
 
     def _batch_symbol(self, symbol: Sym, kind: str, sup: str | None, sub: str | None) -> Resolved:
         if kind == "Delta" and self.accumulator and sup is not None:  # Ng's Δ^{(l)}, Δ^{(l)}_{ij}
@@ -209,7 +253,8 @@ class Evaluator:
     def ranges(self, resolved: Resolved, core: int) -> tuple[range, ...]:
         units = self.model.units
         if resolved.kind in ("w", "Acc"):
-            return (units(core), units(core - 1))
+            ranges = (units(core), units(core - 1))
+            return ranges[::-1] if resolved.kind == "w" and self.notation.conventions.source_first else ranges
         if resolved.kind == "x":
             return (units(0),)
         if resolved.kind == "y":
@@ -230,7 +275,7 @@ class Evaluator:
     def entry(self, kind: str, core: int, indices: tuple[int, ...]) -> sp.Expr:
         model = self.model
         if kind == "w":
-            return model.w(core, *indices)
+            return model.w(core, *self.weight_order(indices))
         if kind == "b":
             if not self.truth.spec.bias:
                 raise EquationError("the spec has no biases (--no-bias)", self.place)
@@ -240,6 +285,20 @@ class Evaluator:
         if kind == "y":
             return model.y(*indices)
         return {"a": model.a, "z": model.z, "delta": model.delta}[kind](core, *indices)
+
+    def weight_order(self, indices: tuple[int, ...]) -> tuple[int, ...]:
+        """A weight's indices as written → (destination, source), the core order."""
+        return tuple(indices[::-1]) if self.notation.conventions.source_first else tuple(indices)
+
+    def oriented(self, value: sp.Matrix) -> sp.Matrix:
+        """A layer's vector (built as a column) in the profile's orientation: a row for row-vector texts."""
+        return value.T if self.notation.conventions.rows else value
+
+    def weight_matrix(self, core: int) -> sp.Matrix:
+        """W^l with entry W_{jk} at row j, column k as the profile's index order reads w_{jk}."""
+        matrix = sp.Matrix([[self.model.w(core, j, k) for k in self.model.units(core - 1)]
+                            for j in self.model.units(core)])
+        return matrix.T if self.notation.conventions.source_first else matrix
 
     def symbol_value(self, symbol: Sym, env: dict[str, int]) -> sp.Expr | sp.Matrix:
         if symbol.bare and symbol.name in self.definitions:
@@ -303,15 +362,61 @@ class Evaluator:
         if resolved.kind == "z" and core == 0 or resolved.kind == "delta" and core == 0:
             raise self.error("the input layer has no z or δ", symbol.column, OutOfRangeError)
         if resolved.kind == "W":
-            return sp.Matrix([[self.model.w(core, j, k) for k in self.model.units(core - 1)]
-                              for j in self.model.units(core)])
+            return self.weight_matrix(core)
         if resolved.kind == "D":
             return sp.diag(*[self.derivative(core, self.model.z(core, j), symbol.column)
                              for j in self.model.units(core)])
         if resolved.indices:
             return self.entry(resolved.kind, core, self.index_values(resolved, core, env))
+        component = self.component_index(resolved, core, env)
+        if component is not None:
+            return self.entry(resolved.kind, core, (component,))
         units = self.ranges(resolved, core)[0]
-        return sp.Matrix([self.entry(resolved.kind, core, (j,)) for j in units])
+        return self.oriented(sp.Matrix([self.entry(resolved.kind, core, (j,)) for j in units]))
+
+    def component_index(self, resolved: Resolved, core: int, env: dict[str, int]) -> int | None:
+        """In a component equation re-read by :meth:`side_value`, the entry a bare vector of a layer the left
+        side indexes stands for (σ'(z^L) in an equation about δ^L_j: z^L_j), recorded as a notation slip."""
+        letter = self._components.get(core) if resolved.kind in COMPONENT_KINDS else None
+        if letter is None or letter not in env:
+            return None
+        written = {"delta": r"\delta"}.get(resolved.kind, resolved.kind)
+        layer = "" if resolved.layer_text is None else f"^{{{resolved.layer_text}}}"
+        slip = (f"notation slip: the vector {written}{layer} is written where its component is meant; read as "
+                f"the component {written}{layer}_{letter}")
+        if slip not in self._slips:
+            self._slips.append(slip)
+        return env[letter]
+
+    def side_value(self, node: Node, env: dict[str, int], shape: tuple[int, int] | None,
+                   components: Mapping[int, str]) -> tuple[sp.Expr | sp.Matrix, tuple[str, ...]]:
+        """A right side's value in the left side's ``shape`` where it is 1×1 (a chain of single neurons is
+        written with scalars), and the notation slips read past.
+
+        When the left side is one entry (no ``shape``) and the right side as written is a vector or does
+        not fit together, it is read again with every bare vector of a layer the left side indexes taken
+        as its component (``components``: core layer → index letter); that reading counts only when it
+        gives a scalar, and the slips are named.
+        """
+        try:
+            value, mismatch = single(self.value(node, env)), None
+        except ShapeMismatchError as error:
+            value, mismatch = None, error
+        if shape == (1, 1) and value is not None and not isinstance(value, sp.MatrixBase):
+            return sp.Matrix([[value]]), ()
+        if shape is None and components and (value is None or isinstance(value, sp.MatrixBase)):
+            self._components, self._slips = components, []
+            try:
+                retry = single(self.value(node, env))
+            except ShapeMismatchError:
+                retry = None
+            finally:
+                self._components = {}
+            if retry is not None and not isinstance(retry, sp.MatrixBase) and self._slips:
+                return retry, tuple(self._slips)
+        if mismatch is not None:
+            raise mismatch
+        return value, ()
 
     # -- functions ------------------------------------------------------------------------------
     def derivative(self, core: int, argument: sp.Expr, column: int) -> sp.Expr:
@@ -445,10 +550,10 @@ class Evaluator:
             return sp.Matrix([[self.batch.sample(entry, n) for entry in gradient] for n in range(1, SIZE + 1)])
         if wrt == "A":
             raise self.error("\\nabla_A C belongs to a batch equation: write \\nabla_a C for one sample", node.column)
-        return self.per_sample(sp.Matrix(gradient), None, Sym(node.column, "\\nabla_a C"))
+        return self.per_sample(self.oriented(sp.Matrix(gradient)), None, Sym(node.column, "\\nabla_a C"))
 
     def binary(self, node: Bin, left, right):
-        left, right = _scalar(left), _scalar(right)
+        left, right = single(left), single(right)
         left_matrix, right_matrix = isinstance(left, sp.MatrixBase), isinstance(right, sp.MatrixBase)
         if node.op in "+-":
             if left_matrix != right_matrix:  # 1 − a: a number against a vector means every entry
@@ -471,7 +576,7 @@ class Evaluator:
         if left.shape[1] != right.shape[0]:
             raise ShapeMismatchError(f"the product at column {node.column} of {_shape(left)} and {_shape(right)} "
                                 "is undefined")
-        return _scalar(left * right)
+        return single(left * right)
 
     def sum(self, node: Sum, env: dict[str, int]):
         if node.var in env or SAMPLE + node.var in env or node.var in LAYER_VARIABLES \
@@ -516,17 +621,20 @@ class Evaluator:
             if resolved.indices:
                 (j,) = self.index_values(resolved, core, env)
                 return self.per_sample(self.truth.output_gradient(j), sample, wrt)
-            return self.per_sample(sp.Matrix([self.truth.output_gradient(j) for j in self.model.units(core)]),
-                                   sample, wrt)
+            gradient = self.oriented(sp.Matrix([self.truth.output_gradient(j) for j in self.model.units(core)]))
+            return self.per_sample(gradient, sample, wrt)
         if resolved.kind == "z":
             return self.symbol_value(Sym(node.wrt.column, "delta", node.wrt.sup, node.wrt.sub), env)
         raise self.error("on the right side only ∂C/∂a^L and ∂C/∂z are understood", node.column)
 
 
-def _scalar(value):
+def single(value):
+    """A 1×1 matrix as the scalar it holds: a chain of single neurons is written with scalars."""
     if isinstance(value, sp.MatrixBase) and value.shape == (1, 1):
         return value[0, 0]
     return value
+
+
 
 
 def _shape(value) -> str:
