@@ -408,7 +408,7 @@ def _report(checked) -> Report:
 
 
 def check(spec: Spec | str, equations_or_path: str | PathLike | Sequence[str | PathLike],
-          notation: str = "nielsen") -> Report:
+          notation: str = "auto") -> Report:
     """Check hand-derived equations against the true derivatives of ``spec``.
 
     ``equations_or_path`` is one equation, a list of them, or a ``.tex``/``.txt`` file (a
@@ -416,6 +416,8 @@ def check(spec: Spec | str, equations_or_path: str | PathLike | Sequence[str | P
     file every equation is read on its own: one that is not a gradient or δ is skipped, one
     that cannot be read is NOT UNDERSTOOD and the others are still checked.  Given directly,
     an equation that cannot be read raises :class:`~symbackprop.errors.EquationError`.
+    ``notation`` is a profile (``nielsen``, ``ng``, ``higham``, ``source-first``, ``bishop``) or ``auto``:
+    inferred from the equations themselves, the report saying what and from which equation.
     """
     from .checker import check_equations, equations_from_file
 

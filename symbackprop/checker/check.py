@@ -21,7 +21,7 @@ from ..spec import Spec
 from .batch import SIZE, batch_for, is_batch, ng_gradient
 from .compare import POINTS, compare
 from .explain import explain_failure, explain_shape, printer_for, true_side_text
-from .infer import infer_notation
+from .infer import infer_notation, other_readings
 from .lhs import Instance, components, cost_of, instances, shape_of, target_of
 from .parser import Node, Sym, parse_equation, parse_first_sides, parse_left_side
 from .report import CheckReport, Failure, Result
@@ -117,7 +117,27 @@ def _not_a_claim(truth: Truth, profile: Notation, number: int, text: str,
 
 
 def check_one(truth: Truth, profile: Notation, number: int, text: str,
-              definitions: dict[str, Node] | None = None) -> list[Result]:
+              definitions: dict[str, Node] | None = None, readings: bool = True) -> list[Result]:
+    """The results of one equation's sides; an incorrect side that holds under another reading (the other
+    index order, row or column vectors: ``readings``) says so among its diagnoses."""
+    results = _check_sides(truth, profile, number, text, definitions)
+    if readings and any(result.failure for result in results):
+        for other, why in other_readings(profile):
+            try:
+                again = _check_sides(truth, other, number, text, definitions)
+            except EquationError:
+                continue
+            results = [_also(mine, why) if mine.failure and theirs.correct else mine
+                       for mine, theirs in zip(results, again, strict=True)]
+    return results
+
+
+def _also(result: Result, diagnosis: str) -> Result:
+    return replace(result, failure=replace(result.failure, diagnoses=result.failure.diagnoses + (diagnosis,)))
+
+
+def _check_sides(truth: Truth, profile: Notation, number: int, text: str,
+                 definitions: dict[str, Node] | None = None) -> list[Result]:
     place = f"equation {number}"
     equation = parse_equation(text, place)
     accumulator = ng_gradient(equation.sides[0], profile)

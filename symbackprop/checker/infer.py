@@ -259,3 +259,22 @@ def infer(equations: Sequence[Equation]) -> Inferred:
 def infer_notation(equations: Sequence[Equation]) -> Notation:
     """The notation :func:`infer` finds, ready for the checker."""
     return infer(equations).notation()
+
+
+def other_readings(profile: Notation) -> list[tuple[Notation, str]]:
+    """The profile under the other index order and under the other vectors, each with the sentence a
+    verdict adds when an equation incorrect in ``profile`` holds under that reading."""
+    conventions = profile.conventions
+    order = IndexOrder.DESTINATION_FIRST if conventions.source_first else IndexOrder.SOURCE_FIRST
+    vectors = Vectors.COLUMN if conventions.rows else Vectors.ROW
+    mine = f"{profile.title}'s" if profile.name != "source-first" else "the source-first"
+    if order is IndexOrder.SOURCE_FIRST:
+        order_text = (f"correct if w_{{ij}} runs from i to j (the source-first index order); incorrect in {mine} "
+                      "order, where the first index is the destination")
+    else:
+        order_text = (f"correct if the first index of w is the destination (w_{{jk}} from k to j, the "
+                      f"destination-first index order); incorrect in {mine} order, where w_{{ij}} runs from i to j")
+    vectors_text = (f"correct with {vectors.value} vectors; incorrect with the {conventions.vectors.value} vectors "
+                    f"of this reading ({profile.name})")
+    return [(profile.with_conventions(replace(conventions, index_order=order)), order_text),
+            (profile.with_conventions(replace(conventions, vectors=vectors)), vectors_text)]

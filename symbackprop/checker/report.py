@@ -80,7 +80,10 @@ class CheckReport:
         head = [f"checking against {spec.shorthand()} ({activations}; cost {spec.cost.label()}) in the "
                 f"{profile.name} notation.",
                 _plain(profile.layer_numbering(spec.depth)) + f" L is the output layer "
-                f"({spec.depth + profile.layer_offset}); the first index of a weight is the destination neuron."]
+                f"({spec.depth + profile.layer_offset}); the {_destination(profile)} index of a weight is the "
+                f"destination neuron; {profile.conventions.vectors.value} vectors."]
+        if profile.reasons:
+            head.append("notation inferred: " + "; ".join(profile.reasons))
         if self.targets_sum_to_one:
             head.append("Assumed: the targets sum to one (Σ_j y_j = 1); the last target is eliminated.")
         body = [line for result in self.results for line in result.lines()]
@@ -92,6 +95,10 @@ class CheckReport:
         if skipped:
             tally += f"; {skipped} skipped (not a gradient or an error δ)"
         return "\n".join(head + [""] + body + ["", tally])
+
+
+def _destination(profile: Notation) -> str:
+    return "second" if profile.conventions.source_first else "first"
 
 
 def _plain(text: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import sympy as sp
@@ -532,13 +532,19 @@ class Evaluator:
 
     def _one_entry(self, symbol: Sym, env: dict[str, int], kinds: tuple[str, ...]) -> tuple[str, int, sp.Symbol]:
         resolved = self.resolve(symbol)
-        if resolved.kind not in kinds or not resolved.indices:
+        if resolved.kind == "W" and "w" in kinds:  # w^{(L)} of a chain of single neurons
+            resolved = replace(resolved, kind="w")
+        core = self.core_layer(resolved, env) if resolved.kind in kinds else None
+        single_entry = core is not None and all(len(units) == 1 for units in self.ranges(resolved, core))
+        if core is None or not (resolved.indices or single_entry):
             raise self.error(f"in ∂N/∂D, expected one entry of {', '.join(kinds)} (with its indices), as in "
                              "∂a^l_k/∂z^l_j", symbol.column)
-        core = self.core_layer(resolved, env)
         if resolved.kind == "z" and core == 0:
             raise self.error("the input layer has no z", symbol.column, OutOfRangeError)
-        return resolved.kind, core, self.entry(resolved.kind, core, self.index_values(resolved, core, env))
+        # a layer of one unit (a chain of single neurons, written with scalars): its one entry
+        indices = self.index_values(resolved, core, env) if resolved.indices else \
+            (1,) * (2 if resolved.kind == "w" else 1)
+        return resolved.kind, core, self.entry(resolved.kind, core, indices)
 
     def nabla(self, node: Nabla) -> sp.Matrix:
         """∇_a C, the gradient in the output activations (∇_A C of a batch: one row per sample)."""
