@@ -62,7 +62,7 @@ def test_row_vectors_from_a_vector_left_of_a_matrix():
 
 
 def test_index_order_from_a_forward_definition_sum():
-    found = _inferred(r"z^{(l)}_j = \sum_i w^{(l)}_{ij} y^{(l-1)}_i + b^{(l)}_j", r"\frac{\partial E}{\partial w} = t")
+    found = _inferred(r"z^{(l)}_j = \sum_i w^{(l)}_{ij} y^{(l-1)}_i + b^{(l)}_j", r"\delta^{(L)}_j = y^{(L)}_j - t_j")
     assert found.profile == "source-first"
     assert found.conventions.index_order is IndexOrder.SOURCE_FIRST
 

@@ -58,14 +58,16 @@ class Inferred:
 
 
 def nodes(node: object) -> Iterator[Node]:
-    """Every node of a tree, the root first (whatever node types the parser has)."""
+    """Every node of a tree, the root first (whatever node types the parser has; rows of matrices too)."""
+    if isinstance(node, tuple | list):
+        for part in node:
+            yield from nodes(part)
+        return
     if not isinstance(node, Node):
         return
     yield node
     for item in fields(node):
-        child = getattr(node, item.name)
-        for part in child if isinstance(child, tuple) else (child,):
-            yield from nodes(part)
+        yield from nodes(getattr(node, item.name))
 
 
 def _all(equation: Equation) -> Iterator[Node]:
