@@ -244,15 +244,18 @@ class Notation:
                 f"to neuron ${destination}$ of layer {first + 1}.")
 
 
+#: Where y is the target, t (the other letter texts use for targets) is the target too.
+_T_TARGETS = {"t": "y"}
+
 PROFILES: dict[str, Notation] = {
     "nielsen": Notation("nielsen", "Nielsen", 0, 0, "w", "W", ("", ""),
-                        "M. Nielsen, Neural Networks and Deep Learning, ch. 2"),
+                        "M. Nielsen, Neural Networks and Deep Learning, ch. 2", letters=_T_TARGETS),
     "ng": Notation("ng", "Ng", 1, 0, r"\theta", r"\Theta", ("(", ")"),
                    "A. Ng, Machine Learning (Coursera), lectures on backpropagation",
-                   ("theta", r"\theta", "θ", "w"), activation="g", cost="J"),
+                   ("theta", r"\theta", "θ", "w"), activation="g", cost="J", letters=_T_TARGETS),
     "higham": Notation("higham", "Higham & Higham", 1, 1, "w", "W", ("[", "]"),
                        "C. F. Higham and D. J. Higham, Deep Learning: An Introduction for Applied "
-                       "Mathematicians, SIAM Review 61(4), 2019"),
+                       "Mathematicians, SIAM Review 61(4), 2019", letters=_T_TARGETS),
     "source-first": Notation("source-first", "source-first", 0, 0, "w", "W", ("(", ")"),
                              "texts on the generalised delta rule: w_{ij} from unit i to unit j, E, y, t",
                              conventions=Conventions(IndexOrder.SOURCE_FIRST), letters={"y": "a", "t": "y"},

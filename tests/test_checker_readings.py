@@ -119,3 +119,37 @@ def test_source_first_letters_tell_layers_apart():
 def test_the_report_states_what_it_inferred():
     report = check_equations(QUAD_232, [r"\delta^l = \delta^{l+1} w^{l+1} \odot \sigma'(z^l)"])
     assert "notation inferred: nielsen" in report.text() and "row vectors (the products of equation 1)" in report.text()
+
+
+# -- vocabulary -----------------------------------------------------------------------------------------
+HIDDEN = r"\delta^l_j = \sigma'(z^l_j)\sum_{k=1}^{%s} w^{l+1}_{kj}\,\delta^{l+1}_k"
+
+
+@pytest.mark.parametrize("bound", ["n_{l+1}", "N", "K", "n"])
+def test_sums_bounded_by_a_width(bound):
+    assert _one(QUAD_232, HIDDEN % bound).correct
+
+
+def test_a_bound_naming_the_wrong_layer_is_wrong():
+    assert not _one(QUAD_232, HIDDEN % "n_l").correct
+
+
+def test_a_sum_over_s_indexing_neurons_is_over_neurons():
+    assert _one(QUAD_232, r"\delta^l_j = \sigma'(z^l_j)\sum_{s} w^{l+1}_{sj}\,\delta^{l+1}_s").correct
+
+
+def test_t_is_the_target_where_y_is_one():
+    assert _one(QUAD_232, r"\delta^L_j = (a^L_j - t_j)\,\sigma'(z^L_j)").correct
+    assert not _one(QUAD_232, r"\delta^L_j = (t_j - a^L_j)\,\sigma'(z^L_j)").correct
+
+
+def test_named_layers_of_a_source_first_text():
+    spec = Spec.parse("3-2-2", activation="sigmoid", cost="quadratic")
+    assert _one(spec, r"\delta_{\rm out} = (y_{\rm out} - t) \odot y_{\rm out} \odot (1 - y_{\rm out})",
+                "source-first").correct
+
+
+def test_bishop_reads_a_as_the_input_sum_and_z_as_the_output():
+    spec = Spec.parse("3-2-2", activation="sigmoid", cost="quadratic")
+    assert _one(spec, r"\delta_j = z_j(1 - z_j)\sum_k w_{kj}\,\delta_k", "bishop").correct
+    assert not _one(spec, r"\delta_j = a_j(1 - a_j)\sum_k w_{kj}\,\delta_k", "bishop").correct

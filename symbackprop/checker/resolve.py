@@ -45,6 +45,12 @@ from .truth import Truth
 LAYER_VARIABLES = {"l"}
 _AFFINE = re.compile(r"^\s*([A-Za-z]|\d+)\s*((?:[+-]\s*\d+\s*)*)$")
 _PLAIN = re.compile(r"^([A-Za-z]+?)(\d+)$")
+#: Font commands and braces around a subscript's name ({\rm hid}, \mathrm{out}).
+_FONT = re.compile(r"\\(?:rm|mathrm|text|textrm|mathit|it|sf|mathsf)\b|[{}\s]")
+#: A layer's width as a sum's upper limit: n_l, n_{l+1}, n^{[l]}, n_{(l)}.
+_WIDTH = re.compile(r"^n\s*[_^]\s*\{?\s*([^{}]+?)\s*\}?$")
+#: Names of a width that say no layer: the sum runs over the units its index names.
+_WIDTH_NAMES = {"n", "N", "K", "k"}
 ALIASES = {"theta": "w", "Theta": "W", "delta": "delta", "a": "a", "z": "z", "b": "b", "x": "x", "y": "y",
            "w": "w", "W": "W", "D": "D", "m": "m", "Delta": "Delta", "A": "A", "Z": "Z", "X": "X", "Y": "Y"}
 #: Kinds of a batch equation only: the batch size and the matrices with one row per sample.
@@ -159,6 +165,8 @@ class Evaluator:
             raise self.error(f"unknown symbol '{symbol.name}': expected {self.vocabulary()}", symbol.column)
         if kind == "out":  # the network's output (Bishop's y_k): a^L
             kind, sup = "a", "L" if sup is None else sup
+        if sup is None and kind in ("a", "z", "delta", "b") and sub is not None and self.named_layer(sub):
+            sup, sub = self.named_layer(sub), None
         if sup is None and kind in ("a", "z", "delta", "b", "w") and sub is not None:
             sup = self.layer_from_letters(kind, sub, symbol.column)
         if kind in BATCH_KINDS:
@@ -184,9 +192,17 @@ class Evaluator:
 
     def vocabulary(self) -> str:
         """The symbols this profile reads, for messages."""
-        letters = ", ".join(sorted(self.notation.letters)) if self.notation.letters else "x, y"
+        letters = ", ".join(sorted({"x", "y"} | set(self.notation.letters)))
         return (f"w, b, a, z, \\delta, {letters}, W, \\theta, \\Theta, D, or the activation "
                 f"{self.notation.activation} (or, for a batch, m, \\Delta, A, Z, X, Y)")
+
+    def named_layer(self, sub: str) -> str | None:
+        """The layer (profile numbering) a subscript names where layers have names (y_{\\rm hid}, δ_{out})."""
+        role = self.notation.layer_names.get(_FONT.sub("", sub))
+        if role is None or role == "hidden" and self.model.L != 2:
+            return None
+        core = {"input": 0, "output": self.model.L}.get(role, 1)
+        return str(core + self.notation.layer_offset)
 
     def layer_from_letters(self, kind: str, sub: str, column: int) -> str | None:
         """The layer a symbol without a layer script names through its index letter alone (source-first
@@ -591,8 +607,10 @@ class Evaluator:
         key = node.var
         if self.batch and is_sample_sum(node):
             key, values = SAMPLE + node.var, range(1, SIZE + 1)
+        elif node.upper is not None and self.width_bound(node, env) is None:
+            values = self.sum_range(node, env)  # n, N, K: the number of units the index runs over
         elif node.upper is not None:
-            upper = self.affine(strip_brackets(node.upper), env, node.column, "upper limit")
+            upper = self.width_bound(node, env)
             widest = max(self.truth.spec.sizes)
             if not 1 <= upper <= widest:
                 raise self.error(f"upper limit {upper} of the sum over '{node.var}': expected 1 to {widest}, the "
@@ -605,6 +623,22 @@ class Evaluator:
         for term in terms[1:]:
             total = total + term
         return total
+
+    def width_bound(self, node: Sum, env: dict[str, int]) -> int | None:
+        """A sum's upper limit as a number: a number or a bound letter (l+1), a layer's width n_l, n_{l+1},
+        n^{[l]} (in the profile's numbering); None for a name of a width that says no layer (n, N, K)."""
+        text = strip_brackets(node.upper)
+        width = _WIDTH.match(text)
+        if width:
+            layer = self.affine(strip_brackets(width.group(1)), env, node.column, "layer of the width")
+            core = layer - self.notation.layer_offset
+            if not 0 <= core <= self.model.L:
+                raise self.error(f"the width {text} names layer {layer}, which {self.truth.spec.shorthand()} does "
+                                 "not have", node.column, OutOfRangeError)
+            return self.truth.spec.sizes[core]
+        if text in _WIDTH_NAMES and text not in env:
+            return None
+        return self.affine(text, env, node.column, "upper limit")
 
     def sum_range(self, node: Sum, env: dict[str, int]) -> range:
         for symbol in _symbols(node.body):
