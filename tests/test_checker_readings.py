@@ -153,3 +153,13 @@ def test_bishop_reads_a_as_the_input_sum_and_z_as_the_output():
     spec = Spec.parse("3-2-2", activation="sigmoid", cost="quadratic")
     assert _one(spec, r"\delta_j = z_j(1 - z_j)\sum_k w_{kj}\,\delta_k", "bishop").correct
     assert not _one(spec, r"\delta_j = a_j(1 - a_j)\sum_k w_{kj}\,\delta_k", "bishop").correct
+
+
+def test_a_layer_the_network_has_only_counted_from_one_numbers_the_input_one():
+    found = infer([parse_equation(r"\delta^{(3)} = a^{(3)} - y", "equation 1")], depth=2)
+    assert found.layer_offset == 1 and "equation 1 names layer 3" in found.reasons[-1]
+    assert infer([parse_equation(r"\delta^{2} = a^{2} - y", "equation 1")], depth=2).layer_offset is None
+
+
+def test_n_is_the_number_of_training_inputs_of_a_batch_mean():
+    assert _one(QUAD_232, r"\frac{\partial C}{\partial b^l_j} = \frac{1}{n}\sum_x \delta^{x,l}_j").correct

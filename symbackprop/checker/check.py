@@ -47,7 +47,7 @@ def check_equations(spec: Spec, equations: list[str], notation: str = AUTO, *,
     """
     truth = truth_for(spec)
     texts = [text.strip().rstrip(".,;").strip() for text in equations]
-    profile = read_notation(notation, texts)
+    profile = read_notation(notation, texts, spec.depth)
     definitions = _definitions(texts) if keep_going else {}
     results: list[Result] = []
     for number, text in enumerate(texts, start=1):
@@ -64,7 +64,7 @@ def check_equations(spec: Spec, equations: list[str], notation: str = AUTO, *,
     return CheckReport(spec, profile, tuple(results), bool(truth.closing))
 
 
-def read_notation(name: str, texts: list[str]) -> Notation:
+def read_notation(name: str, texts: list[str], depth: int | None = None) -> Notation:
     """The profile ``name``, or for ``auto`` the one the equations that parse infer (:mod:`.infer`)."""
     if name != AUTO:
         return notation_profile(name)
@@ -74,7 +74,7 @@ def read_notation(name: str, texts: list[str]) -> Notation:
             parsed.append(parse_equation(text, f"equation {number}"))
         except EquationError:
             continue
-    return infer_notation(parsed)
+    return infer_notation(parsed, depth)
 
 
 SKIPPED = "its left side is not a gradient or an error δ (a definition or an intermediate step)"

@@ -227,8 +227,29 @@ def _letters(numbered: list[tuple[int, Equation]]) -> tuple[str | None, str | No
     return activation, cost, reasons
 
 
-def infer(equations: Sequence[Equation]) -> Inferred:
-    """The profile and conventions of a text whose equations (those that could be parsed) are ``equations``."""
+def _numbered_from_one(profile: Notation, numbered: list[tuple[int, Equation]], depth: int) -> int | None:
+    """The equation that numbers the input layer 1 by naming layer ``depth`` + 1 (the output of a network
+    of ``depth`` layers, counted from 1) where the profile counts from 0; None when no layer number says so
+    or one names layer 0."""
+    if profile.layer_offset != 0:
+        return None
+    found = None
+    for number, equation in numbered:
+        for symbol in _symbols(equation):
+            layer = (symbol.sup or "").strip("{}()[] ")
+            if _kind(profile, symbol) not in ("a", "z", "delta") or not layer.isdigit():
+                continue
+            if int(layer) == 0 or int(layer) > depth + 1:
+                return None
+            if int(layer) == depth + 1 and found is None:
+                found = number
+    return found
+
+
+def infer(equations: Sequence[Equation], depth: int | None = None) -> Inferred:
+    """The profile and conventions of a text whose equations (those that could be parsed) are ``equations``;
+    ``depth``, the number of weight layers of the network checked against, lets a layer number the network
+    has only when counted from 1 (δ^{(3)} of a 2-3-2 network) say that the input is layer 1."""
     numbered = _ordered(equations)
     name, why = _profile(numbered)
     profile = PROFILES[name]
@@ -248,6 +269,10 @@ def infer(equations: Sequence[Equation]) -> Inferred:
         if layer is not None and offset is None:
             offset = layer
             reasons.append(f"input is layer {layer} (equation {number})")
+    counted = _numbered_from_one(profile, numbered, depth) if offset is None and depth else None
+    if counted is not None:
+        offset = 1
+        reasons.append(f"input is layer 1 (equation {counted} names layer {depth + 1}, the output counted from 1)")
     if vectors is not None and vectors[0] is not conventions.vectors:
         conventions = replace(conventions, vectors=vectors[0])
         reasons.append(f"{vectors[0].value} vectors (the products of equation {vectors[1]})")
@@ -258,9 +283,9 @@ def infer(equations: Sequence[Equation]) -> Inferred:
     return Inferred(name, conventions, offset, activation, cost, tuple(reasons + letters))
 
 
-def infer_notation(equations: Sequence[Equation]) -> Notation:
+def infer_notation(equations: Sequence[Equation], depth: int | None = None) -> Notation:
     """The notation :func:`infer` finds, ready for the checker."""
-    return infer(equations).notation()
+    return infer(equations, depth).notation()
 
 
 def other_readings(profile: Notation) -> list[tuple[Notation, str]]:
