@@ -163,3 +163,8 @@ def test_a_layer_the_network_has_only_counted_from_one_numbers_the_input_one():
 
 def test_n_is_the_number_of_training_inputs_of_a_batch_mean():
     assert _one(QUAD_232, r"\frac{\partial C}{\partial b^l_j} = \frac{1}{n}\sum_x \delta^{x,l}_j").correct
+
+
+def test_a_number_above_a_unit_named_by_its_letter_is_a_power():
+    spec = Spec.parse("2-3-2", activation="tanh", cost="quadratic")
+    assert _one(spec, r"\delta_j = (1 - z_j^2)\sum_{k=1}^{K} w_{kj}\,\delta_k", "bishop").correct

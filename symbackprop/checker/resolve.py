@@ -50,7 +50,7 @@ _FONT = re.compile(r"\\(?:rm|mathrm|text|textrm|mathit|it|sf|mathsf)\b|[{}\s]")
 #: A layer's width as a sum's upper limit: n_l, n_{l+1}, n^{[l]}, n_{(l)}.
 _WIDTH = re.compile(r"^n\s*[_^]\s*\{?\s*([^{}]+?)\s*\}?$")
 #: Names of a width that say no layer: the sum runs over the units its index names.
-_WIDTH_NAMES = {"n", "N", "K", "k"}
+_WIDTH_NAMES = {"n", "N", "K", "D", "M"}
 ALIASES = {"theta": "w", "Theta": "W", "delta": "delta", "a": "a", "z": "z", "b": "b", "x": "x", "y": "y",
            "w": "w", "W": "W", "D": "D", "m": "m", "n": "m", "Delta": "Delta", "A": "A", "Z": "Z", "X": "X", "Y": "Y"}
 #: n is the batch size too: Nielsen's C = (1/n) Σ_x C_x over the n training inputs.
@@ -197,6 +197,19 @@ class Evaluator:
         return (f"w, b, a, z, \\delta, {letters}, W, \\theta, \\Theta, D, or the activation "
                 f"{self.notation.activation} (or, for a batch, m, \\Delta, A, Z, X, Y)")
 
+    def power_in_script(self, symbol: Sym) -> int | None:
+        """The power a bare number above a unit's symbol is where the index letter tells its layer (z_j^2 in
+        Bishop's letters), None elsewhere (a^2 is layer 2, y^{(2)} is layer 2)."""
+        sup, sub = (symbol.sup or "").strip(), symbol.sub
+        roles = self.notation.index_letters
+        if not (sup.isdigit() and sub and roles) or int(sup) > 64:
+            return None
+        letters = [char for char in strip_brackets(sub) if char.isalpha()]
+        kind = self.notation.kind_of(symbol.name) or ALIASES.get(symbol.name)
+        if kind in ("a", "z", "delta", "out") and len(letters) == 1 and letters[0] in roles:
+            return int(sup)
+        return None
+
     def named_layer(self, sub: str) -> str | None:
         """The layer (profile numbering) a subscript names where layers have names (y_{\\rm hid}, δ_{out})."""
         role = self.notation.layer_names.get(_FONT.sub("", sub))
@@ -320,6 +333,9 @@ class Evaluator:
     def symbol_value(self, symbol: Sym, env: dict[str, int]) -> sp.Expr | sp.Matrix:
         if symbol.bare and symbol.name in self.definitions:
             return self.defined(symbol, env)
+        power = self.power_in_script(symbol)
+        if power is not None:  # Bishop's z_j^2: the letters tell the layer, so a number above is a power
+            return self.symbol_value(replace(symbol, sup=None), env) ** power
         sample = None
         if self.batch:
             symbol, sample = unmark(symbol, env)
