@@ -406,7 +406,7 @@ def _report(checked) -> Report:
         elif result.skipped:
             items.append(ReportItem(**common, verdict=SKIPPED, reason=result.skipped))
         elif result.correct:
-            items.append(ReportItem(**common, verdict=result.verdict, how=result.how))
+            items.append(ReportItem(**common, verdict=result.verdict, how=result.how, diagnoses=result.notes))
         else:
             failure = result.failure
             items.append(ReportItem(**common, verdict=result.verdict, instance=failure.instance,
@@ -417,7 +417,7 @@ def _report(checked) -> Report:
 
 
 def check(spec: Spec | str, equations_or_path: str | PathLike | Sequence[str | PathLike],
-          notation: str = "nielsen") -> Report:
+          notation: str = "auto") -> Report:
     """Check hand-derived equations against the true derivatives of ``spec``.
 
     ``equations_or_path`` is one equation, a list of them, or a ``.tex``/``.md``/``.txt`` file (a
@@ -427,6 +427,8 @@ def check(spec: Spec | str, equations_or_path: str | PathLike | Sequence[str | P
     ``origin``).  From a file every equation is read on its own: one that is not a gradient or δ
     is skipped, one that cannot be read is NOT UNDERSTOOD and the others are still checked.  Given
     directly, an equation that cannot be read raises :class:`~symbackprop.errors.EquationError`.
+    ``notation`` is a profile (``nielsen``, ``ng``, ``higham``, ``source-first``, ``bishop``) or ``auto``:
+    inferred from the equations themselves, the report saying what and from which equation.
     """
     from .checker import check_equations, snippets_from_equation, snippets_from_file
 
@@ -444,9 +446,12 @@ def check(spec: Spec | str, equations_or_path: str | PathLike | Sequence[str | P
     network = _spec(spec)
     if isinstance(network, ConvSpec):
         from .checker.conv import check_conv
+        from .notation import AUTO
         from .notation import notation as notation_profile
 
-        return _report(check_conv(network, equations, notation_profile(notation), keep_going=from_file))
+        # the conv checker reads the layer's own array indices, whatever the profile
+        profile = notation_profile("nielsen" if notation == AUTO else notation)
+        return _report(check_conv(network, equations, profile, keep_going=from_file))
     return _report(check_equations(network, equations, notation=notation, keep_going=from_file))
 
 

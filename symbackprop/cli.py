@@ -16,6 +16,7 @@ from pathlib import Path
 from . import __version__
 from .errors import UserError
 from .interrupts import Interrupted, interruptible, swallowed
+from .notation import AUTO, CHOICES
 from .spec import Spec
 
 DEMO_SPEC = "3-4-2"
@@ -272,7 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = command("check", _check, "check hand-derived backprop equations")
     check.add_argument("--equation", action="append", help="an equation in LaTeX or plain form (repeatable)")
     check.add_argument("--file", help="a .tex, .md or .txt file; every equation found in it is checked")
-    check.add_argument("--notation", choices=("nielsen", "ng", "higham"), default="nielsen")
+    check.add_argument("--notation", choices=CHOICES, default=AUTO,
+                       help="the notation profile, or auto (the default): inferred from the equations")
 
     regenerate = command("regenerate", _regenerate, "rewrite the committed examples in generated/", spec=False)
     regenerate.add_argument("directory", nargs="?", default="generated")

@@ -20,7 +20,9 @@ a weight or bias as a reader types it on the command line (``theta^(1)_{21}``,
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import Enum
 
 from .errors import UserError
 from .model import Parameter
@@ -31,6 +33,49 @@ _PARAMETER = re.compile(
     r"(?:\{\s*(?P<bindices>\d+(?:\s*,\s*\d+)?)\s*\}|(?P<pindices>\d+(?:,\d+)?))$")
 #: The parameters error messages show as examples (core numbering), written in the reader's profile.
 _WEIGHT, _BIAS, _WIDE_WEIGHT = Parameter("w", 2, 1, 1), Parameter("b", 1, 2), Parameter("w", 2, 10, 3)
+
+
+class IndexOrder(Enum):
+    """Which index of w_{jk} names the receiving unit."""
+
+    DESTINATION_FIRST = "destination-first"  # w^l_{jk} from k (layer l−1) to j (layer l): Nielsen, Ng, Higham, Bishop
+    SOURCE_FIRST = "source-first"  # w_{ij} from i to j
+
+
+class Vectors(Enum):
+    """Whether a layer's a, z, δ, b are columns (z = W a + b) or rows (z = a Wᵀ + b, or a W + b source-first)."""
+
+    COLUMN = "column"
+    ROW = "row"
+
+
+@dataclass(frozen=True)
+class Conventions:
+    """The conventions a text follows beyond its letters: index order and row/column vectors.
+
+    The weight matrix keeps the orientation the index order gives (W_{jk} at row j, column k):
+    destination-first it is (width l) × (width l−1), source-first (width l−1) × (width l).
+    """
+
+    index_order: IndexOrder = IndexOrder.DESTINATION_FIRST
+    vectors: Vectors = Vectors.COLUMN
+
+    @property
+    def source_first(self) -> bool:
+        return self.index_order is IndexOrder.SOURCE_FIRST
+
+    @property
+    def rows(self) -> bool:
+        return self.vectors is Vectors.ROW
+
+    def describe(self) -> str:
+        """``source-first weights, row vectors``: the reading in words, for reports."""
+        order = "w_{ij} from i to j (source-first)" if self.source_first else "w_{jk} from k to j (destination-first)"
+        return f"{order}, {self.vectors.value} vectors"
+
+
+#: Core kinds a letter can stand for (see :mod:`.checker.resolve`): ``out`` is the network's output a^L.
+LETTER_KINDS = ("a", "z", "y", "out", "x")
 
 
 @dataclass(frozen=True)
@@ -46,6 +91,27 @@ class Notation:
     bracket: tuple[str, str]  # around the layer number: ("", "") → a^2, ("(", ")") → a^{(2)}
     source: str
     typed_weight_letters: tuple[str, ...] = ("w",)  # how readers type the weight letter; the first is shown
+    conventions: Conventions = Conventions()
+    #: letters that mean another core quantity than the same letter in Nielsen's notation, e.g.
+    #: source-first texts' y (a unit's output: the core a) and t (the target: the core y)
+    letters: Mapping[str, str] = field(default_factory=dict)
+    #: the letter of a generic activation function (σ, g, f, h) and of the cost (C, J, E, E_n)
+    activation: str = r"\sigma"
+    cost: str = "C"
+    #: layers told apart by the index letter alone (source-first, Bishop): letter → "input" | "hidden" | "output"
+    index_letters: Mapping[str, str] = field(default_factory=dict)
+    #: layers named instead of numbered (``hid``, ``out``): name → "input" | "hidden" | "output"
+    layer_names: Mapping[str, str] = field(default_factory=dict)
+    #: why these conventions were chosen (``--notation auto``: what was inferred, from which equation)
+    reasons: tuple[str, ...] = ()
+
+    def with_conventions(self, conventions: Conventions, reasons: tuple[str, ...] = ()) -> Notation:
+        """This profile read with other conventions (row vectors, source-first order)."""
+        return replace(self, conventions=conventions, reasons=reasons or self.reasons)
+
+    def kind_of(self, letter: str) -> str | None:
+        """The core kind this profile's ``letter`` stands for where it differs from Nielsen's (None: the same)."""
+        return self.letters.get(letter)
 
     def layer(self, core_layer: int) -> str:
         open_, close = self.bracket
@@ -111,8 +177,8 @@ class Notation:
 
     @property
     def activation_letter(self) -> str:
-        """The letter for a generic activation function: g in Ng's course, σ elsewhere."""
-        return "g" if self.name == "ng" else r"\sigma"
+        """The letter for a generic activation function: g in Ng's course, σ in Nielsen's, f, h in others."""
+        return self.activation
 
     @property
     def diagonal_form(self) -> bool:
@@ -172,20 +238,34 @@ class Notation:
     def layer_numbering(self, depth: int) -> str:
         """A sentence stating the convention, for documents and checker reports."""
         first = self.layer_offset
+        source, destination = ("j", "k") if self.conventions.source_first else ("k", "j")
         return (f"Layers are numbered {first} (the input) to {depth + first} (the output); "
-                f"${self.weight(1, 'j', 'k')}$ is the weight from neuron $k$ of layer {first} "
-                f"to neuron $j$ of layer {first + 1}.")
+                f"${self.weight(1, 'j', 'k')}$ is the weight from neuron ${source}$ of layer {first} "
+                f"to neuron ${destination}$ of layer {first + 1}.")
 
+
+#: Where y is the target, t (the other letter texts use for targets) is the target too.
+_T_TARGETS = {"t": "y"}
 
 PROFILES: dict[str, Notation] = {
     "nielsen": Notation("nielsen", "Nielsen", 0, 0, "w", "W", ("", ""),
-                        "M. Nielsen, Neural Networks and Deep Learning, ch. 2"),
+                        "M. Nielsen, Neural Networks and Deep Learning, ch. 2", letters=_T_TARGETS),
     "ng": Notation("ng", "Ng", 1, 0, r"\theta", r"\Theta", ("(", ")"),
                    "A. Ng, Machine Learning (Coursera), lectures on backpropagation",
-                   ("theta", r"\theta", "θ", "w")),
+                   ("theta", r"\theta", "θ", "w"), activation="g", cost="J", letters=_T_TARGETS),
     "higham": Notation("higham", "Higham & Higham", 1, 1, "w", "W", ("[", "]"),
                        "C. F. Higham and D. J. Higham, Deep Learning: An Introduction for Applied "
-                       "Mathematicians, SIAM Review 61(4), 2019"),
+                       "Mathematicians, SIAM Review 61(4), 2019", letters=_T_TARGETS),
+    "source-first": Notation("source-first", "source-first", 0, 0, "w", "W", ("(", ")"),
+                             "texts on the generalised delta rule: w_{ij} from unit i to unit j, E, y, t",
+                             conventions=Conventions(IndexOrder.SOURCE_FIRST), letters={"y": "a", "t": "y"},
+                             activation="f", cost="E",
+                             index_letters={"i": "input", "j": "hidden", "k": "output"},
+                             layer_names={"in": "input", "hid": "hidden", "out": "output"}),
+    "bishop": Notation("bishop", "Bishop", 0, 0, "w", "W", ("(", ")"),
+                       "C. M. Bishop, Pattern Recognition and Machine Learning, §5.3",
+                       letters={"a": "z", "z": "a", "y": "out", "t": "y"}, activation="h", cost="E_n",
+                       index_letters={"i": "input", "j": "hidden", "k": "output"}),
 }
 
 
@@ -200,7 +280,12 @@ def _shifted(name: str, shift: int) -> str:
     return name if shift == 0 else f"{name}{shift:+d}"
 
 
+#: ``--notation auto``: the profile and conventions are inferred from the equations (:mod:`.checker.infer`).
+AUTO = "auto"
+CHOICES = (AUTO, *PROFILES)
+
+
 def notation(name: str) -> Notation:
     if name not in PROFILES:
-        raise UserError(f"unknown notation {name!r}; choose one of {', '.join(PROFILES)}", "--notation")
+        raise UserError(f"unknown notation {name!r}; choose one of {', '.join(CHOICES)}", "--notation")
     return PROFILES[name]

@@ -47,8 +47,30 @@ SAMPLE = "sample:"
 
 
 def is_sample_sum(node: Sum) -> bool:
+    """A sum over the samples: up to m, or over s or x unbounded unless the summand indexes neurons with
+    that letter (Σ_s w_{sj} δ_s runs over the units of a layer, whatever its letter)."""
     upper = None if node.upper is None else node.upper.strip().strip("{}()").strip()
-    return upper == "m" or (node.upper is None and node.var in SAMPLE_LETTERS)
+    return upper == "m" or (node.upper is None and node.var in SAMPLE_LETTERS and not _neuron_index(node))
+
+
+def _neuron_index(node: Sum) -> bool:
+    """Whether the sum's letter stands as a neuron index in a subscript of its body (w_{sj}, δ_s), not as a
+    sample marker ((s), or x among the layer's superscript)."""
+    for child in _subscripted(node.body):
+        script = re.sub(r"\\[A-Za-z]+|\([^()]*\)", " ", child.sub or "")
+        if node.var in re.findall(r"[A-Za-z]", script):
+            return True
+    return False
+
+
+def _subscripted(node: Node):
+    if isinstance(node, Sym):
+        yield node
+        return
+    for item in fields(node):
+        child = getattr(node, item.name)
+        if isinstance(child, Node):
+            yield from _subscripted(child)
 
 
 def batch_cost(cost: str) -> bool:

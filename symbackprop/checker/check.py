@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import sympy as sp
 
 from ..errors import EquationError
-from ..notation import Notation
+from ..notation import AUTO, Notation
 from ..notation import notation as notation_profile
 from ..proof import PROVED, VERIFIED
 from ..spec import Spec
@@ -30,6 +30,7 @@ from .compare import POINTS, compare
 from .definitions import at_layer, dummy, representatives, written_mismatch
 from .explain import explain_claim, explain_failure, explain_shape, printer_for, true_side_text
 from .furniture import Qualifier
+from .infer import infer_notation, other_readings
 from .lhs import Instance, components, cost_of, instances, shape_of, target_of
 from .parser import Equation, Node, NodePartial, Sym, parse_equation, parse_first_sides, parse_left_side
 from .report import CheckReport, Failure, Result
@@ -47,7 +48,7 @@ from .source import Snippet, snippets_from_equation
 from .truth import Truth, truth_for
 
 
-def check_equations(spec: Spec, equations: Sequence[Snippet | str], notation: str = "nielsen", *,
+def check_equations(spec: Spec, equations: Sequence[Snippet | str], notation: str = AUTO, *,
                     keep_going: bool = False) -> CheckReport:
     """Check every equation: :class:`~.source.Snippet` s, or texts (their furniture is taken off
     the same way, so a ``\\tag`` or a trailing comma is no part of the mathematics).
@@ -56,11 +57,11 @@ def check_equations(spec: Spec, equations: Sequence[Snippet | str], notation: st
     (a whole file: derivations mix in forward-pass lines and prose-like maths) becomes a
     NOT UNDERSTOOD result while the others are still checked.
     """
-    profile = notation_profile(notation)
     truth = truth_for(spec)
     snippets = [piece for entry in equations
                 for piece in (snippets_from_equation(entry) if isinstance(entry, str) else [entry])]
     texts = [snippet.text for snippet in snippets]
+    profile = read_notation(notation, texts, spec.depth)
     definitions = _definitions(texts) if keep_going else {}
     results: list[Result] = []
     for number, snippet in enumerate(snippets, start=1):
@@ -78,6 +79,19 @@ def check_equations(spec: Spec, equations: Sequence[Snippet | str], notation: st
             else:
                 results.append(Result(str(number), text, True, "", skipped=reason, **where))
     return CheckReport(spec, profile, tuple(results), bool(truth.closing))
+
+
+def read_notation(name: str, texts: list[str], depth: int | None = None) -> Notation:
+    """The profile ``name``, or for ``auto`` the one the equations that parse infer (:mod:`.infer`)."""
+    if name != AUTO:
+        return notation_profile(name)
+    parsed = []
+    for number, text in enumerate(texts, start=1):
+        try:
+            parsed.append(parse_equation(text, f"equation {number}"))
+        except EquationError:
+            continue
+    return infer_notation(parsed, depth)
 
 
 UNKNOWN_LEFT_SIDE = ("its left side names nothing the spec defines (not a gradient, an error δ, ∂C/∂a, a chain-rule "
@@ -127,9 +141,30 @@ def _not_a_claim(truth: Truth, profile: Notation, number: int, text: str,
     return UNKNOWN_LEFT_SIDE
 
 
-def check_one(truth: Truth, profile: Notation, number: int, text: str,
-              definitions: dict[str, Node] | None = None, qualifier: Qualifier | None = None) -> list[Result]:
-    """The verdicts on one equation: one per right side, or one skipped result for what claims nothing."""
+def check_one(truth: Truth, profile: Notation, number: int, text: str, definitions: dict[str, Node] | None = None,
+              qualifier: Qualifier | None = None, readings: bool = True) -> list[Result]:
+    """The verdicts on one equation: one per right side, or one skipped result for what claims nothing.
+
+    An incorrect side that holds under another reading (the other index order, row or column
+    vectors: ``readings``) says so among its diagnoses."""
+    results = _check_sides(truth, profile, number, text, definitions, qualifier)
+    if readings and any(result.failure for result in results):
+        for other, why in other_readings(profile):
+            try:
+                again = _check_sides(truth, other, number, text, definitions, qualifier)
+            except EquationError:
+                continue
+            results = [_also(mine, why) if mine.failure and theirs.correct else mine
+                       for mine, theirs in zip(results, again, strict=True)]
+    return results
+
+
+def _also(result: Result, diagnosis: str) -> Result:
+    return replace(result, failure=replace(result.failure, diagnoses=result.failure.diagnoses + (diagnosis,)))
+
+
+def _check_sides(truth: Truth, profile: Notation, number: int, text: str,
+                 definitions: dict[str, Node] | None = None, qualifier: Qualifier | None = None) -> list[Result]:
     place = f"equation {number}"
     equation = parse_equation(text, place)
     accumulator = ng_gradient(equation.sides[0], profile)
@@ -317,9 +352,11 @@ def _check_side(evaluator: Evaluator, judge: Judge, found: list[Instance], free:
     checked = 0
     skipped: OutOfRangeError | None = None
     points = truth.points(POINTS)
+    notes: tuple[str, ...] = ()
     for instance in found:
         try:
-            person = evaluator.value(rhs, instance.env)
+            person, slips = evaluator.side_value(rhs, instance.env, shape_of(instance.true), instance.components)
+            notes += tuple(slip for slip in slips if slip not in notes)
         except IndexOutOfRangeError as error:
             if not free:
                 raise
@@ -353,6 +390,7 @@ def _check_side(evaluator: Evaluator, judge: Judge, found: list[Instance], free:
                 failure = judge.explain(instance, where, rhs, true, mine, outcome)
                 if free and _repeats(instance.env):
                     failure = _with_distinct(evaluator, judge, found, rhs, failure, points)
+                failure = replace(failure, diagnoses=notes + failure.diagnoses)
                 return Result(label, text, False, "", failure, definition=judge.definition)
             statuses.append(outcome.status)
     if not checked:
@@ -364,7 +402,7 @@ def _check_side(evaluator: Evaluator, judge: Judge, found: list[Instance], free:
     if evaluator.batch:
         summary += f"; on a batch of m = {SIZE} samples" + (", the batch cost being their mean"
                                                               if found[0].kind != "Delta" else "")
-    return Result(label, text, True, summary, definition=judge.definition)
+    return Result(label, text, True, summary, definition=judge.definition, notes=notes)
 
 
 #: How many more instances are tried for one whose free indices differ (see :func:`_with_distinct`).

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
@@ -19,7 +20,6 @@ from ..model import Parameter
 from ..notation import Notation
 from .parser import Node, Partial, Sym
 from .resolve import Evaluator, OutOfRangeError, Resolved
-from .truth import Truth
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,8 @@ class Instance:
     label: str
     kind: str
     cost: str = "C"  # the cost as the person wrote it on the left side (C, J, …), for messages
+    #: core layer → the left side's free index letter that runs over it (δ^L_j: L → j), for component readings
+    components: Mapping[int, str] = field(default_factory=dict)
 
 
 def target_of(evaluator: Evaluator, lhs: Node) -> Resolved:
@@ -86,32 +88,50 @@ def instances(evaluator: Evaluator, target: Resolved, cost: str = "C") -> tuple[
         for combination in itertools.product(*(ranges[v] for v in index_vars)):
             bound = {**env, **dict(zip(index_vars, combination, strict=True))}
             indices = evaluator.index_values(target, core, bound)
-            found.append(Instance(bound, core, indices, _true_value(evaluator.truth, target.kind, core, indices),
-                                  label(profile, target.kind, core, indices, bound, cost), target.kind, cost))
+            found.append(Instance(bound, core, indices, true_value(evaluator, target.kind, core, indices),
+                                  label(profile, target.kind, core, indices, bound, cost), target.kind, cost,
+                                  component_letters(evaluator, target, core, index_vars)))
     if not found:
         raise evaluator.error(f"no layer of {evaluator.truth.spec.shorthand()} fits '{target.layer_text}'",
                               target.column)
     return found, bool(layer_vars or any(_variables(text) for text in target.indices))
 
 
-def _true_value(truth: Truth, kind: str, core: int, indices: tuple[int, ...]):
+def component_letters(evaluator: Evaluator, target: Resolved, core: int, free: list[str]) -> dict[int, str]:
+    """Which free index letter of the left side runs over which core layer: δ^l_j gives {l: j},
+    ∂C/∂w^l_{jk} gives {l: j, l−1: k} (source-first ∂E/∂w_{ij}: {l: j, l−1: i})."""
+    texts = [text.strip() for text in target.indices]
+    if target.kind == "w" and len(texts) == 2:
+        texts = list(evaluator.weight_order(tuple(texts)))
+        layers = (core, core - 1)
+    elif target.kind in ("b", "delta") and len(texts) == 1:
+        layers = (core,)
+    else:
+        return {}
+    return {layer: text for layer, text in zip(layers, texts, strict=True) if text in free}
+
+
+def true_value(evaluator: Evaluator, kind: str, core: int, indices: tuple[int, ...]):
+    """The true value of a left side, in the profile's index order and orientation."""
+    truth = evaluator.truth
     model = truth.model
     if kind == "Delta":
         return truth.delta_matrix(core)
     if kind == "w":
-        return truth.parameter(Parameter("w", core, *indices))
+        return truth.parameter(Parameter("w", core, *evaluator.weight_order(indices)))
     if kind == "W":
-        return sp.Matrix([[truth.parameter(Parameter("w", core, j, k)) for k in model.units(core - 1)]
-                          for j in model.units(core)])
+        matrix = sp.Matrix([[truth.parameter(Parameter("w", core, j, k)) for k in model.units(core - 1)]
+                            for j in model.units(core)])
+        return matrix.T if evaluator.notation.conventions.source_first else matrix
     if kind == "b":
         if not truth.spec.bias:
             raise EquationError("the spec has no biases (--no-bias)", "check")
         if indices:
             return truth.parameter(Parameter("b", core, *indices))
-        return sp.Matrix([truth.parameter(Parameter("b", core, j)) for j in model.units(core)])
+        return evaluator.oriented(sp.Matrix([truth.parameter(Parameter("b", core, j)) for j in model.units(core)]))
     if indices:
         return truth.delta(core, *indices)
-    return sp.Matrix([truth.delta(core, j) for j in model.units(core)])
+    return evaluator.oriented(sp.Matrix([truth.delta(core, j) for j in model.units(core)]))
 
 
 def label(profile: Notation, kind: str, core: int, indices: tuple[int, ...], env: dict[str, int],

@@ -40,6 +40,7 @@ class Result:
     line: int | None = None  # where the equation stands: the line of its left side in ``origin``
     tag: str = ""  # its tag or label in the document ("BP1", "22"), "" for none
     origin: str = ""  # the file it was read from, "equation" for one given as text
+    notes: tuple[str, ...] = ()  # notation slips read past in a correct equation (a vector for its component)
 
     @property
     def verdict(self) -> str:
@@ -65,7 +66,7 @@ class Result:
         if self.skipped:
             return lines + [f"    skipped: {self.skipped}"]
         if self.correct:
-            return lines + [f"    {self.verdict} ({self.how})"]
+            return lines + [f"    {self.verdict} ({self.how})"] + [f"      note: {note}" for note in self.notes]
         failure = self.failure
         lines.append(f"    {self.verdict} at {failure.instance}")
         lines.append(f"      true right-hand side: {failure.true_rhs}")
@@ -111,11 +112,14 @@ class CheckReport:
         return self.notation.layer_numbering(self.spec.depth)
 
     def head(self) -> list[str]:
-        """What the verdicts are against: the spec and the notation's conventions."""
+        """What the verdicts are against: the spec, the notation's conventions and why they were inferred."""
         spec, profile = self.spec, self.notation
         head = [f"checking against {self.against()}.",
                 _plain(self.conventions()) + f" L is the output layer "
-                f"({spec.depth + profile.layer_offset}); the first index of a weight is the destination neuron."]
+                f"({spec.depth + profile.layer_offset}); the {_destination(profile)} index of a weight is the "
+                f"destination neuron; {profile.conventions.vectors.value} vectors."]
+        if profile.reasons:
+            head.append("notation inferred: " + "; ".join(profile.reasons))
         if self.targets_sum_to_one:
             head.append("Assumed: the targets sum to one (Σ_j y_j = 1); the last target is eliminated.")
         return head
@@ -131,6 +135,10 @@ class CheckReport:
         if skipped:
             tally += f"; {skipped} skipped (not a gradient or an error δ)"
         return "\n".join(head + [""] + body + ["", tally])
+
+
+def _destination(profile: Notation) -> str:
+    return "second" if profile.conventions.source_first else "first"
 
 
 def _plain(text: str) -> str:

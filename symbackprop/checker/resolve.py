@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import sympy as sp
@@ -46,12 +46,21 @@ from .truth import Truth
 LAYER_VARIABLES = {"l"}
 _AFFINE = re.compile(r"^\s*([A-Za-z]|\d+)\s*((?:[+-]\s*\d+\s*)*)$")
 _PLAIN = re.compile(r"^([A-Za-z]+?)(\d+)$")
+#: Font commands and braces around a subscript's name ({\rm hid}, \mathrm{out}).
+_FONT = re.compile(r"\\(?:rm|mathrm|text|textrm|mathit|it|sf|mathsf)\b|[{}\s]")
+#: A layer's width as a sum's upper limit: n_l, n_{l+1}, n^{[l]}, n_{(l)}.
+_WIDTH = re.compile(r"^n\s*[_^]\s*\{?\s*([^{}]+?)\s*\}?$")
+#: Names of a width that say no layer: the sum runs over the units its index names.
+_WIDTH_NAMES = {"n", "N", "K", "D", "M"}
 ALIASES = {"theta": "w", "Theta": "W", "delta": "delta", "a": "a", "z": "z", "b": "b", "x": "x", "y": "y",
-           "w": "w", "W": "W", "D": "D", "m": "m", "Delta": "Delta", "A": "A", "Z": "Z", "X": "X", "Y": "Y"}
+           "w": "w", "W": "W", "D": "D", "m": "m", "n": "m", "Delta": "Delta", "A": "A", "Z": "Z", "X": "X", "Y": "Y"}
+#: n is the batch size too: Nielsen's C = (1/n) Σ_x C_x over the n training inputs.
 #: Kinds of a batch equation only: the batch size and the matrices with one row per sample.
 BATCH_KINDS = {"m", "Delta", "A", "Z", "X", "Y", "Acc"}
 #: Kinds whose value belongs to one sample (in a batch equation they need a sample marker).
 PER_SAMPLE = {"a", "z", "delta", "x", "y", "D"}
+#: Kinds whose bare vector may stand for one entry in a component equation (a notation slip).
+COMPONENT_KINDS = {"a", "z", "delta", "x", "y"}
 
 
 class ShapeMismatchError(Exception):
@@ -101,6 +110,9 @@ class Evaluator:
         #: symbols the same file defines (s = Σ_i a_i ∂C/∂a_i), read as their right sides
         self.definitions = dict(definitions or {})
         self._expanding: set[str] = set()
+        #: while a component equation is re-read (:meth:`side_value`): core layer → the left side's index letter
+        self._components: Mapping[int, str] = {}
+        self._slips: list[str] = []
 
     def error(self, reason: str, column: int, cls: type[EquationError] = EquationError) -> EquationError:
         return cls(reason, f"{self.place}, column {column}")
@@ -150,11 +162,15 @@ class Evaluator:
                 sub = digits if sub is None else sub
             elif sup is None:
                 sup = digits
-        if name not in ALIASES:
-            raise self.error(f"unknown symbol '{symbol.name}': expected w, b, a, z, \\delta, x, y, W, "
-                             "\\theta, \\Theta, D, \\sigma or g (or, for a batch, m, \\Delta, A, Z, X, Y)",
-                             symbol.column)
-        kind = ALIASES[name]
+        kind = self.notation.kind_of(name) or ALIASES.get(name)
+        if kind is None:
+            raise self.error(f"unknown symbol '{symbol.name}': expected {self.vocabulary()}", symbol.column)
+        if kind == "out":  # the network's output (Bishop's y_k): a^L
+            kind, sup = "a", "L" if sup is None else sup
+        if sup is None and kind in ("a", "z", "delta", "b") and sub is not None and self.named_layer(sub):
+            sup, sub = self.named_layer(sub), None
+        if sup is None and kind in ("a", "z", "delta", "b", "w") and sub is not None:
+            sup = self.layer_from_letters(kind, sub, symbol.column)
         if kind in BATCH_KINDS:
             return self._batch_symbol(symbol, kind, sup, sub)
         if kind in ("w", "W"):
@@ -175,6 +191,64 @@ class Evaluator:
         if kind in ("a", "z", "delta", "b") and sub is None:
             indices = ()
         return Resolved(kind, None, indices, symbol.column, strip_brackets(sup))
+
+    def vocabulary(self) -> str:
+        """The symbols this profile reads, for messages."""
+        letters = ", ".join(sorted({"x", "y"} | set(self.notation.letters)))
+        return (f"w, b, a, z, \\delta, {letters}, W, \\theta, \\Theta, D, or the activation "
+                f"{self.notation.activation} (or, for a batch, m, \\Delta, A, Z, X, Y)")
+
+    def power_in_script(self, symbol: Sym) -> int | None:
+        """The power a bare number above a unit's symbol is where the index letter tells its layer (z_j^2 in
+        Bishop's letters), None elsewhere (a^2 is layer 2, y^{(2)} is layer 2)."""
+        sup, sub = (symbol.sup or "").strip(), symbol.sub
+        roles = self.notation.index_letters
+        if not (sup.isdigit() and sub and roles) or int(sup) > 64:
+            return None
+        letters = [char for char in strip_brackets(sub) if char.isalpha()]
+        kind = self.notation.kind_of(symbol.name) or ALIASES.get(symbol.name)
+        if kind in ("a", "z", "delta", "out") and len(letters) == 1 and letters[0] in roles:
+            return int(sup)
+        return None
+
+    def named_layer(self, sub: str) -> str | None:
+        """The layer (profile numbering) a subscript names where layers have names (y_{\\rm hid}, δ_{out})."""
+        role = self.notation.layer_names.get(_FONT.sub("", sub))
+        if role is None or role == "hidden" and self.model.L != 2:
+            return None
+        core = {"input": 0, "output": self.model.L}.get(role, 1)
+        return str(core + self.notation.layer_offset)
+
+    def layer_from_letters(self, kind: str, sub: str, column: int) -> str | None:
+        """The layer a symbol without a layer script names through its index letter alone (source-first
+        texts and Bishop: i input units, j hidden units, k output units), in the profile's numbering;
+        None when the profile does not tell layers by letters or the letters say nothing."""
+        roles = self.notation.index_letters
+        letters = [char for char in strip_brackets(sub) if char.isalpha()]
+        if not roles or not letters:
+            return None
+        if kind == "w":
+            if len(letters) != 2:
+                return None
+            letters = letters[1:] if self.notation.conventions.source_first else letters[:1]  # the destination
+        layer = self._role_layer(roles.get(letters[0]), column)
+        if layer is None:
+            return None
+        offset = self.notation.weight_offset if kind in ("w", "b") else self.notation.layer_offset
+        return str(layer + offset)
+
+    def _role_layer(self, role: str | None, column: int) -> int | None:
+        if role is None:
+            return None
+        if role == "input":
+            return 0
+        if role == "output":
+            return self.model.L
+        if self.model.L != 2:
+            raise self.error(f"the letters tell the hidden layer apart only in a network with one hidden layer; "
+                             f"{self.truth.spec.shorthand()} has {self.model.L - 1}: write the layer as a superscript",
+                             column)
+        return 1
 
     def _batch_symbol(self, symbol: Sym, kind: str, sup: str | None, sub: str | None) -> Resolved:
         if kind == "Delta" and self.accumulator and sup is not None:  # Ng's Δ^{(l)}, Δ^{(l)}_{ij}
@@ -210,7 +284,8 @@ class Evaluator:
     def ranges(self, resolved: Resolved, core: int) -> tuple[range, ...]:
         units = self.model.units
         if resolved.kind in ("w", "Acc"):
-            return (units(core), units(core - 1))
+            ranges = (units(core), units(core - 1))
+            return ranges[::-1] if resolved.kind == "w" and self.notation.conventions.source_first else ranges
         if resolved.kind == "x":
             return (units(0),)
         if resolved.kind == "y":
@@ -231,7 +306,7 @@ class Evaluator:
     def entry(self, kind: str, core: int, indices: tuple[int, ...]) -> sp.Expr:
         model = self.model
         if kind == "w":
-            return model.w(core, *indices)
+            return model.w(core, *self.weight_order(indices))
         if kind == "b":
             if not self.truth.spec.bias:
                 raise EquationError("the spec has no biases (--no-bias)", self.place)
@@ -242,9 +317,26 @@ class Evaluator:
             return model.y(*indices)
         return {"a": model.a, "z": model.z, "delta": model.delta}[kind](core, *indices)
 
+    def weight_order(self, indices: tuple[int, ...]) -> tuple[int, ...]:
+        """A weight's indices as written → (destination, source), the core order."""
+        return tuple(indices[::-1]) if self.notation.conventions.source_first else tuple(indices)
+
+    def oriented(self, value: sp.Matrix) -> sp.Matrix:
+        """A layer's vector (built as a column) in the profile's orientation: a row for row-vector texts."""
+        return value.T if self.notation.conventions.rows else value
+
+    def weight_matrix(self, core: int) -> sp.Matrix:
+        """W^l with entry W_{jk} at row j, column k as the profile's index order reads w_{jk}."""
+        matrix = sp.Matrix([[self.model.w(core, j, k) for k in self.model.units(core - 1)]
+                            for j in self.model.units(core)])
+        return matrix.T if self.notation.conventions.source_first else matrix
+
     def symbol_value(self, symbol: Sym, env: dict[str, int]) -> sp.Expr | sp.Matrix:
         if symbol.bare and symbol.name in self.definitions:
             return self.defined(symbol, env)
+        power = self.power_in_script(symbol)
+        if power is not None:  # Bishop's z_j^2: the letters tell the layer, so a number above is a power
+            return self.symbol_value(replace(symbol, sup=None), env) ** power
         sample = None
         if self.batch:
             symbol, sample = unmark(symbol, env)
@@ -304,15 +396,61 @@ class Evaluator:
         if resolved.kind == "z" and core == 0 or resolved.kind == "delta" and core == 0:
             raise self.error("the input layer has no z or δ", symbol.column, OutOfRangeError)
         if resolved.kind == "W":
-            return sp.Matrix([[self.model.w(core, j, k) for k in self.model.units(core - 1)]
-                              for j in self.model.units(core)])
+            return self.weight_matrix(core)
         if resolved.kind == "D":
             return sp.diag(*[self.derivative(core, self.model.z(core, j), symbol.column)
                              for j in self.model.units(core)])
         if resolved.indices:
             return self.entry(resolved.kind, core, self.index_values(resolved, core, env))
+        component = self.component_index(resolved, core, env)
+        if component is not None:
+            return self.entry(resolved.kind, core, (component,))
         units = self.ranges(resolved, core)[0]
-        return sp.Matrix([self.entry(resolved.kind, core, (j,)) for j in units])
+        return self.oriented(sp.Matrix([self.entry(resolved.kind, core, (j,)) for j in units]))
+
+    def component_index(self, resolved: Resolved, core: int, env: dict[str, int]) -> int | None:
+        """In a component equation re-read by :meth:`side_value`, the entry a bare vector of a layer the left
+        side indexes stands for (σ'(z^L) in an equation about δ^L_j: z^L_j), recorded as a notation slip."""
+        letter = self._components.get(core) if resolved.kind in COMPONENT_KINDS else None
+        if letter is None or letter not in env:
+            return None
+        written = {"delta": r"\delta"}.get(resolved.kind, resolved.kind)
+        layer = "" if resolved.layer_text is None else f"^{{{resolved.layer_text}}}"
+        slip = (f"notation slip: the vector {written}{layer} is written where its component is meant; read as "
+                f"the component {written}{layer}_{letter}")
+        if slip not in self._slips:
+            self._slips.append(slip)
+        return env[letter]
+
+    def side_value(self, node: Node, env: dict[str, int], shape: tuple[int, int] | None,
+                   components: Mapping[int, str]) -> tuple[sp.Expr | sp.Matrix, tuple[str, ...]]:
+        """A right side's value in the left side's ``shape`` where it is 1×1 (a chain of single neurons is
+        written with scalars), and the notation slips read past.
+
+        When the left side is one entry (no ``shape``) and the right side as written is a vector or does
+        not fit together, it is read again with every bare vector of a layer the left side indexes taken
+        as its component (``components``: core layer → index letter); that reading counts only when it
+        gives a scalar, and the slips are named.
+        """
+        try:
+            value, mismatch = single(self.value(node, env)), None
+        except ShapeMismatchError as error:
+            value, mismatch = None, error
+        if shape == (1, 1) and value is not None and not isinstance(value, sp.MatrixBase):
+            return sp.Matrix([[value]]), ()
+        if shape is None and components and (value is None or isinstance(value, sp.MatrixBase)):
+            self._components, self._slips = components, []
+            try:
+                retry = single(self.value(node, env))
+            except ShapeMismatchError:
+                retry = None
+            finally:
+                self._components = {}
+            if retry is not None and not isinstance(retry, sp.MatrixBase) and self._slips:
+                return retry, tuple(self._slips)
+        if mismatch is not None:
+            raise mismatch
+        return value, ()
 
     # -- functions ------------------------------------------------------------------------------
     def derivative(self, core: int, argument: sp.Expr, column: int) -> sp.Expr:
@@ -430,13 +568,19 @@ class Evaluator:
 
     def _one_entry(self, symbol: Sym, env: dict[str, int], kinds: tuple[str, ...]) -> tuple[str, int, sp.Symbol]:
         resolved = self.resolve(symbol)
-        if resolved.kind not in kinds or not resolved.indices:
+        if resolved.kind == "W" and "w" in kinds:  # w^{(L)} of a chain of single neurons
+            resolved = replace(resolved, kind="w")
+        core = self.core_layer(resolved, env) if resolved.kind in kinds else None
+        single_entry = core is not None and all(len(units) == 1 for units in self.ranges(resolved, core))
+        if core is None or not (resolved.indices or single_entry):
             raise self.error(f"in ∂N/∂D, expected one entry of {', '.join(kinds)} (with its indices), as in "
                              "∂a^l_k/∂z^l_j", symbol.column)
-        core = self.core_layer(resolved, env)
         if resolved.kind == "z" and core == 0:
             raise self.error("the input layer has no z", symbol.column, OutOfRangeError)
-        return resolved.kind, core, self.entry(resolved.kind, core, self.index_values(resolved, core, env))
+        # a layer of one unit (a chain of single neurons, written with scalars): its one entry
+        indices = self.index_values(resolved, core, env) if resolved.indices else \
+            (1,) * (2 if resolved.kind == "w" else 1)
+        return resolved.kind, core, self.entry(resolved.kind, core, indices)
 
     def nabla(self, node: Nabla) -> sp.Matrix:
         """∇_a C, the gradient in the output activations (∇_A C of a batch: one row per sample)."""
@@ -448,10 +592,10 @@ class Evaluator:
             return sp.Matrix([[self.batch.sample(entry, n) for entry in gradient] for n in range(1, SIZE + 1)])
         if wrt == "A":
             raise self.error("\\nabla_A C belongs to a batch equation: write \\nabla_a C for one sample", node.column)
-        return self.per_sample(sp.Matrix(gradient), None, Sym(node.column, "\\nabla_a C"))
+        return self.per_sample(self.oriented(sp.Matrix(gradient)), None, Sym(node.column, "\\nabla_a C"))
 
     def binary(self, node: Bin, left, right):
-        left, right = _scalar(left), _scalar(right)
+        left, right = single(left), single(right)
         left_matrix, right_matrix = isinstance(left, sp.MatrixBase), isinstance(right, sp.MatrixBase)
         if node.op in "+-":
             if left_matrix != right_matrix:  # 1 − a: a number against a vector means every entry
@@ -474,7 +618,7 @@ class Evaluator:
         if left.shape[1] != right.shape[0]:
             raise ShapeMismatchError(f"the product at column {node.column} of {_shape(left)} and {_shape(right)} "
                                 "is undefined")
-        return _scalar(left * right)
+        return single(left * right)
 
     def sum(self, node: Sum, env: dict[str, int]):
         if node.var in env or SAMPLE + node.var in env or node.var in LAYER_VARIABLES \
@@ -483,8 +627,10 @@ class Evaluator:
         key = node.var
         if self.batch and is_sample_sum(node):
             key, values = SAMPLE + node.var, range(1, SIZE + 1)
+        elif node.upper is not None and self.width_bound(node, env) is None:
+            values = self.sum_range(node, env)  # n, N, K: the number of units the index runs over
         elif node.upper is not None:
-            upper = self.affine(strip_brackets(node.upper), env, node.column, "upper limit")
+            upper = self.width_bound(node, env)
             widest = max(self.truth.spec.sizes)
             if not 1 <= upper <= widest:
                 raise self.error(f"upper limit {upper} of the sum over '{node.var}': expected 1 to {widest}, the "
@@ -497,6 +643,22 @@ class Evaluator:
         for term in terms[1:]:
             total = total + term
         return total
+
+    def width_bound(self, node: Sum, env: dict[str, int]) -> int | None:
+        """A sum's upper limit as a number: a number or a bound letter (l+1), a layer's width n_l, n_{l+1},
+        n^{[l]} (in the profile's numbering); None for a name of a width that says no layer (n, N, K)."""
+        text = strip_brackets(node.upper)
+        width = _WIDTH.match(text)
+        if width:
+            layer = self.affine(strip_brackets(width.group(1)), env, node.column, "layer of the width")
+            core = layer - self.notation.layer_offset
+            if not 0 <= core <= self.model.L:
+                raise self.error(f"the width {text} names layer {layer}, which {self.truth.spec.shorthand()} does "
+                                 "not have", node.column, OutOfRangeError)
+            return self.truth.spec.sizes[core]
+        if text in _WIDTH_NAMES and text not in env:
+            return None
+        return self.affine(text, env, node.column, "upper limit")
 
     def sum_range(self, node: Sum, env: dict[str, int]) -> range:
         for symbol in _symbols(node.body):
@@ -519,17 +681,20 @@ class Evaluator:
             if resolved.indices:
                 (j,) = self.index_values(resolved, core, env)
                 return self.per_sample(self.truth.output_gradient(j), sample, wrt)
-            return self.per_sample(sp.Matrix([self.truth.output_gradient(j) for j in self.model.units(core)]),
-                                   sample, wrt)
+            gradient = self.oriented(sp.Matrix([self.truth.output_gradient(j) for j in self.model.units(core)]))
+            return self.per_sample(gradient, sample, wrt)
         if resolved.kind == "z":
             return self.symbol_value(Sym(node.wrt.column, "delta", node.wrt.sup, node.wrt.sub), env)
         raise self.error("on the right side only ∂C/∂a^L and ∂C/∂z are understood", node.column)
 
 
-def _scalar(value):
+def single(value):
+    """A 1×1 matrix as the scalar it holds: a chain of single neurons is written with scalars."""
     if isinstance(value, sp.MatrixBase) and value.shape == (1, 1):
         return value[0, 0]
     return value
+
+
 
 
 def _shape(value) -> str:

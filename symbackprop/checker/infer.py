@@ -1,0 +1,307 @@
+"""``--notation auto``: the notation profile and conventions a text follows, inferred from its equations.
+
+A document is consistent with itself, so every equation counts, its definitions (a forward pass
+``z = W a + b``, ``a^{(1)} = x``) first.  :func:`infer` is a pure function of the parsed equations:
+
+* the profile from the letters: Θ/θ → ``ng``, ``[l]`` layer scripts → ``higham``, Bishop's input sum
+  ``a_j = Σ_i w_{ji} z_i`` or ``z_j = h(a_j)`` or the cost E_n → ``bishop``, the cost E with targets t or
+  outputs y^{(l)} → ``source-first``, otherwise ``nielsen``;
+* the layer numbering from the input's definition (``a^{(1)} = x`` numbers the input 1, ``a^0 = x`` 0);
+* the index order from a forward definition's sum (``z_j = Σ_i w_{ij} y_i``: i is the source) or
+  its product (``z = y W + b`` with row vectors is source-first);
+* row or column vectors from the products of vectors and matrices (δ^{l+1} Θ^{(l)}, (δ^l)^T a^{l−1}
+  are products of rows only; W a, a δ^T of columns);
+* the activation's and the cost's letters as written.
+
+Only definitions settle the index order: a gradient with its indices exchanged is a mistake in the
+profile's order, not evidence of another order.  Each inference keeps the equation it came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, fields, replace
+
+from ..notation import PROFILES, Conventions, IndexOrder, Notation, Vectors
+from .parser import Bin, Equation, Func, Node, Partial, Sum, Sym, Transpose
+
+#: Node kinds as the core reads them (the Nielsen letters; a profile's own letters come first).
+_VECTOR_KINDS = {"a", "z", "delta", "x", "y", "b"}
+_MATRIX_NAMES = {"W", "Theta"}
+_ACTIVATIONS = {"sigma": r"\sigma", "g": "g", "f": "f", "h": "h", "phi": r"\phi", "varphi": r"\varphi"}
+_KINDS = {"a": "a", "z": "z", "delta": "delta", "x": "x", "y": "y", "b": "b", "w": "w", "theta": "w"}
+
+
+@dataclass(frozen=True)
+class Inferred:
+    """What a text's equations say about its notation, and from which equation (1-based numbers)."""
+
+    profile: str
+    conventions: Conventions
+    layer_offset: int | None  # the input layer's number where a definition says it (None: the profile's)
+    activation: str | None
+    cost: str | None
+    reasons: tuple[str, ...]
+
+    def notation(self) -> Notation:
+        """The profile with the inferred conventions, numbering, letters and the reasons for them."""
+        base = PROFILES[self.profile]
+        changes: dict = {}
+        if self.layer_offset is not None and self.layer_offset != base.layer_offset:
+            shift = self.layer_offset - base.layer_offset
+            changes.update(layer_offset=self.layer_offset, weight_offset=base.weight_offset + shift)
+        if self.activation:
+            changes["activation"] = self.activation
+        if self.cost:
+            changes["cost"] = self.cost
+        return replace(base, conventions=self.conventions, reasons=self.reasons, **changes)
+
+
+def nodes(node: object) -> Iterator[Node]:
+    """Every node of a tree, the root first (whatever node types the parser has; rows of matrices too)."""
+    if isinstance(node, tuple | list):
+        for part in node:
+            yield from nodes(part)
+        return
+    if not isinstance(node, Node):
+        return
+    yield node
+    for item in fields(node):
+        yield from nodes(getattr(node, item.name))
+
+
+def _all(equation: Equation) -> Iterator[Node]:
+    for side in equation.sides:
+        yield from nodes(side)
+
+
+def _symbols(equation: Equation) -> Iterator[Sym]:
+    return (node for node in _all(equation) if isinstance(node, Sym))
+
+
+def _is_definition(equation: Equation) -> bool:
+    """A forward-pass or input definition: its left side is a bare quantity (z, a, y), no derivative."""
+    lhs = equation.sides[0]
+    return isinstance(lhs, Sym) and lhs.name not in ("delta", "Delta", "D")
+
+
+def _ordered(equations: Sequence[Equation]) -> list[tuple[int, Equation]]:
+    """The equations numbered from 1, definitions first."""
+    numbered = list(enumerate(equations, start=1))
+    return [item for item in numbered if _is_definition(item[1])] + \
+        [item for item in numbered if not _is_definition(item[1])]
+
+
+def _profile(numbered: list[tuple[int, Equation]]) -> tuple[str, str]:
+    """The profile the letters name, and why."""
+    for number, equation in numbered:
+        for symbol in _symbols(equation):
+            if symbol.name in ("Theta", "theta"):
+                return "ng", f"ng ({symbol.latex()} in equation {number})"
+    for number, equation in numbered:
+        for symbol in _symbols(equation):
+            if symbol.sup and symbol.sup.strip("{} ").startswith("["):
+                return "higham", f"higham ({symbol.latex()} in equation {number}: layers in [ ])"
+    for number, equation in numbered:
+        if _bishop(equation):
+            return "bishop", f"bishop (equation {number}: a the input sum, z = h(a) the unit's output, E_n)"
+    for number, equation in numbered:
+        if _source_first(equation):
+            return "source-first", f"source-first (equation {number}: the cost E with targets t or outputs y^{{(l)}})"
+    return "nielsen", "nielsen (no letters of another profile)"
+
+
+def _bishop(equation: Equation) -> bool:
+    lhs, names = equation.sides[0], {symbol.name for symbol in _symbols(equation)}
+    costs = {node.cost for node in _all(equation) if isinstance(node, Partial)}
+    if any(cost.replace("{", "").replace("}", "") == "E_n" for cost in costs):
+        return True
+    if isinstance(lhs, Sym) and lhs.name == "a" and lhs.sup is None and "w" in names and "z" in names:
+        return True  # a_j = Σ_i w_{ji} z_i: the input sum
+    return isinstance(lhs, Sym) and lhs.name == "z" and any(
+        isinstance(node, Func) and node.name in _ACTIVATIONS and any(
+            isinstance(inner, Sym) and inner.name == "a" for inner in nodes(node.arg))
+        for side in equation.sides[1:] for node in nodes(side))
+
+
+def _source_first(equation: Equation) -> bool:
+    costs = {node.cost for node in _all(equation) if isinstance(node, Partial)}
+    symbols = list(_symbols(equation))
+    lhs = equation.sides[0]
+    uses_e = "E" in costs or isinstance(lhs, Sym) and lhs.name == "E"
+    targets_t = any(symbol.name == "t" for symbol in symbols)
+    layered_y = any(symbol.name == "y" and symbol.sup is not None for symbol in symbols)
+    return uses_e and (targets_t or layered_y) or layered_y and targets_t
+
+
+def _kind(profile: Notation, symbol: Sym) -> str | None:
+    return profile.kind_of(symbol.name) or _KINDS.get(symbol.name)
+
+
+def _vector(profile: Notation, node: Node) -> bool:
+    return isinstance(node, Sym) and node.sub is None and _kind(profile, node) in _VECTOR_KINDS | {"out"}
+
+
+def _matrix(node: Node) -> bool:
+    return isinstance(node, Sym) and node.sub is None and (node.name in _MATRIX_NAMES or node.name == "w"
+                                                           and node.sup is not None)
+
+
+def _leftmost(node: Node) -> Node:
+    while isinstance(node, Bin) and node.op == "*":
+        node = node.left
+    return node
+
+
+def _rightmost(node: Node) -> Node:
+    while isinstance(node, Bin) and node.op == "*":
+        node = node.right
+    return node
+
+
+def _orientation(profile: Notation, equation: Equation) -> tuple[Vectors, IndexOrder | None] | None:
+    """What one product of the equation says: a vector left of a matrix, a transposed vector left of a
+    vector (rows), or a matrix left of a vector, a vector left of a transposed vector (columns)."""
+    for node in _all(equation):
+        if not (isinstance(node, Bin) and node.op == "*"):
+            continue
+        left, right = _rightmost(node.left), _leftmost(node.right)
+        plain_right = right.arg if isinstance(right, Transpose) else right
+        plain_left = left.arg if isinstance(left, Transpose) else left
+        if _vector(profile, left) and _matrix(plain_right):
+            return Vectors.ROW, IndexOrder.DESTINATION_FIRST if isinstance(right, Transpose) \
+                else IndexOrder.SOURCE_FIRST
+        if isinstance(left, Transpose) and _vector(profile, left.arg) and _vector(profile, right):
+            return Vectors.ROW, None
+        if _matrix(plain_left) and _vector(profile, right):
+            return Vectors.COLUMN, IndexOrder.SOURCE_FIRST if isinstance(left, Transpose) \
+                else IndexOrder.DESTINATION_FIRST
+        if _vector(profile, left) and isinstance(right, Transpose) and _vector(profile, right.arg):
+            return Vectors.COLUMN, None
+    return None
+
+
+def _sum_order(profile: Notation, equation: Equation) -> IndexOrder | None:
+    """A forward definition's sum: ``z_j = Σ_k w_{jk} a_k`` names the destination first."""
+    lhs = equation.sides[0]
+    if not (isinstance(lhs, Sym) and lhs.sub and _kind(profile, lhs) == "z"):
+        return None
+    receiving = lhs.sub.strip("{} ")
+    for node in _all(equation):
+        if not isinstance(node, Sum):
+            continue
+        for inner in nodes(node.body):
+            if isinstance(inner, Sym) and _kind(profile, inner) == "w" and inner.sub:
+                letters = [char for char in inner.sub if char.isalpha()]
+                if letters == [receiving, node.var]:
+                    return IndexOrder.DESTINATION_FIRST
+                if letters == [node.var, receiving]:
+                    return IndexOrder.SOURCE_FIRST
+    return None
+
+
+def _input_layer(profile: Notation, equation: Equation) -> int | None:
+    """``a^{(1)} = x`` numbers the input layer 1, ``a^0 = x`` 0."""
+    lhs = equation.sides[0]
+    if len(equation.sides) != 2 or not isinstance(lhs, Sym) or _kind(profile, lhs) != "a" or lhs.sup is None:
+        return None
+    rhs = equation.sides[1]
+    layer = lhs.sup.strip("{}()[] ")
+    if isinstance(rhs, Sym) and rhs.name == "x" and layer.isdigit():
+        return int(layer)
+    return None
+
+
+def _letters(numbered: list[tuple[int, Equation]]) -> tuple[str | None, str | None, list[str]]:
+    """The activation's and the cost's letters as first written, with the equations they come from."""
+    activation = cost = None
+    reasons = []
+    for number, equation in numbered:
+        for node in _all(equation):
+            if activation is None and isinstance(node, Func) and node.name in _ACTIVATIONS:
+                activation = _ACTIVATIONS[node.name]
+                reasons.append(f"activation {activation} (equation {number})")
+            if cost is None and isinstance(node, Partial):
+                cost = node.cost
+                reasons.append(f"cost {cost} (equation {number})")
+    return activation, cost, reasons
+
+
+def _numbered_from_one(profile: Notation, numbered: list[tuple[int, Equation]], depth: int) -> int | None:
+    """The equation that numbers the input layer 1 by naming layer ``depth`` + 1 (the output of a network
+    of ``depth`` layers, counted from 1) where the profile counts from 0; None when no layer number says so
+    or one names layer 0."""
+    if profile.layer_offset != 0:
+        return None
+    found = None
+    for number, equation in numbered:
+        for symbol in _symbols(equation):
+            layer = (symbol.sup or "").strip("{}()[] ")
+            if _kind(profile, symbol) not in ("a", "z", "delta") or not layer.isdigit():
+                continue
+            if int(layer) == 0 or int(layer) > depth + 1:
+                return None
+            if int(layer) == depth + 1 and found is None:
+                found = number
+    return found
+
+
+def infer(equations: Sequence[Equation], depth: int | None = None) -> Inferred:
+    """The profile and conventions of a text whose equations (those that could be parsed) are ``equations``;
+    ``depth``, the number of weight layers of the network checked against, lets a layer number the network
+    has only when counted from 1 (δ^{(3)} of a 2-3-2 network) say that the input is layer 1."""
+    numbered = _ordered(equations)
+    name, why = _profile(numbered)
+    profile = PROFILES[name]
+    reasons = [why]
+    conventions, offset = profile.conventions, None
+    vectors = order = None
+    for number, equation in numbered:
+        seen = _orientation(profile, equation)
+        if seen and vectors is None:
+            vectors = seen[0], number
+        if seen and seen[1] is not None and order is None and _is_definition(equation):
+            order = seen[1], number
+        found = _sum_order(profile, equation) if _is_definition(equation) else None
+        if found is not None and order is None:
+            order = found, number
+        layer = _input_layer(profile, equation)
+        if layer is not None and offset is None:
+            offset = layer
+            reasons.append(f"input is layer {layer} (equation {number})")
+    counted = _numbered_from_one(profile, numbered, depth) if offset is None and depth else None
+    if counted is not None:
+        offset = 1
+        reasons.append(f"input is layer 1 (equation {counted} names layer {depth + 1}, the output counted from 1)")
+    if vectors is not None and vectors[0] is not conventions.vectors:
+        conventions = replace(conventions, vectors=vectors[0])
+        reasons.append(f"{vectors[0].value} vectors (the products of equation {vectors[1]})")
+    if order is not None and order[0] is not conventions.index_order:
+        conventions = replace(conventions, index_order=order[0])
+        reasons.append(f"{order[0].value} weights (equation {order[1]})")
+    activation, cost, letters = _letters(numbered)
+    return Inferred(name, conventions, offset, activation, cost, tuple(reasons + letters))
+
+
+def infer_notation(equations: Sequence[Equation], depth: int | None = None) -> Notation:
+    """The notation :func:`infer` finds, ready for the checker."""
+    return infer(equations, depth).notation()
+
+
+def other_readings(profile: Notation) -> list[tuple[Notation, str]]:
+    """The profile under the other index order and under the other vectors, each with the sentence a
+    verdict adds when an equation incorrect in ``profile`` holds under that reading."""
+    conventions = profile.conventions
+    order = IndexOrder.DESTINATION_FIRST if conventions.source_first else IndexOrder.SOURCE_FIRST
+    vectors = Vectors.COLUMN if conventions.rows else Vectors.ROW
+    mine = f"{profile.title}'s" if profile.name != "source-first" else "the source-first"
+    if order is IndexOrder.SOURCE_FIRST:
+        order_text = (f"correct if w_{{ij}} runs from i to j (the source-first index order); incorrect in {mine} "
+                      "order, where the first index is the destination")
+    else:
+        order_text = (f"correct if the first index of w is the destination (w_{{jk}} from k to j, the "
+                      f"destination-first index order); incorrect in {mine} order, where w_{{ij}} runs from i to j")
+    vectors_text = (f"correct with {vectors.value} vectors; incorrect with the {conventions.vectors.value} vectors "
+                    f"of this reading ({profile.name})")
+    return [(profile.with_conventions(replace(conventions, index_order=order)), order_text),
+            (profile.with_conventions(replace(conventions, vectors=vectors)), vectors_text)]
