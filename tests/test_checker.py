@@ -80,8 +80,11 @@ def test_incorrect_report_gives_point_values_and_truth(specs):
 def test_a_swapped_weight_gets_one_diagnosis_naming_the_weight(specs):
     text = check_equations(specs["quad"], [r"\frac{\partial C}{\partial w^2_{jk}} = a^1_j \delta^2_k"]).text()
     diagnoses = [line.strip() for line in text.splitlines() if "diagnosis:" in line]
-    assert diagnoses == [r"diagnosis: swapped indices: the right side is \partial C/\partial w^{2}_{21}, not "
-                         r"\partial C/\partial w^{2}_{12} (the first index of a weight is the destination neuron)"]
+    assert diagnoses[0] == (r"diagnosis: swapped indices: the right side is \partial C/\partial w^{2}_{21}, not "
+                            r"\partial C/\partial w^{2}_{12} (the first index of a weight is the destination neuron)")
+    # the one other diagnosis is the reading under which the equation holds
+    assert diagnoses[1:] == ["diagnosis: correct if w_{ij} runs from i to j (the source-first index order); "
+                             "incorrect in Nielsen's order, where the first index is the destination"]
     where = next(line for line in text.splitlines() if line.startswith("      where "))
     assert r"\delta^{2}_{2} = " in where and "a^{1}_{1} = " in where and "a^{1}_{2} = " in where
 
@@ -296,7 +299,7 @@ def test_a_file_is_checked_past_what_is_not_a_claim_and_what_cannot_be_read(spec
     captured = capsys.readouterr()
     assert captured.err.count("\n") == 1 and "1 of 7 equations not understood" in captured.err
     assert "swapped indices" in captured.out
-    with pytest.raises(EquationError, match="equation 1"):  # equations given one by one: the first stops it
+    with pytest.raises(EquationError, match="equation 5"):  # given one by one: the first unreadable one stops it
         check_equations(specs["quad"], equations_from_text(MIXED))
 
 

@@ -27,7 +27,7 @@ from . import claims
 from .batch import SIZE, batch_for, is_batch, ng_gradient
 from .claims import Kind, classify, kind_of
 from .compare import POINTS, compare
-from .definitions import at_layer, dummy, representatives, written_mismatch
+from .definitions import at_layer, dummy, representatives, softmax_applied, written_mismatch
 from .explain import explain_claim, explain_failure, explain_shape, printer_for, true_side_text
 from .furniture import Qualifier
 from .infer import infer_notation, other_readings
@@ -263,15 +263,26 @@ def check_claim(evaluator: Evaluator, kind: Kind, equation: Equation, number: in
     results = []
     for side, rhs in enumerate(equation.sides[1:], start=1):
         label = _label(number, equation, side)
-        mismatch = next(((instance, why) for instance in found
+        claimed = _elementwise_layers(evaluator, kind, rhs, found) if free else found
+        mismatch = next(((instance, why) for instance in claimed
                          if (why := written_mismatch(kind, evaluator, rhs, instance.env))), None)
         if mismatch:
             instance, why = mismatch
             results.append(Result(label, text, False, "", Failure(instance.label, judge.true_text(instance),
                                                                   diagnoses=(why,)), definition=judge.definition))
             continue
-        results.append(_check_side(evaluator, judge, found, free, rhs, label, text))
+        results.append(_check_side(evaluator, judge, claimed, free, rhs, label, text))
     return results
+
+
+def _elementwise_layers(evaluator: Evaluator, kind: Kind, rhs: Node, found: list[Instance]) -> list[Instance]:
+    """The instances of a free layer where the σ written applies: ``a^l = σ(z^l)`` over every layer
+    claims the elementwise ones, as texts that define a softmax output apart mean it (a layer named
+    outright, σ of a softmax layer, is the wrong activation)."""
+    if kind is not Kind.FORWARD:
+        return found
+    kept = [instance for instance in found if softmax_applied(evaluator, rhs, instance.env) is None]
+    return kept or found
 
 
 def _check_function(evaluator: Evaluator, judge: Judge, lhs: Node, rhs: Node, label: str, text: str) -> Result:

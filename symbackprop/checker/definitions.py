@@ -71,14 +71,14 @@ def written_mismatch(kind: Kind, evaluator: Evaluator, rhs: Node, env: dict[str,
         return None
     if not evaluator.truth.spec.bias and any(_is_bias(evaluator, symbol) for symbol in symbols(rhs)):
         return "a bias that this spec does not have (it has no biases): no bias belongs in z"
-    core = _softmax_applied(evaluator, rhs, env)
+    core = softmax_applied(evaluator, rhs, env)
     if core is not None:
         return (f"the wrong activation: layer {evaluator.notation.layer(core)} of the spec is softmax, which "
                 "couples the layer's outputs; an elementwise activation is not it")
     return None
 
 
-def _softmax_applied(evaluator: Evaluator, node: Node, env: dict[str, int]) -> int | None:
+def softmax_applied(evaluator: Evaluator, node: Node, env: dict[str, int]) -> int | None:
     """The layer of a softmax whose z an elementwise activation σ(…) is applied to, or None."""
     if isinstance(node, Func) and node.name not in MATHEMATICAL and not node.prime:
         try:
@@ -88,7 +88,7 @@ def _softmax_applied(evaluator: Evaluator, node: Node, env: dict[str, int]) -> i
         if core is not None and not evaluator.truth.activation(core).elementwise:
             return core
     for child in children(node):
-        found = _softmax_applied(evaluator, child, env)
+        found = softmax_applied(evaluator, child, env)
         if found is not None:
             return found
     return None

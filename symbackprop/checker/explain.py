@@ -269,8 +269,10 @@ def true_side_text(evaluator: Evaluator, instance: Instance, show) -> str:
     truth = evaluator.truth
     if isinstance(instance.true, sp.MatrixBase):
         rows, columns = instance.true.shape
+        # a weight matrix read with the other orientation (row vectors, source-first w_{ij}) is ∂C/∂W transposed
+        flipped = instance.kind == "W" and rows != len(truth.model.units(instance.core))
         entries = sp.Matrix(rows, columns, lambda r, c: _true_rhs(truth, instance.kind, instance.core,
-                                                                   instance.indices, (r, c)))
+                                                                   instance.indices, (c, r) if flipped else (r, c)))
         return show(entries)
     return show(_true_rhs(truth, instance.kind, instance.core, instance.indices, None))
 
