@@ -87,7 +87,7 @@ def kind_of(lhs: Node, evaluator: Evaluator) -> Kind:
         if is_cost(lhs):
             return Kind.COST
         resolved = _resolved(evaluator, lhs)
-        if resolved is not None and resolved.kind in ("a", "z"):
+        if resolved is not None and resolved.kind in ("a", "z", "A", "Z"):  # A^l, Z^l: a batch's forward pass
             return Kind.FORWARD
     return Kind.GRADIENT
 
