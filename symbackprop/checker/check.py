@@ -159,7 +159,7 @@ class Judge:
     explain: Callable[..., Failure]
     explain_shape: Callable[[Instance, Node, str], Failure]
     true_text: Callable[[Instance], str]
-    fit: Callable = staticmethod(lambda true, person: true)
+    fit: Callable = claims.as_written
     definition: bool = False
 
 

@@ -354,6 +354,11 @@ def forward_value(evaluator: Evaluator, lhs: Sym, env: dict[str, int]):
     return sp.Matrix(values) if found.vector else values[0]
 
 
+def as_written(true, person):
+    """The true value as it is (a gradient's shape is the left side's own)."""
+    return true
+
+
 def fit(true, person):
     """The true value in the shape the person wrote it: a scalar for a 1×1 matrix, and an elementwise
     layer's diagonal Jacobian ∂a^l/∂z^l as the vector of its diagonal (σ'(z^l))."""
