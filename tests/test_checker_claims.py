@@ -226,3 +226,11 @@ def test_an_elementwise_activation_on_the_softmax_layer_is_named_where_it_is(net
 def test_a_free_layer_runs_over_the_layers_the_claim_exists_for(nets):
     result, _ = one(nets["quad"], r"\frac{\partial C}{\partial a^l_j} = \sum_k w^{l+1}_{kj}\,\delta^{l+1}_k")
     assert result.verdict == "CORRECT" and "3 instances" in result.how  # l = 1 only: the input has no ∂C/∂a
+
+
+def test_in_a_file_an_unknown_left_side_is_not_understood_and_a_definition_not_yet_read_is_passed_over(nets):
+    report = check_equations(nets["quad"], [r"q_j = a^1_j", r"z^l = w^l a^{l-1} + b^l, \qquad a^l = \sigma(z^l)"],
+                             keep_going=True)
+    unknown, pair = report.results
+    assert unknown.verdict == "NOT UNDERSTOOD" and report.exit_code == 2
+    assert pair.verdict == "skipped" and pair.skipped.startswith("a definition of the forward pass that cannot be read")

@@ -87,7 +87,7 @@ def kind_of(lhs: Node, evaluator: Evaluator) -> Kind:
         if is_cost(lhs):
             return Kind.COST
         resolved = _resolved(evaluator, lhs)
-        if resolved is not None and resolved.kind in ("a", "z"):
+        if resolved is not None and resolved.kind in ("a", "z", "A", "Z"):  # A^l, Z^l: a batch's forward pass
             return Kind.FORWARD
     return Kind.GRADIENT
 
@@ -352,6 +352,11 @@ def forward_value(evaluator: Evaluator, lhs: Sym, env: dict[str, int]):
         define = model.z_definition if found.kind == "z" else model.a_definition
         values = [define(found.core, j) for j in found.units]
     return sp.Matrix(values) if found.vector else values[0]
+
+
+def as_written(true, person):
+    """The true value as it is (a gradient's shape is the left side's own)."""
+    return true
 
 
 def fit(true, person):
