@@ -170,6 +170,7 @@ def _check_side(evaluator: Evaluator, target: Resolved, found: list[Instance], f
         except ShapeMismatchError as mismatch:
             return Result(label, text, False, "", explain_shape(evaluator, instance, rhs, str(mismatch)))
         checked += 1
+        person = _as_scalar_if_one(person, instance.true)
         if shape_of(person) != shape_of(instance.true):
             return Result(label, text, False, "", explain_shape(
                 evaluator, instance, rhs, f"the right side is {_describe(person)} but the left side is "
@@ -197,6 +198,16 @@ def _check_side(evaluator: Evaluator, target: Resolved, found: list[Instance], f
         summary += f"; on a batch of m = {SIZE} samples" + (", the batch cost being their mean"
                                                               if target.kind != "Delta" else "")
     return Result(label, text, True, summary)
+
+
+def _as_scalar_if_one(person, true):
+    """A scalar right side of a 1×1 left side (a chain of single neurons written with scalars) as
+    that 1×1 matrix, and a 1×1 right side of a scalar left side as its entry: the same number."""
+    if shape_of(person) is None and shape_of(true) == (1, 1):
+        return sp.Matrix([[person]])
+    if shape_of(person) == (1, 1) and shape_of(true) is None:
+        return person[0, 0]
+    return person
 
 
 def _base(kind: str, core: int) -> tuple[str, int]:
