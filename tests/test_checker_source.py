@@ -280,3 +280,8 @@ def test_unreadable_and_oversized_files_are_refused_in_one_line(tmp_path):
     many.write_text("a = b\n" * (MAX_EQUATIONS + 1))
     with pytest.raises(EquationError, match="split it"):
         snippets_from_file(many)
+
+
+def test_inline_sizes_and_counts_are_no_equations():
+    text = r"With $n_0 = 2$ inputs, $n_{l+1} = 3$ units and $m = 10$ samples, $a^0 = x$ and $L = 3$."
+    assert [snippet.text for snippet in snippets_from_text(text)] == ["a^0 = x"]

@@ -31,6 +31,8 @@ EQUATION = "equation"  # the origin of a snippet given as text, not read from a 
 
 #: Relations that make an inline formula an equation (``$x \to \infty$`` is none).
 _INLINE_RELATION = re.compile(r"(?<![<>!:=\\])=(?!=)|:=|\\equiv\b|\\approx\b|[≡≈≔]")
+#: An inline statement of a size or a count (``$n_0 = 2$``, ``$m = 100$``), no claim about the network.
+_SIZE = re.compile(r"\A\s*[A-Za-z](?:_\{?[\w+-]+\}?)?\s*=\s*\d+\s*\Z")
 _TRANSPARENT = ("split", "aligned", "alignedat", "gathered", "array")
 _STRUCTURE = re.compile(r"\\begin\{(\w+)\*?\}(\s*\[[^\]]*\])?(\s*\{[^{}]*\})?|\\end\{(\w+)\*?\}"
                         r"|\\\\\*?(?:\s*\[[^\]]*\])?|(?<!\\)[{}]")
@@ -246,4 +248,5 @@ def _is_statement(snippet: Snippet) -> bool:
     """Whether a found formula is an equation: a relation, and inline not a bare range or binding."""
     if not snippet.inline:
         return bool(relations(snippet.text, STATEMENT))
-    return bool(relations(snippet.text, _INLINE_RELATION)) and parse_qualifier(snippet.text) is None
+    return (bool(relations(snippet.text, _INLINE_RELATION)) and parse_qualifier(snippet.text) is None
+            and not _SIZE.match(snippet.text))
