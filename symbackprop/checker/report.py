@@ -35,6 +35,7 @@ class Result:
     line: int | None = None  # where the equation stands: the line of its left side in ``origin``
     tag: str = ""  # its tag or label in the document ("BP1", "22"), "" for none
     origin: str = ""  # the file it was read from, "equation" for one given as text
+    qualifier: str = ""  # the instances the text claims, as it writes them ("2 \le l \le L-1")
 
     @property
     def place(self) -> str:
@@ -43,7 +44,8 @@ class Result:
         return " ".join(part for part in (where, f"({self.tag})" if self.tag else "") if part)
 
     def lines(self) -> list[str]:
-        lines = [f"[{self.number}] {self.place + ' ' if self.place else ''}{self.text}"]
+        qualifier = f"  (for {self.qualifier})" if self.qualifier else ""
+        lines = [f"[{self.number}] {self.place + ' ' if self.place else ''}{self.text}{qualifier}"]
         if self.unreadable:
             return lines + [f"    NOT UNDERSTOOD: {self.unreadable}"]
         if self.skipped:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..errors import EquationError
 from .extract import MAX_EQUATIONS, Region, line_starts, markdown_regions, plain_regions, read_document, tex_regions
-from .furniture import STATEMENT, Furniture, Qualifier, parse_qualifier, relations, strip_furniture
+from .furniture import STATEMENT, Furniture, Qualifier, blank, parse_qualifier, relations, strip_furniture
 
 EQUATION = "equation"  # the origin of a snippet given as text, not read from a file
 
@@ -154,14 +154,14 @@ def rows_of(body: str, offset: int) -> list[tuple[str, int]]:
             name = match.group(1)
             top = name != "array" or not body[:match.start()].strip()
             if name in _TRANSPARENT and top and not opaque:
-                _blank(chars, match.start(), match.end())
+                blank(chars, match.start(), match.end())
             else:
                 opaque.append(name)
         elif match.group(4):
             if opaque and opaque[-1] == match.group(4):
                 opaque.pop()
             elif not opaque:
-                _blank(chars, match.start(), match.end())
+                blank(chars, match.start(), match.end())
         elif token in "{}":
             braces += 1 if token == "{" else -1
         elif braces <= 0 and not opaque:  # a row break
@@ -169,12 +169,6 @@ def rows_of(body: str, offset: int) -> list[tuple[str, int]]:
             row_start = match.end()
     rows.append(("".join(chars[row_start:]), offset + row_start))
     return rows
-
-
-def _blank(chars: list[str], start: int, end: int) -> None:
-    for index in range(start, end):
-        if chars[index] != "\n":
-            chars[index] = " "
 
 
 def _add_row(chains: list[_Chain], text: str, offset: int) -> None:
