@@ -235,6 +235,7 @@ def test_a_qualifier_restricts_the_instances_checked():
     assert check_equations(spec, [text]).exit_code == 1
     report = check_equations(spec, [text + r", \quad \text{for } l = L-1"])
     assert report.exit_code == 0 and "2 instances" in report.results[0].how
+    assert "(for l = L-1)" in report.text().splitlines()[3]
     with pytest.raises(EquationError, match="leaves no instance"):
         check_equations(spec, [text + r", \quad \text{for } l = 7"])
 
@@ -280,3 +281,8 @@ def test_unreadable_and_oversized_files_are_refused_in_one_line(tmp_path):
     many.write_text("a = b\n" * (MAX_EQUATIONS + 1))
     with pytest.raises(EquationError, match="split it"):
         snippets_from_file(many)
+
+
+def test_inline_sizes_and_counts_are_no_equations():
+    text = r"With $n_0 = 2$ inputs, $n_{l+1} = 3$ units and $m = 10$ samples, $a^0 = x$ and $L = 3$."
+    assert [snippet.text for snippet in snippets_from_text(text)] == ["a^0 = x"]

@@ -65,7 +65,8 @@ def check_equations(spec: Spec, equations: Sequence[Snippet | str], notation: st
     definitions = _definitions(texts) if keep_going else {}
     results: list[Result] = []
     for number, snippet in enumerate(snippets, start=1):
-        where = {"line": snippet.line, "tag": snippet.tag, "origin": snippet.origin}
+        where = {"line": snippet.line, "tag": snippet.tag, "origin": snippet.origin,
+                 "qualifier": snippet.qualifier.text if snippet.qualifier else ""}
         text = snippet.text
         try:
             found = check_one(truth, profile, number, text, definitions, snippet.qualifier)

@@ -136,7 +136,7 @@ def markdown_regions(text: str) -> Iterator[Region]:
         if token.type == "inline":
             for child in token.children or ():
                 if child.type in _INLINE_MATH:
-                    region, cursor = _locate(text, child.content, cursor, inline=True)
+                    region, cursor = _locate(text, child.content, cursor, inline=True, markup=child.markup)
                     yield region
         elif token.type in _BLOCK_MATH or token.type == "fence" and token.info.strip().lower() == "math":
             region, cursor = _locate(text, token.content, cursor, tag=token.info if "label" in token.type else "")
@@ -146,10 +146,18 @@ def markdown_regions(text: str) -> Iterator[Region]:
             yield from tex_regions(region.body, region.offset)
 
 
-def _locate(text: str, content: str, cursor: int, inline: bool = False, tag: str = "") -> tuple[Region, int]:
+def _locate(text: str, content: str, cursor: int, inline: bool = False, tag: str = "",
+            markup: str = "") -> tuple[Region, int]:
     """``content`` found in ``text`` at or after ``cursor`` (markdown-it gives block lines only):
-    the whole of it where it stands verbatim, else its first line, else the cursor."""
+    the whole of it where it stands verbatim (between its ``markup`` delimiters, when it has
+    dollars, so that the same text in the prose before it is not taken), else its first line,
+    else the cursor."""
     key = content.strip()
+    if markup in ("$", "$$") and key:
+        index = text.find(markup + content + markup, cursor)
+        if index >= 0:
+            start = index + len(markup) + (len(content) - len(content.lstrip()))
+            return Region(key, start, inline, tag=tag.strip()), start + len(key)
     index = text.find(key, cursor) if key else -1
     if index >= 0:
         return Region(key, index, inline, tag=tag.strip()), index + len(key)

@@ -103,9 +103,9 @@ def strip_furniture(text: str) -> Furniture:
     for priority, pattern in ((0, _GLOBAL_TAG), (3, _GLOBAL_LABEL)):
         for match in pattern.finditer(text):
             tags.append((priority, match.group(1).strip()))
-            _blank(chars, match.start(), match.end())
+            blank(chars, match.start(), match.end())
     for match in _GLOBAL_DROP.finditer(text):
-        _blank(chars, match.start(), match.end())
+        blank(chars, match.start(), match.end())
     for index in _alignment_marks(text):
         chars[index] = " "
     qualifier = None
@@ -119,7 +119,7 @@ def strip_furniture(text: str) -> Furniture:
             tags.append(tag)
         qualifier = qualifier or found
         for start, end in spans:
-            _blank(chars, start, end)
+            blank(chars, start, end)
     tag = min(tags)[1] if tags else ""
     return Furniture("".join(chars), tag, qualifier)
 
@@ -140,7 +140,8 @@ def _alignment_marks(text: str) -> list[int]:
     return found
 
 
-def _blank(chars: list[str], start: int, end: int) -> None:
+def blank(chars: list[str], start: int, end: int) -> None:
+    """Replace ``chars[start:end]`` by spaces, keeping the line breaks (so positions and lines stay)."""
     for index in range(start, end):
         if chars[index] != "\n":
             chars[index] = " "

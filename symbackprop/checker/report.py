@@ -41,6 +41,7 @@ class Result:
     tag: str = ""  # its tag or label in the document ("BP1", "22"), "" for none
     origin: str = ""  # the file it was read from, "equation" for one given as text
     notes: tuple[str, ...] = ()  # notation slips read past in a correct equation (a vector for its component)
+    qualifier: str = ""  # the instances the text claims, as it writes them ("2 \le l \le L-1")
 
     @property
     def verdict(self) -> str:
@@ -60,7 +61,8 @@ class Result:
         return " ".join(part for part in (where, f"({self.tag})" if self.tag else "") if part)
 
     def lines(self) -> list[str]:
-        lines = [f"[{self.number}] {self.place + ' ' if self.place else ''}{self.text}"]
+        qualifier = f"  (for {self.qualifier})" if self.qualifier else ""
+        lines = [f"[{self.number}] {self.place + ' ' if self.place else ''}{self.text}{qualifier}"]
         if self.unreadable:
             return lines + [f"    NOT UNDERSTOOD: {self.unreadable}"]
         if self.skipped:

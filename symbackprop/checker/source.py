@@ -25,12 +25,14 @@ from pathlib import Path
 
 from ..errors import EquationError
 from .extract import MAX_EQUATIONS, Region, line_starts, markdown_regions, plain_regions, read_document, tex_regions
-from .furniture import STATEMENT, Furniture, Qualifier, parse_qualifier, relations, strip_furniture
+from .furniture import STATEMENT, Furniture, Qualifier, blank, parse_qualifier, relations, strip_furniture
 
 EQUATION = "equation"  # the origin of a snippet given as text, not read from a file
 
 #: Relations that make an inline formula an equation (``$x \to \infty$`` is none).
 _INLINE_RELATION = re.compile(r"(?<![<>!:=\\])=(?!=)|:=|\\equiv\b|\\approx\b|[≡≈≔]")
+#: An inline statement of a size or a count (``$n_0 = 2$``, ``$m = 100$``), no claim about the network.
+_SIZE = re.compile(r"\A\s*[A-Za-z](?:_\{?[\w+-]+\}?)?\s*=\s*\d+\s*\Z")
 _TRANSPARENT = ("split", "aligned", "alignedat", "gathered", "array")
 _STRUCTURE = re.compile(r"\\begin\{(\w+)\*?\}(\s*\[[^\]]*\])?(\s*\{[^{}]*\})?|\\end\{(\w+)\*?\}"
                         r"|\\\\\*?(?:\s*\[[^\]]*\])?|(?<!\\)[{}]")
@@ -152,14 +154,14 @@ def rows_of(body: str, offset: int) -> list[tuple[str, int]]:
             name = match.group(1)
             top = name != "array" or not body[:match.start()].strip()
             if name in _TRANSPARENT and top and not opaque:
-                _blank(chars, match.start(), match.end())
+                blank(chars, match.start(), match.end())
             else:
                 opaque.append(name)
         elif match.group(4):
             if opaque and opaque[-1] == match.group(4):
                 opaque.pop()
             elif not opaque:
-                _blank(chars, match.start(), match.end())
+                blank(chars, match.start(), match.end())
         elif token in "{}":
             braces += 1 if token == "{" else -1
         elif braces <= 0 and not opaque:  # a row break
@@ -167,12 +169,6 @@ def rows_of(body: str, offset: int) -> list[tuple[str, int]]:
             row_start = match.end()
     rows.append(("".join(chars[row_start:]), offset + row_start))
     return rows
-
-
-def _blank(chars: list[str], start: int, end: int) -> None:
-    for index in range(start, end):
-        if chars[index] != "\n":
-            chars[index] = " "
 
 
 def _add_row(chains: list[_Chain], text: str, offset: int) -> None:
@@ -246,4 +242,5 @@ def _is_statement(snippet: Snippet) -> bool:
     """Whether a found formula is an equation: a relation, and inline not a bare range or binding."""
     if not snippet.inline:
         return bool(relations(snippet.text, STATEMENT))
-    return bool(relations(snippet.text, _INLINE_RELATION)) and parse_qualifier(snippet.text) is None
+    return (bool(relations(snippet.text, _INLINE_RELATION)) and parse_qualifier(snippet.text) is None
+            and not _SIZE.match(snippet.text))
