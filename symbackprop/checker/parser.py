@@ -169,6 +169,14 @@ class Power(Node):
 
 
 @dataclass(frozen=True)
+class FunctionPower(Node):
+    """\\tanh^2 z, σ^2(z): a function's value raised to a power, entry by entry for a vector."""
+
+    arg: Node
+    exponent: int
+
+
+@dataclass(frozen=True)
 class Ones(Node):
     """The column of ones \\mathbf{1}_m (the batch's sum as a product)."""
 
@@ -866,7 +874,7 @@ class Parser:
             node: Node = Apply(token.column, token.text, prime, self.function_arguments(token))
         else:
             node = Func(token.column, token.text, prime, self.function_argument(token))
-        return node if power is None else Power(power.column, node, int(power.text))
+        return node if power is None else FunctionPower(power.column, node, int(power.text))
 
     def function_argument(self, token: Token) -> Node:
         arguments = self.function_arguments(token)
