@@ -18,6 +18,7 @@ from symbackprop.checker.parser import (
     Indicator,
     Iverson,
     Matrix,
+    Nabla,
     Neg,
     NodePartial,
     Norm,
@@ -172,6 +173,12 @@ def test_derivatives_of_expressions():
     for cost in ("C", "E", "L", r"\mathcal{L}", "C_x", "E_n", r"J(\theta)"):
         assert isinstance(rhs(rf"\frac{{\partial {cost}}}{{\partial w}} = 1", 0), Partial), cost
     assert rhs(r"\frac{\partial}{\partial w} C = 1", 0) == Partial(1, "C", Sym(26, "w"))
+
+
+def test_the_gradient_without_a_subscript_is_a_node_the_evaluator_refuses(specs):
+    assert rhs(r"\nabla C = x", 0) == Nabla(1, "")
+    with pytest.raises(EquationError, match="expected \\\\nabla_a C"):
+        check_equations(specs["quad"], [r"\delta^L = \nabla C \odot \sigma'(z^L)"], "nielsen")
 
 
 def test_relations_are_recorded():
