@@ -14,9 +14,11 @@ from symbackprop.checker.parser import (
     Derivative,
     Dots,
     Func,
+    FunctionPower,
     Indicator,
     Iverson,
     Matrix,
+    Nabla,
     Neg,
     NodePartial,
     Norm,
@@ -76,6 +78,9 @@ def exit_code(spec: Spec, text: str, notation: str = "nielsen") -> int:
     (r"a = b \rightarrow (\mathbf{1.3})", ["a", "=", "b"]),
     (r"a = b. \qquad (BP1)", ["a", "=", "b"]),
     (r"a = b \quad (a + b)", ["a", "=", "b", "(", "a", "+", "b", ")"]),  # not a tag: a factor
+    ("z^l = W^l a^(l−1) + b^l        (2)", ["z", "l", "=", "W", "l", "a", "(l-1)", "+", "b", "l"]),
+    ("a = b(2)", ["a", "=", "b", "(", "2", ")"]),  # no space: a factor
+    ("a = (2)", ["a", "=", "(", "2", ")"]),
     (r"\begin{aligned} a &= b \\ &= c \end{aligned}", ["a", "=", "b", "=", "c"]),
     (r"\cdots \ldots ⋯", ["dots", "dots", "dots"]),
     (r"z \le 0 \geq \ne", ["z", "<=", "0", ">=", "!="]),
@@ -125,9 +130,9 @@ def test_transposes_in_every_spelling():
 def test_functions_written_without_parentheses_and_with_powers():
     assert rhs(r"x = \exp -z") == Func(5, "exp", False, Neg(10, Sym(11, "z")))
     assert rhs(r"x = e^{-z}") == Func(5, "exp", False, Neg(8, Sym(9, "z")))
-    assert rhs(r"x = \tanh^2 z") == Power(10, Func(5, "tanh", False, Sym(13, "z")), 2)
-    assert rhs(r"x = \sigma^2(z)") == Power(11, Func(5, "sigma", False, Sym(14, "z")), 2)
-    assert rhs(r"x = \operatorname{sech}^2 z") == Power(24, Apply(19, "sech", False, (Sym(27, "z"),)), 2)
+    assert rhs(r"x = \tanh^2 z") == FunctionPower(10, Func(5, "tanh", False, Sym(13, "z")), 2)
+    assert rhs(r"x = \sigma^2(z)") == FunctionPower(11, Func(5, "sigma", False, Sym(14, "z")), 2)
+    assert rhs(r"x = \operatorname{sech}^2 z") == FunctionPower(24, Apply(19, "sech", False, (Sym(27, "z"),)), 2)
     assert rhs(r"x = \dot\sigma(z)") == Func(9, "sigma", True, Sym(16, "z"))
     assert rhs(r"x = \max(0, z)") == Apply(5, "max", False, (Num(10, "0"), Sym(13, "z")))
     assert rhs(r"x = f'(z)").prime and rhs(r"x = \varphi'(z)").name == "varphi"
@@ -168,6 +173,12 @@ def test_derivatives_of_expressions():
     for cost in ("C", "E", "L", r"\mathcal{L}", "C_x", "E_n", r"J(\theta)"):
         assert isinstance(rhs(rf"\frac{{\partial {cost}}}{{\partial w}} = 1", 0), Partial), cost
     assert rhs(r"\frac{\partial}{\partial w} C = 1", 0) == Partial(1, "C", Sym(26, "w"))
+
+
+def test_the_gradient_without_a_subscript_is_a_node_the_evaluator_refuses(specs):
+    assert rhs(r"\nabla C = x", 0) == Nabla(1, "")
+    with pytest.raises(EquationError, match="expected \\\\nabla_a C"):
+        check_equations(specs["quad"], [r"\delta^L = \nabla C \odot \sigma'(z^L)"], "nielsen")
 
 
 def test_relations_are_recorded():
@@ -216,6 +227,8 @@ RIGHT = [
     ("quad", r"\delta^L_j = (a^L_j - y_j)\frac{1}{1+\exp -z^L_j}\left(1-\frac{1}{1+\exp -z^L_j}\right)"),
     ("tanh", r"\delta^1_j = \sum_k w^2_{kj} \delta^2_k (1 - \tanh^2 z^1_j)"),
     ("tanh", r"\delta^1_j = \sum_k w^2_{kj} \delta^2_k \operatorname{sech}^2 z^1_j"),
+    ("tanh", "δ^1 = ((W^2)ᵀ δ^2) ⊙ (1 − tanh²(z^1))                     (13)"),
+    ("tanh", "∂C/∂W^1 = δ^1 (a^(0))ᵀ"),
     ("quad", r"\delta^L_j = \frac{\partial}{\partial a^L_j}\frac12\sum_k (a^L_k - y_k)^2 \sigma'(z^L_j)"),
     ("quad", r"\delta^L_j = \frac{1}{2}\frac{\partial (a^L_j - y_j)^2}{\partial a^L_j}"
              r"\frac{\partial \sigma(z^L_j)}{\partial z^L_j}"),

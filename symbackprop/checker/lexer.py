@@ -87,6 +87,8 @@ DIGITS = "0123456789"
 #: An equation's number or label after spacing or an arrow, at its very end: \quad (30), \rightarrow (\mathbf{1.3}).
 _TAG = re.compile(r"\s*\(\s*(?:\\mathbf\s*\{|\\textbf\s*\{|\\text\s*\{|\\rm\s+)?"
                   r"[A-Za-z]{0,4}\s*[0-9]*(?:\.[0-9]+)*[a-z]?\s*\}?\s*\)\s*[.,;]?\s*$")
+#: An equation number at the end of a plain-text line, after a space: ``… b^l        (2)``, ``(BP1)``, ``(1.3)``.
+_BARE_TAG = re.compile(r"\(\s*(?:[A-Z]{1,4}[0-9]*(?:\.[0-9]+)*|[0-9]+(?:\.[0-9]+)*[a-z]?)\s*\)\s*[.,;]?\s*$")
 TAG_MARKS = {"quad", "qquad", "hfill", "rightarrow", "Rightarrow", "longrightarrow"}
 
 
@@ -172,11 +174,19 @@ class Lexer:
         elif char in UNICODE_COMMANDS:
             self.add("CMD", UNICODE_COMMANDS[char], column)
             self.pos += 1
+        elif char == "(" and self._bare_tag():
+            self.pos = len(text)  # an equation's number, not a factor
         elif char in SINGLE:
             self.add("OP", char, column)
             self.pos += 1
         else:
             raise self.error(f"unexpected character {char!r}", column)
+
+    def _bare_tag(self) -> bool:
+        """``(2)`` or ``(BP1)`` ending the text after a space, with an equation before it."""
+        before = self.text[:self.pos]
+        return before[-1:].isspace() and bool(before.strip()) and bool(_BARE_TAG.match(self.text, self.pos)) \
+            and before.rstrip()[-1:] not in ("=", "+", "-", "−", "(", "/")
 
     def _name(self, name: str, column: int, end: int) -> None:
         """A name, decorated by a combining circumflex or bar after it (y\u0302 is ŷ)."""

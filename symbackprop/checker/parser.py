@@ -169,6 +169,14 @@ class Power(Node):
 
 
 @dataclass(frozen=True)
+class FunctionPower(Node):
+    """\\tanh^2 z, σ^2(z): a function's value raised to a power, entry by entry for a vector."""
+
+    arg: Node
+    exponent: int
+
+
+@dataclass(frozen=True)
 class Ones(Node):
     """The column of ones \\mathbf{1}_m (the batch's sum as a product)."""
 
@@ -477,19 +485,11 @@ class Parser:
             else:
                 return node
 
-    def group(self, open_: str, close: str) -> Node:
+    def group(self, open_: str, close: str, comparison: bool = False) -> Node:
+        """A bracketed expression; with ``comparison``, what an Iverson bracket holds (z > 0) may stand there."""
         token = self.expect("OP", open_)
         self.enter(token)
-        node = self.expr()
-        self.expect("OP", close, f"'{close}' to close the '{open_}'")
-        self.depth -= 1
-        return node
-
-    def comparison_group(self, open_: str, close: str) -> Node:
-        """A bracket that may hold a comparison (an Iverson bracket): the comparison, or the expression."""
-        token = self.expect("OP", open_)
-        self.enter(token)
-        node = self.comparison()
+        node = self.comparison() if comparison else self.expr()
         self.expect("OP", close, f"'{close}' to close the '{open_}'")
         self.depth -= 1
         return node
@@ -579,7 +579,7 @@ class Parser:
                 and self.peek(4).text == "]" and self.peek().kind in ("NAME", "NUMBER") \
                 and self.peek(3).kind in ("NAME", "NUMBER"):
             return self.indicator()
-        node = self.comparison_group("[", "]")
+        node = self.group("[", "]", comparison=True)
         return Iverson(token.column, node) if isinstance(node, Compare) else node
 
     def indicator(self) -> Indicator:
@@ -683,7 +683,7 @@ class Parser:
         for open_, close in (("(", ")"), ("[", "]"), (r"\{", r"\}")):
             if self.at_op(open_):
                 saved = self.pos
-                node = self.comparison_group(open_, close)
+                node = self.group(open_, close, comparison=True)
                 if isinstance(node, Compare):
                     return Iverson(token.column, node)
                 self.pos = saved
@@ -866,7 +866,7 @@ class Parser:
             node: Node = Apply(token.column, token.text, prime, self.function_arguments(token))
         else:
             node = Func(token.column, token.text, prime, self.function_argument(token))
-        return node if power is None else Power(power.column, node, int(power.text))
+        return node if power is None else FunctionPower(power.column, node, int(power.text))
 
     def function_argument(self, token: Token) -> Node:
         arguments = self.function_arguments(token)

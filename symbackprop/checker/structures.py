@@ -25,6 +25,7 @@ from .parser import (
     Derivative,
     Dots,
     Func,
+    FunctionPower,
     Iverson,
     Matrix,
     Node,
@@ -136,6 +137,11 @@ def apply(evaluator: Evaluator, node: Apply, env: dict[str, int]):
         derivative = sp.diff(function(_X), _X)
         return _elementwise(lambda value: derivative.xreplace({_X: value}), values[0])
     return _elementwise(function, values[0])
+
+
+def function_power(evaluator: Evaluator, node: FunctionPower, env: dict[str, int]):
+    """tanh²(z) of a vector: each entry's square."""
+    return _elementwise(lambda value: value ** node.exponent, evaluator.value(node.arg, env))
 
 
 def _extremum(evaluator: Evaluator, node: Apply, values: list):
@@ -363,7 +369,7 @@ def _shifted(evaluator: Evaluator, node: Node, env: dict[str, int], deltas: list
 
 HANDLERS: dict[type, Callable] = {
     Unknown: unknown, Question: question, Matrix: matrix, Iverson: iverson, Norm: norm, Apply: apply,
-    Derivative: derivative, Dots: dots,
+    Derivative: derivative, Dots: dots, FunctionPower: function_power,
 }
 
 
