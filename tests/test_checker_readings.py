@@ -168,3 +168,12 @@ def test_n_is_the_number_of_training_inputs_of_a_batch_mean():
 def test_a_number_above_a_unit_named_by_its_letter_is_a_power():
     spec = Spec.parse("2-3-2", activation="tanh", cost="quadratic")
     assert _one(spec, r"\delta_j = (1 - z_j^2)\sum_{k=1}^{K} w_{kj}\,\delta_k", "bishop").correct
+
+
+def test_an_order_inferred_from_a_definition_is_named_where_it_decides():
+    spec = Spec.parse("2-2-2", activation="sigmoid", cost="quadratic")
+    report = check_equations(spec, [r"z^l_j = \sum_k w^l_{kj} a^{l-1}_k + b^l_j",
+                                    r"\frac{\partial C}{\partial w^l_{kj}} = a^{l-1}_k\,\delta^l_j"], keep_going=True)
+    gradient = report.results[-1]
+    assert gradient.correct
+    assert any("as equation 1 defines" in note and "Nielsen's order" in note for note in gradient.notes)

@@ -21,7 +21,7 @@ from ..spec import Spec
 from .batch import SIZE, batch_for, is_batch, ng_gradient
 from .compare import POINTS, compare
 from .explain import explain_failure, explain_shape, printer_for, true_side_text
-from .infer import infer_notation, other_readings
+from .infer import infer_notation, inferred_order, other_readings
 from .lhs import Instance, components, cost_of, instances, shape_of, target_of
 from .parser import Node, Sym, parse_equation, parse_first_sides, parse_left_side
 from .report import CheckReport, Failure, Result
@@ -129,6 +129,14 @@ def check_one(truth: Truth, profile: Notation, number: int, text: str,
                 continue
             results = [_also(mine, why) if mine.failure and theirs.correct else mine
                        for mine, theirs in zip(results, again, strict=True)]
+    inferred = inferred_order(profile) if readings and all(result.correct for result in results) else None
+    if inferred is not None:
+        try:
+            again = _check_sides(truth, inferred[0], number, text, definitions)
+        except EquationError:
+            again = []
+        results = [replace(mine, notes=mine.notes + (inferred[1],)) if theirs.failure else mine
+                   for mine, theirs in zip(results, again, strict=False)] + results[len(again):]
     return results
 
 

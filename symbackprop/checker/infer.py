@@ -305,3 +305,20 @@ def other_readings(profile: Notation) -> list[tuple[Notation, str]]:
                     f"of this reading ({profile.name})")
     return [(profile.with_conventions(replace(conventions, index_order=order)), order_text),
             (profile.with_conventions(replace(conventions, vectors=vectors)), vectors_text)]
+
+
+def inferred_order(profile: Notation) -> tuple[Notation, str] | None:
+    """Where the index order was inferred against the named profile's (a definition read source-first):
+    the profile in the other order, and the note a correct equation adds when it fails in that order."""
+    base = PROFILES[profile.name].conventions.index_order
+    if profile.conventions.index_order is base:
+        return None
+    source = next((reason for reason in profile.reasons if "weights (equation" in reason), "")
+    where = source[source.index("(equation") + 1:-1] if source else "the text"
+    title = PROFILES[profile.name].title
+    if profile.conventions.source_first:
+        note = f"correct if w_{{ij}} runs from i to j, as {where} defines; incorrect in {title}'s order"
+    else:
+        note = (f"correct if the first index of w is the destination, as {where} defines; incorrect in the "
+                "source-first order")
+    return profile.with_conventions(replace(profile.conventions, index_order=base)), note
