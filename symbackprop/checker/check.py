@@ -21,7 +21,7 @@ from ..spec import Spec
 from .batch import SIZE, batch_for, is_batch, ng_gradient
 from .compare import POINTS, compare
 from .explain import explain_failure, explain_shape, printer_for, true_side_text
-from .infer import infer_notation, inferred_order, other_readings
+from .infer import infer_notation, inferred_order, mentions_weights, other_readings
 from .lhs import Instance, components, cost_of, instances, shape_of, target_of
 from .parser import Node, Sym, parse_equation, parse_first_sides, parse_left_side
 from .report import CheckReport, Failure, Result
@@ -122,7 +122,8 @@ def check_one(truth: Truth, profile: Notation, number: int, text: str,
     index order, row or column vectors: ``readings``) says so among its diagnoses."""
     results = _check_sides(truth, profile, number, text, definitions)
     if readings and any(result.failure for result in results):
-        for other, why in other_readings(profile):
+        shapes = any(result.failure and not result.failure.point for result in results)  # no point: shapes, indices
+        for other, why in other_readings(profile, mentions_weights(parse_equation(text, "")), shapes):
             try:
                 again = _check_sides(truth, other, number, text, definitions)
             except EquationError:

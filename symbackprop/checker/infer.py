@@ -288,9 +288,15 @@ def infer_notation(equations: Sequence[Equation], depth: int | None = None) -> N
     return infer(equations, depth).notation()
 
 
-def other_readings(profile: Notation) -> list[tuple[Notation, str]]:
-    """The profile under the other index order and under the other vectors, each with the sentence a
-    verdict adds when an equation incorrect in ``profile`` holds under that reading."""
+def mentions_weights(equation: Equation) -> bool:
+    """Whether the index order can change what the equation says: it names a weight or a weight matrix."""
+    return any(symbol.name in ("w", "W", "theta", "Theta") for symbol in _symbols(equation))
+
+
+def other_readings(profile: Notation, weights: bool = True, shapes: bool = True) -> list[tuple[Notation, str]]:
+    """The profile under the other index order (where the equation names ``weights``) and under the other
+    vectors (where it failed on its ``shapes``: a product of rows read as columns never fits), each with
+    the sentence a verdict adds when an equation incorrect in ``profile`` holds under that reading."""
     conventions = profile.conventions
     order = IndexOrder.DESTINATION_FIRST if conventions.source_first else IndexOrder.SOURCE_FIRST
     vectors = Vectors.COLUMN if conventions.rows else Vectors.ROW
@@ -303,8 +309,10 @@ def other_readings(profile: Notation) -> list[tuple[Notation, str]]:
                       f"destination-first index order); incorrect in {mine} order, where w_{{ij}} runs from i to j")
     vectors_text = (f"correct with {vectors.value} vectors; incorrect with the {conventions.vectors.value} vectors "
                     f"of this reading ({profile.name})")
-    return [(profile.with_conventions(replace(conventions, index_order=order)), order_text),
-            (profile.with_conventions(replace(conventions, vectors=vectors)), vectors_text)]
+    readings = [(profile.with_conventions(replace(conventions, index_order=order)), order_text)] if weights else []
+    if shapes:
+        readings.append((profile.with_conventions(replace(conventions, vectors=vectors)), vectors_text))
+    return readings
 
 
 def inferred_order(profile: Notation) -> tuple[Notation, str] | None:

@@ -52,8 +52,9 @@ _WIDTH = re.compile(r"^n\s*[_^]\s*\{?\s*([^{}]+?)\s*\}?$")
 #: Names of a width that say no layer: the sum runs over the units its index names.
 _WIDTH_NAMES = {"n", "N", "K", "D", "M"}
 ALIASES = {"theta": "w", "Theta": "W", "delta": "delta", "a": "a", "z": "z", "b": "b", "x": "x", "y": "y",
-           "w": "w", "W": "W", "D": "D", "m": "m", "n": "m", "Delta": "Delta", "A": "A", "Z": "Z", "X": "X", "Y": "Y"}
-#: n is the batch size too: Nielsen's C = (1/n) Σ_x C_x over the n training inputs.
+           "w": "w", "W": "W", "D": "D", "m": "m", "n": "m", r"\hat{y}": "out", r"\hat y": "out",
+           "Delta": "Delta", "A": "A", "Z": "Z", "X": "X", "Y": "Y"}
+#: n is the batch size too: Nielsen's C = (1/n) Σ_x C_x over the n training inputs; ŷ the network's output.
 #: Kinds of a batch equation only: the batch size and the matrices with one row per sample.
 BATCH_KINDS = {"m", "Delta", "A", "Z", "X", "Y", "Acc"}
 #: Kinds whose value belongs to one sample (in a batch equation they need a sample marker).
