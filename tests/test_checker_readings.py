@@ -177,3 +177,9 @@ def test_an_order_inferred_from_a_definition_is_named_where_it_decides():
     gradient = report.results[-1]
     assert gradient.correct
     assert any("as equation 1 defines" in note and "Nielsen's order" in note for note in gradient.notes)
+
+
+def test_sigma_is_the_logistic_function_in_a_text_on_softplus_units():
+    spec = Spec.parse("2-3-2", activation="softplus", cost="quadratic")
+    assert _one(spec, r"\delta^L_j = (a^L_j - y_j)\,\sigma(z^L_j)").correct
+    assert _one(spec, r"\delta^L_j = (a^L_j - y_j)\,\sigma'(z^L_j)").correct  # σ' stays the activation's derivative

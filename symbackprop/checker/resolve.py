@@ -20,6 +20,7 @@ from fractions import Fraction
 import sympy as sp
 
 from ..errors import EquationError
+from ..functions import sigmoid
 from ..notation import Notation
 from ..registry import Z
 from .batch import SAMPLE, SIZE, BatchTruth, is_sample_sum, unmark
@@ -474,6 +475,12 @@ class Evaluator:
         raise self.error(f"cannot tell which layer's activation {node.name} means here: its argument should "
                          "mention the z (or a) of one layer", node.column)
 
+    def logistic(self, node: Func, activation: str) -> bool:
+        """Whether σ(…) is the logistic function rather than the layer's activation: in a text on softplus
+        units (whose derivative σ is) and in one whose activation has another letter (Bishop's h)."""
+        return node.name == "sigma" and activation != "sigmoid" and (
+            activation == "softplus" or self.notation.activation != r"\sigma")
+
     def function(self, node: Func, env: dict[str, int]):
         argument = self.value(node.arg, env)
         if node.name == "diag":
@@ -490,6 +497,8 @@ class Evaluator:
         if node.prime:
             def apply(value):
                 return self.derivative(core, value, node.column)
+        elif activation.elementwise and self.logistic(node, activation.name):
+            apply = sigmoid
         elif activation.elementwise:
             def apply(value):
                 return activation.expr.xreplace({Z: value})
