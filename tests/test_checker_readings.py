@@ -183,3 +183,7 @@ def test_sigma_is_the_logistic_function_in_a_text_on_softplus_units():
     spec = Spec.parse("2-3-2", activation="softplus", cost="quadratic")
     assert _one(spec, r"\delta^L_j = (a^L_j - y_j)\,\sigma(z^L_j)").correct
     assert _one(spec, r"\delta^L_j = (a^L_j - y_j)\,\sigma'(z^L_j)").correct  # σ' stays the activation's derivative
+
+
+def test_the_input_in_a_layer_script_of_a_per_input_equation():
+    assert _one(QUAD_232, r"\frac{\partial C}{\partial b^l_j} = \delta^{x,l}_j").correct

@@ -23,7 +23,7 @@ from ..errors import EquationError
 from ..functions import sigmoid
 from ..notation import Notation
 from ..registry import Z
-from .batch import SAMPLE, SIZE, BatchTruth, is_sample_sum, unmark
+from .batch import SAMPLE, SAMPLE_LETTERS, SIZE, BatchTruth, is_sample_sum, unmark
 from .parser import (
     Bin,
     Component,
@@ -163,6 +163,8 @@ class Evaluator:
                 sub = digits if sub is None else sub
             elif sup is None:
                 sup = digits
+        if self.batch is None and sup is not None:
+            sup = _one_input(sup)
         kind = self.notation.kind_of(name) or ALIASES.get(name)
         if kind is None:
             raise self.error(f"unknown symbol '{symbol.name}': expected {self.vocabulary()}", symbol.column)
@@ -693,6 +695,14 @@ class Evaluator:
         if resolved.kind == "z":
             return self.symbol_value(Sym(node.wrt.column, "delta", node.wrt.sup, node.wrt.sub), env)
         raise self.error("on the right side only ∂C/∂a^L and ∂C/∂z are understood", node.column)
+
+
+def _one_input(sup: str) -> str:
+    """A layer script without the training input it names, in an equation about one input (δ^{x,l} is the
+    δ^l of the input x: Nielsen's per-input cost C_x); a batch equation reads the marker (:mod:`.batch`)."""
+    parts = [part.strip() for part in strip_brackets(sup).split(",")]
+    kept = [part for part in parts if part not in SAMPLE_LETTERS]
+    return ",".join(kept) if len(parts) == 2 and len(kept) == 1 else sup
 
 
 def single(value):
