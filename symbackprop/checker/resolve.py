@@ -2,11 +2,15 @@
 
 A :class:`Evaluator` turns a syntax tree into a SymPy scalar or matrix in the model's
 symbols (``w``, ``b``, ``x``, ``y``, ``a``, ``z`` and the true ``δ``), for one binding of
-the free indices.  Layer numbers are read in the notation profile (``ng`` and ``higham``
-number the input layer 1; their weight index is shifted as the profile says) and ``L`` is
-the output layer.  Indices are 1-based; the first index of a weight is the destination.
-Shapes follow the mathematics: a layer's a, z, δ, b, x, y are column vectors, W^l is
-(width l) × (width l−1), D^l = diag(σ'(z^l)).  In a batch equation (:mod:`.batch`) ``m`` is
+the free indices.  Symbols are read in the notation profile: its letters (source-first
+texts' y for a unit's output and t for the target, Bishop's a for the input sum and z for
+the output), its layer numbering (``ng`` and ``higham`` number the input layer 1; their
+weight index is shifted as the profile says; ``L`` is the output layer), layers told by
+the index letter or by name where the profile has no layer scripts, and its conventions:
+the index order (destination-first w_{jk} from k to j, or source-first w_{ij} from i to j)
+and the vectors (a layer's a, z, δ, b, x, y are columns, or rows in a row-vector text).
+Indices are 1-based.  W^l holds w_{jk} at row j, column k as the profile reads w_{jk}:
+(width l) × (width l−1) destination-first, the transpose source-first; D^l = diag(σ'(z^l)).  In a batch equation (:mod:`.batch`) ``m`` is
 the batch size and Δ^l, A^l, Z^l, X, Y are m × (width) matrices, one row per sample.
 """
 
