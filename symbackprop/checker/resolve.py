@@ -10,8 +10,9 @@ the index letter or by name where the profile has no layer scripts, and its conv
 the index order (destination-first w_{jk} from k to j, or source-first w_{ij} from i to j)
 and the vectors (a layer's a, z, δ, b, x, y are columns, or rows in a row-vector text).
 Indices are 1-based.  W^l holds w_{jk} at row j, column k as the profile reads w_{jk}:
-(width l) × (width l−1) destination-first, the transpose source-first; D^l = diag(σ'(z^l)).  In a batch equation (:mod:`.batch`) ``m`` is
-the batch size and Δ^l, A^l, Z^l, X, Y are m × (width) matrices, one row per sample.
+(width l) × (width l−1) destination-first, the transpose source-first; D^l = diag(σ'(z^l)).
+In a batch equation (:mod:`.batch`) ``m`` (or n) is the batch size and Δ^l, A^l, Z^l, X, Y are
+m × (width) matrices, one row per sample.
 """
 
 from __future__ import annotations
