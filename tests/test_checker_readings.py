@@ -187,3 +187,13 @@ def test_sigma_is_the_logistic_function_in_a_text_on_softplus_units():
 
 def test_the_input_in_a_layer_script_of_a_per_input_equation():
     assert _one(QUAD_232, r"\frac{\partial C}{\partial b^l_j} = \delta^{x,l}_j").correct
+
+
+def test_delta_defined_as_minus_the_gradient():
+    spec = Spec.parse("3-2-2", activation="sigmoid", cost="quadratic")
+    report = check_equations(spec, [r"\delta^{(l)}_j = -\frac{\partial C}{\partial z^{(l)}_j}",
+                                    r"\delta^{(L)}_k = (t_k - y^{(L)}_k)\,y^{(L)}_k(1 - y^{(L)}_k)",
+                                    r"\frac{\partial C}{\partial w^{(L)}_{jk}} = -\delta^{(L)}_k\,y^{(L-1)}_j"],
+                             keep_going=True)
+    assert report.notation.conventions.delta_sign == -1 and report.notation.name == "source-first"
+    assert [result.correct for result in report.results[1:]] == [True, True]

@@ -11,6 +11,7 @@ A document is consistent with itself, so every equation counts, its definitions 
   its product (``z = y W + b`` with row vectors is source-first);
 * row or column vectors from the products of vectors and matrices (δ^{l+1} Θ^{(l)}, (δ^l)^T a^{l−1}
   are products of rows only; W a, a δ^T of columns);
+* δ = −∂E/∂z where a definition says so (the generalised delta rule);
 * the activation's and the cost's letters as written.
 
 Only definitions settle the index order: a gradient with its indices exchanged is a mistake in the
@@ -22,8 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 
-from ..notation import PROFILES, Conventions, IndexOrder, Notation, Vectors
-from .parser import Bin, Equation, Func, Node, Partial, Sum, Sym, Transpose
+from ..notation import PROFILES, Conventions, DeltaSign, IndexOrder, Notation, Vectors
+from .parser import Bin, Equation, Func, Neg, Node, Partial, Sum, Sym, Transpose
 
 #: Node kinds as the core reads them (the Nielsen letters; a profile's own letters come first).
 _VECTOR_KINDS = {"a", "z", "delta", "x", "y", "b"}
@@ -212,6 +213,15 @@ def _input_layer(profile: Notation, equation: Equation) -> int | None:
     return None
 
 
+def _negative_delta(profile: Notation, equation: Equation) -> bool:
+    """``δ_j = −∂E/∂z_j``: the text's δ is minus the gradient (the generalised delta rule)."""
+    lhs = equation.sides[0]
+    if not (isinstance(lhs, Sym) and lhs.name == "delta") or len(equation.sides) < 2:
+        return False
+    rhs = equation.sides[1]
+    return isinstance(rhs, Neg) and isinstance(rhs.arg, Partial) and _kind(profile, rhs.arg.wrt) == "z"
+
+
 def _letters(numbered: list[tuple[int, Equation]]) -> tuple[str | None, str | None, list[str]]:
     """The activation's and the cost's letters as first written, with the equations they come from."""
     activation = cost = None
@@ -265,6 +275,9 @@ def infer(equations: Sequence[Equation], depth: int | None = None) -> Inferred:
         found = _sum_order(profile, equation) if _is_definition(equation) else None
         if found is not None and order is None:
             order = found, number
+        if _negative_delta(profile, equation) and conventions.delta is DeltaSign.GRADIENT:
+            conventions = replace(conventions, delta=DeltaSign.NEGATIVE)
+            reasons.append(f"δ = −∂E/∂z (equation {number})")
         layer = _input_layer(profile, equation)
         if layer is not None and offset is None:
             offset = layer

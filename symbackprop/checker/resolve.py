@@ -94,6 +94,7 @@ class Resolved:
     indices: tuple[str, ...]
     column: int
     layer_text: str | None
+    derivative: bool = False  # ∂C/∂z read as δ: the derivative itself, whatever sign the text gives δ
 
 
 def strip_brackets(text: str) -> str:
@@ -323,7 +324,9 @@ class Evaluator:
             return model.x(*indices)
         if kind == "y":
             return model.y(*indices)
-        return {"a": model.a, "z": model.z, "delta": model.delta}[kind](core, *indices)
+        if kind == "delta":
+            return self.notation.conventions.delta_sign * model.delta(core, *indices)
+        return {"a": model.a, "z": model.z}[kind](core, *indices)
 
     def weight_order(self, indices: tuple[int, ...]) -> tuple[int, ...]:
         """A weight's indices as written → (destination, source), the core order."""
@@ -697,8 +700,9 @@ class Evaluator:
                 return self.per_sample(self.truth.output_gradient(j), sample, wrt)
             gradient = self.oriented(sp.Matrix([self.truth.output_gradient(j) for j in self.model.units(core)]))
             return self.per_sample(gradient, sample, wrt)
-        if resolved.kind == "z":
-            return self.symbol_value(Sym(node.wrt.column, "delta", node.wrt.sup, node.wrt.sub), env)
+        if resolved.kind == "z":  # ∂C/∂z, whatever sign the text gives δ
+            delta = self.symbol_value(Sym(node.wrt.column, "delta", node.wrt.sup, node.wrt.sub), env)
+            return self.notation.conventions.delta_sign * delta
         raise self.error("on the right side only ∂C/∂a^L and ∂C/∂z are understood", node.column)
 
 
