@@ -91,7 +91,7 @@ def test_row_vectors_are_inferred_and_named_when_the_profile_says_columns():
     assert _one(QUAD_232, text).correct
     under_columns = _one(QUAD_232, text, "nielsen")
     assert not under_columns.correct
-    assert any("row vectors" in diagnosis for diagnosis in under_columns.failure.diagnoses)
+    assert any("row vectors" in note for note in under_columns.notes)
 
 
 def test_a_vector_written_for_its_component_is_a_named_slip():
@@ -107,7 +107,7 @@ def test_an_equation_true_in_the_other_index_order_says_so():
     spec = Spec.parse("2-2-2", activation="sigmoid", cost="quadratic")
     result = _one(spec, r"\frac{\partial C}{\partial w^l_{kj}} = a^{l-1}_k\,\delta^l_j", "nielsen")
     assert not result.correct
-    assert any("source-first" in diagnosis for diagnosis in result.failure.diagnoses)
+    assert any("source-first" in note for note in result.notes)
 
 
 def test_source_first_letters_tell_layers_apart():

@@ -119,7 +119,8 @@ def _not_a_claim(truth: Truth, profile: Notation, number: int, text: str,
 def check_one(truth: Truth, profile: Notation, number: int, text: str,
               definitions: dict[str, Node] | None = None, readings: bool = True) -> list[Result]:
     """The results of one equation's sides; an incorrect side that holds under another reading (the other
-    index order, row or column vectors: ``readings``) says so among its diagnoses."""
+    index order, row or column vectors: ``readings``) says so in a note, and so does a correct one that
+    fails in the profile's own index order where the order was inferred."""
     results = _check_sides(truth, profile, number, text, definitions)
     if readings and any(result.failure for result in results):
         shapes = any(result.failure and not result.failure.point for result in results)  # no point: shapes, indices
@@ -141,8 +142,8 @@ def check_one(truth: Truth, profile: Notation, number: int, text: str,
     return results
 
 
-def _also(result: Result, diagnosis: str) -> Result:
-    return replace(result, failure=replace(result.failure, diagnoses=result.failure.diagnoses + (diagnosis,)))
+def _also(result: Result, note: str) -> Result:
+    return replace(result, notes=result.notes + (note,))
 
 
 def _check_sides(truth: Truth, profile: Notation, number: int, text: str,

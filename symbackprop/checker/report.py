@@ -32,7 +32,7 @@ class Result:
     failure: Failure | None = None
     unreadable: str = ""  # why the equation could not be read (a file is checked on past it)
     skipped: str = ""  # why a file's equation is not a claim to check (a definition, a step)
-    notes: tuple[str, ...] = ()  # notation slips read past in a correct equation (a vector for its component)
+    notes: tuple[str, ...] = ()  # notation slips read past, readings under which the verdict would differ
 
     def lines(self) -> list[str]:
         lines = [f"[{self.number}] {self.text}"]
@@ -53,7 +53,7 @@ class Result:
         for diagnosis in failure.diagnoses or ("no diagnosis fits (not a sign, a constant factor, σ'(a) for "
                                                "σ'(z), a transpose, swapped indices or a missing term)",):
             lines.append(f"      diagnosis: {diagnosis}")
-        return lines
+        return lines + [f"      note: {note}" for note in self.notes]
 
 
 @dataclass(frozen=True)
