@@ -411,7 +411,7 @@ def _report(checked) -> Report:
             failure = result.failure
             items.append(ReportItem(**common, verdict=result.verdict, instance=failure.instance,
                                     true_rhs=failure.true_rhs, point=failure.point, nodes=failure.nodes,
-                                    values=failure.values, diagnoses=failure.diagnoses))
+                                    values=failure.values, diagnoses=failure.diagnoses + result.notes))
     notes = (TARGETS_SUM_TO_ONE,) if checked.targets_sum_to_one else ()
     return Report(checked, tuple(items), notes)
 

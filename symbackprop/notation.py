@@ -49,6 +49,14 @@ class Vectors(Enum):
     ROW = "row"
 
 
+class DeltaSign(Enum):
+    """What δ means: ∂C/∂z (Nielsen, Ng, Higham, Bishop) or −∂E/∂z (texts on the generalised delta rule,
+    whose update adds η δ y)."""
+
+    GRADIENT = "dC/dz"
+    NEGATIVE = "-dE/dz"
+
+
 @dataclass(frozen=True)
 class Conventions:
     """The conventions a text follows beyond its letters: index order and row/column vectors.
@@ -59,6 +67,7 @@ class Conventions:
 
     index_order: IndexOrder = IndexOrder.DESTINATION_FIRST
     vectors: Vectors = Vectors.COLUMN
+    delta: DeltaSign = DeltaSign.GRADIENT
 
     @property
     def source_first(self) -> bool:
@@ -67,6 +76,11 @@ class Conventions:
     @property
     def rows(self) -> bool:
         return self.vectors is Vectors.ROW
+
+    @property
+    def delta_sign(self) -> int:
+        """δ as a multiple of ∂C/∂z: 1, or −1 where δ = −∂E/∂z."""
+        return -1 if self.delta is DeltaSign.NEGATIVE else 1
 
     def describe(self) -> str:
         """``source-first weights, row vectors``: the reading in words, for reports."""

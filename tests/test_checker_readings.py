@@ -91,7 +91,7 @@ def test_row_vectors_are_inferred_and_named_when_the_profile_says_columns():
     assert _one(QUAD_232, text).correct
     under_columns = _one(QUAD_232, text, "nielsen")
     assert not under_columns.correct
-    assert any("row vectors" in diagnosis for diagnosis in under_columns.failure.diagnoses)
+    assert any("row vectors" in note for note in under_columns.notes)
 
 
 def test_a_vector_written_for_its_component_is_a_named_slip():
@@ -107,7 +107,7 @@ def test_an_equation_true_in_the_other_index_order_says_so():
     spec = Spec.parse("2-2-2", activation="sigmoid", cost="quadratic")
     result = _one(spec, r"\frac{\partial C}{\partial w^l_{kj}} = a^{l-1}_k\,\delta^l_j", "nielsen")
     assert not result.correct
-    assert any("source-first" in diagnosis for diagnosis in result.failure.diagnoses)
+    assert any("source-first" in note for note in result.notes)
 
 
 def test_source_first_letters_tell_layers_apart():
@@ -168,3 +168,32 @@ def test_n_is_the_number_of_training_inputs_of_a_batch_mean():
 def test_a_number_above_a_unit_named_by_its_letter_is_a_power():
     spec = Spec.parse("2-3-2", activation="tanh", cost="quadratic")
     assert _one(spec, r"\delta_j = (1 - z_j^2)\sum_{k=1}^{K} w_{kj}\,\delta_k", "bishop").correct
+
+
+def test_an_order_inferred_from_a_definition_is_named_where_it_decides():
+    spec = Spec.parse("2-2-2", activation="sigmoid", cost="quadratic")
+    report = check_equations(spec, [r"z^l_j = \sum_k w^l_{kj} a^{l-1}_k + b^l_j",
+                                    r"\frac{\partial C}{\partial w^l_{kj}} = a^{l-1}_k\,\delta^l_j"], keep_going=True)
+    gradient = report.results[-1]
+    assert gradient.correct
+    assert any("as equation 1 defines" in note and "Nielsen's order" in note for note in gradient.notes)
+
+
+def test_sigma_is_the_logistic_function_in_a_text_on_softplus_units():
+    spec = Spec.parse("2-3-2", activation="softplus", cost="quadratic")
+    assert _one(spec, r"\delta^L_j = (a^L_j - y_j)\,\sigma(z^L_j)").correct
+    assert _one(spec, r"\delta^L_j = (a^L_j - y_j)\,\sigma'(z^L_j)").correct  # σ' stays the activation's derivative
+
+
+def test_the_input_in_a_layer_script_of_a_per_input_equation():
+    assert _one(QUAD_232, r"\frac{\partial C}{\partial b^l_j} = \delta^{x,l}_j").correct
+
+
+def test_delta_defined_as_minus_the_gradient():
+    spec = Spec.parse("3-2-2", activation="sigmoid", cost="quadratic")
+    report = check_equations(spec, [r"\delta^{(l)}_j = -\frac{\partial C}{\partial z^{(l)}_j}",
+                                    r"\delta^{(L)}_k = (t_k - y^{(L)}_k)\,y^{(L)}_k(1 - y^{(L)}_k)",
+                                    r"\frac{\partial C}{\partial w^{(L)}_{jk}} = -\delta^{(L)}_k\,y^{(L-1)}_j"],
+                             keep_going=True)
+    assert report.notation.conventions.delta_sign == -1 and report.notation.name == "source-first"
+    assert [result.correct for result in report.results[1:]] == [True, True]

@@ -2,7 +2,8 @@
 
 Start with :func:`check_equations` (one spec, a list of equations in LaTeX or plain form)
 and :func:`snippets_from_file`.  The stages, one module each: :mod:`.lexer` and
-:mod:`.parser` (a recursive-descent grammar, nothing is evaluated as code), :mod:`.resolve`
+:mod:`.parser` (a recursive-descent grammar, nothing is evaluated as code), :mod:`.infer` (the
+profile and conventions of ``--notation auto``, from the equations themselves), :mod:`.resolve`
 (symbols of a notation profile → model symbols), :mod:`.claims` (what kind of claim an equation
 makes: a gradient or δ, ∂C/∂a, a chain-rule step, a definition, or none), :mod:`.truth` (the true derivatives),
 :mod:`.lhs` (the instances of a left side), :mod:`.compare` (symbolic, then numeric),

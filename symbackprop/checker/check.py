@@ -30,7 +30,7 @@ from .compare import POINTS, compare
 from .definitions import at_layer, dummy, representatives, softmax_applied, written_mismatch
 from .explain import explain_claim, explain_failure, explain_shape, printer_for, true_side_text
 from .furniture import Qualifier
-from .infer import infer_notation, other_readings
+from .infer import infer_notation, inferred_order, mentions_weights, other_readings
 from .lhs import Instance, components, cost_of, instances, shape_of, target_of
 from .parser import Equation, Node, NodePartial, Sym, parse_equation, parse_first_sides, parse_left_side
 from .report import CheckReport, Failure, Result
@@ -145,21 +145,31 @@ def check_one(truth: Truth, profile: Notation, number: int, text: str, definitio
     """The verdicts on one equation: one per right side, or one skipped result for what claims nothing.
 
     An incorrect side that holds under another reading (the other index order, row or column
-    vectors: ``readings``) says so among its diagnoses."""
+    vectors: ``readings``) says so in a note, and so does a correct one that fails in the profile's
+    own index order where the order was inferred."""
     results = _check_sides(truth, profile, number, text, definitions, qualifier)
     if readings and any(result.failure for result in results):
-        for other, why in other_readings(profile):
+        shapes = any(result.failure and not result.failure.point for result in results)  # no point: shapes, indices
+        for other, why in other_readings(profile, mentions_weights(parse_equation(text, "")), shapes):
             try:
                 again = _check_sides(truth, other, number, text, definitions, qualifier)
             except EquationError:
                 continue
             results = [_also(mine, why) if mine.failure and theirs.correct else mine
                        for mine, theirs in zip(results, again, strict=True)]
+    inferred = inferred_order(profile) if readings and all(result.correct for result in results) else None
+    if inferred is not None:
+        try:
+            again = _check_sides(truth, inferred[0], number, text, definitions, qualifier)
+        except EquationError:
+            again = []
+        results = [replace(mine, notes=mine.notes + (inferred[1],)) if theirs.failure else mine
+                   for mine, theirs in zip(results, again, strict=False)] + results[len(again):]
     return results
 
 
-def _also(result: Result, diagnosis: str) -> Result:
-    return replace(result, failure=replace(result.failure, diagnoses=result.failure.diagnoses + (diagnosis,)))
+def _also(result: Result, note: str) -> Result:
+    return replace(result, notes=result.notes + (note,))
 
 
 def _check_sides(truth: Truth, profile: Notation, number: int, text: str,

@@ -11,6 +11,7 @@ A document is consistent with itself, so every equation counts, its definitions 
   its product (``z = y W + b`` with row vectors is source-first);
 * row or column vectors from the products of vectors and matrices (δ^{l+1} Θ^{(l)}, (δ^l)^T a^{l−1}
   are products of rows only; W a, a δ^T of columns);
+* δ = −∂E/∂z where a definition says so (the generalised delta rule);
 * the activation's and the cost's letters as written.
 
 Only definitions settle the index order: a gradient with its indices exchanged is a mistake in the
@@ -22,8 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 
-from ..notation import PROFILES, Conventions, IndexOrder, Notation, Vectors
-from .parser import Bin, Equation, Func, Node, Partial, Sum, Sym, Transpose
+from ..notation import PROFILES, Conventions, DeltaSign, IndexOrder, Notation, Vectors
+from .parser import Bin, Equation, Func, Neg, Node, Partial, Sum, Sym, Transpose
 
 #: Node kinds as the core reads them (the Nielsen letters; a profile's own letters come first).
 _VECTOR_KINDS = {"a", "z", "delta", "x", "y", "b"}
@@ -212,6 +213,15 @@ def _input_layer(profile: Notation, equation: Equation) -> int | None:
     return None
 
 
+def _negative_delta(profile: Notation, equation: Equation) -> bool:
+    """``δ_j = −∂E/∂z_j``: the text's δ is minus the gradient (the generalised delta rule)."""
+    lhs = equation.sides[0]
+    if not (isinstance(lhs, Sym) and lhs.name == "delta") or len(equation.sides) < 2:
+        return False
+    rhs = equation.sides[1]
+    return isinstance(rhs, Neg) and isinstance(rhs.arg, Partial) and _kind(profile, rhs.arg.wrt) == "z"
+
+
 def _letters(numbered: list[tuple[int, Equation]]) -> tuple[str | None, str | None, list[str]]:
     """The activation's and the cost's letters as first written, with the equations they come from."""
     activation = cost = None
@@ -265,6 +275,9 @@ def infer(equations: Sequence[Equation], depth: int | None = None) -> Inferred:
         found = _sum_order(profile, equation) if _is_definition(equation) else None
         if found is not None and order is None:
             order = found, number
+        if _negative_delta(profile, equation) and conventions.delta is DeltaSign.GRADIENT:
+            conventions = replace(conventions, delta=DeltaSign.NEGATIVE)
+            reasons.append(f"δ = −∂E/∂z (equation {number})")
         layer = _input_layer(profile, equation)
         if layer is not None and offset is None:
             offset = layer
@@ -288,9 +301,15 @@ def infer_notation(equations: Sequence[Equation], depth: int | None = None) -> N
     return infer(equations, depth).notation()
 
 
-def other_readings(profile: Notation) -> list[tuple[Notation, str]]:
-    """The profile under the other index order and under the other vectors, each with the sentence a
-    verdict adds when an equation incorrect in ``profile`` holds under that reading."""
+def mentions_weights(equation: Equation) -> bool:
+    """Whether the index order can change what the equation says: it names a weight or a weight matrix."""
+    return any(symbol.name in ("w", "W", "theta", "Theta") for symbol in _symbols(equation))
+
+
+def other_readings(profile: Notation, weights: bool = True, shapes: bool = True) -> list[tuple[Notation, str]]:
+    """The profile under the other index order (where the equation names ``weights``) and under the other
+    vectors (where it failed on its ``shapes``: a product of rows read as columns never fits), each with
+    the sentence a verdict adds when an equation incorrect in ``profile`` holds under that reading."""
     conventions = profile.conventions
     order = IndexOrder.DESTINATION_FIRST if conventions.source_first else IndexOrder.SOURCE_FIRST
     vectors = Vectors.COLUMN if conventions.rows else Vectors.ROW
@@ -303,5 +322,24 @@ def other_readings(profile: Notation) -> list[tuple[Notation, str]]:
                       f"destination-first index order); incorrect in {mine} order, where w_{{ij}} runs from i to j")
     vectors_text = (f"correct with {vectors.value} vectors; incorrect with the {conventions.vectors.value} vectors "
                     f"of this reading ({profile.name})")
-    return [(profile.with_conventions(replace(conventions, index_order=order)), order_text),
-            (profile.with_conventions(replace(conventions, vectors=vectors)), vectors_text)]
+    readings = [(profile.with_conventions(replace(conventions, index_order=order)), order_text)] if weights else []
+    if shapes:
+        readings.append((profile.with_conventions(replace(conventions, vectors=vectors)), vectors_text))
+    return readings
+
+
+def inferred_order(profile: Notation) -> tuple[Notation, str] | None:
+    """Where the index order was inferred against the named profile's (a definition read source-first):
+    the profile in the other order, and the note a correct equation adds when it fails in that order."""
+    base = PROFILES[profile.name].conventions.index_order
+    if profile.conventions.index_order is base:
+        return None
+    source = next((reason for reason in profile.reasons if "weights (equation" in reason), "")
+    where = source[source.index("(equation") + 1:-1] if source else "the text"
+    title = PROFILES[profile.name].title
+    if profile.conventions.source_first:
+        note = f"correct if w_{{ij}} runs from i to j, as {where} defines; incorrect in {title}'s order"
+    else:
+        note = (f"correct if the first index of w is the destination, as {where} defines; incorrect in the "
+                "source-first order")
+    return profile.with_conventions(replace(profile.conventions, index_order=base)), note

@@ -39,7 +39,7 @@ def target_of(evaluator: Evaluator, lhs: Node) -> Resolved:
     if isinstance(lhs, Partial):
         resolved = evaluator.resolve(lhs.wrt)
         if resolved.kind == "z":
-            return Resolved("delta", None, resolved.indices, resolved.column, resolved.layer_text)
+            return Resolved("delta", None, resolved.indices, resolved.column, resolved.layer_text, derivative=True)
         if resolved.kind in ("w", "W", "b"):
             return resolved
     elif isinstance(lhs, Sym) and evaluator.accumulator:  # Ng's D^{(l)} = ∂J/∂Θ^{(l)}
@@ -88,7 +88,8 @@ def instances(evaluator: Evaluator, target: Resolved, cost: str = "C") -> tuple[
         for combination in itertools.product(*(ranges[v] for v in index_vars)):
             bound = {**env, **dict(zip(index_vars, combination, strict=True))}
             indices = evaluator.index_values(target, core, bound)
-            found.append(Instance(bound, core, indices, true_value(evaluator, target.kind, core, indices),
+            sign = evaluator.notation.conventions.delta_sign if target.kind == "delta" and not target.derivative else 1
+            found.append(Instance(bound, core, indices, sign * true_value(evaluator, target.kind, core, indices),
                                   label(profile, target.kind, core, indices, bound, cost), target.kind, cost,
                                   component_letters(evaluator, target, core, index_vars)))
     if not found:

@@ -40,7 +40,7 @@ class Result:
     line: int | None = None  # where the equation stands: the line of its left side in ``origin``
     tag: str = ""  # its tag or label in the document ("BP1", "22"), "" for none
     origin: str = ""  # the file it was read from, "equation" for one given as text
-    notes: tuple[str, ...] = ()  # notation slips read past in a correct equation (a vector for its component)
+    notes: tuple[str, ...] = ()  # notation slips read past, readings under which the verdict would differ
     qualifier: str = ""  # the instances the text claims, as it writes them ("2 \le l \le L-1")
 
     @property
@@ -81,7 +81,7 @@ class Result:
         for diagnosis in failure.diagnoses or ("no diagnosis fits (not a sign, a constant factor, σ'(a) for "
                                                "σ'(z), a transpose, swapped indices or a missing term)",):
             lines.append(f"      diagnosis: {diagnosis}")
-        return lines
+        return lines + [f"      note: {note}" for note in self.notes]
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,17 @@
 
 A :class:`Evaluator` turns a syntax tree into a SymPy scalar or matrix in the model's
 symbols (``w``, ``b``, ``x``, ``y``, ``a``, ``z`` and the true ``δ``), for one binding of
-the free indices.  Layer numbers are read in the notation profile (``ng`` and ``higham``
-number the input layer 1; their weight index is shifted as the profile says) and ``L`` is
-the output layer.  Indices are 1-based; the first index of a weight is the destination.
-Shapes follow the mathematics: a layer's a, z, δ, b, x, y are column vectors, W^l is
-(width l) × (width l−1), D^l = diag(σ'(z^l)).  In a batch equation (:mod:`.batch`) ``m`` is
-the batch size and Δ^l, A^l, Z^l, X, Y are m × (width) matrices, one row per sample.
+the free indices.  Symbols are read in the notation profile: its letters (source-first
+texts' y for a unit's output and t for the target, Bishop's a for the input sum and z for
+the output), its layer numbering (``ng`` and ``higham`` number the input layer 1; their
+weight index is shifted as the profile says; ``L`` is the output layer), layers told by
+the index letter or by name where the profile has no layer scripts, and its conventions:
+the index order (destination-first w_{jk} from k to j, or source-first w_{ij} from i to j)
+and the vectors (a layer's a, z, δ, b, x, y are columns, or rows in a row-vector text).
+Indices are 1-based.  W^l holds w_{jk} at row j, column k as the profile reads w_{jk}:
+(width l) × (width l−1) destination-first, the transpose source-first; D^l = diag(σ'(z^l)).
+In a batch equation (:mod:`.batch`) ``m`` (or n) is the batch size and Δ^l, A^l, Z^l, X, Y are
+m × (width) matrices, one row per sample.
 """
 
 from __future__ import annotations
@@ -20,9 +25,10 @@ from fractions import Fraction
 import sympy as sp
 
 from ..errors import EquationError
+from ..functions import sigmoid
 from ..notation import Notation
 from ..registry import Z
-from .batch import SAMPLE, SIZE, BatchTruth, is_sample_sum, unmark
+from .batch import SAMPLE, SAMPLE_LETTERS, SIZE, BatchTruth, is_sample_sum, unmark
 from .parser import (
     Bin,
     Component,
@@ -53,8 +59,9 @@ _WIDTH = re.compile(r"^n\s*[_^]\s*\{?\s*([^{}]+?)\s*\}?$")
 #: Names of a width that say no layer: the sum runs over the units its index names.
 _WIDTH_NAMES = {"n", "N", "K", "D", "M"}
 ALIASES = {"theta": "w", "Theta": "W", "delta": "delta", "a": "a", "z": "z", "b": "b", "x": "x", "y": "y",
-           "w": "w", "W": "W", "D": "D", "m": "m", "n": "m", "Delta": "Delta", "A": "A", "Z": "Z", "X": "X", "Y": "Y"}
-#: n is the batch size too: Nielsen's C = (1/n) Σ_x C_x over the n training inputs.
+           "w": "w", "W": "W", "D": "D", "m": "m", "n": "m", r"\hat{y}": "out", r"\hat y": "out",
+           "Delta": "Delta", "A": "A", "Z": "Z", "X": "X", "Y": "Y"}
+#: n is the batch size too: Nielsen's C = (1/n) Σ_x C_x over the n training inputs; ŷ the network's output.
 #: Kinds of a batch equation only: the batch size and the matrices with one row per sample.
 BATCH_KINDS = {"m", "Delta", "A", "Z", "X", "Y", "Acc"}
 #: Kinds whose value belongs to one sample (in a batch equation they need a sample marker).
@@ -88,6 +95,7 @@ class Resolved:
     indices: tuple[str, ...]
     column: int
     layer_text: str | None
+    derivative: bool = False  # ∂C/∂z read as δ: the derivative itself, whatever sign the text gives δ
 
 
 def strip_brackets(text: str) -> str:
@@ -162,6 +170,8 @@ class Evaluator:
                 sub = digits if sub is None else sub
             elif sup is None:
                 sup = digits
+        if self.batch is None and sup is not None:
+            sup = _one_input(sup)
         kind = self.notation.kind_of(name) or ALIASES.get(name)
         if kind is None:
             raise self.error(f"unknown symbol '{symbol.name}': expected {self.vocabulary()}", symbol.column)
@@ -315,7 +325,9 @@ class Evaluator:
             return model.x(*indices)
         if kind == "y":
             return model.y(*indices)
-        return {"a": model.a, "z": model.z, "delta": model.delta}[kind](core, *indices)
+        if kind == "delta":
+            return self.notation.conventions.delta_sign * model.delta(core, *indices)
+        return {"a": model.a, "z": model.z}[kind](core, *indices)
 
     def weight_order(self, indices: tuple[int, ...]) -> tuple[int, ...]:
         """A weight's indices as written → (destination, source), the core order."""
@@ -474,6 +486,12 @@ class Evaluator:
         raise self.error(f"cannot tell which layer's activation {node.name} means here: its argument should "
                          "mention the z (or a) of one layer", node.column)
 
+    def logistic(self, node: Func, activation: str) -> bool:
+        """Whether σ(…) is the logistic function rather than the layer's activation: in a text on softplus
+        units (whose derivative σ is) and in one whose activation has another letter (Bishop's h)."""
+        return node.name == "sigma" and activation != "sigmoid" and (
+            activation == "softplus" or self.notation.activation != r"\sigma")
+
     def function(self, node: Func, env: dict[str, int]):
         argument = self.value(node.arg, env)
         if node.name == "diag":
@@ -490,6 +508,8 @@ class Evaluator:
         if node.prime:
             def apply(value):
                 return self.derivative(core, value, node.column)
+        elif activation.elementwise and self.logistic(node, activation.name):
+            apply = sigmoid
         elif activation.elementwise:
             def apply(value):
                 return activation.expr.xreplace({Z: value})
@@ -683,9 +703,18 @@ class Evaluator:
                 return self.per_sample(self.truth.output_gradient(j), sample, wrt)
             gradient = self.oriented(sp.Matrix([self.truth.output_gradient(j) for j in self.model.units(core)]))
             return self.per_sample(gradient, sample, wrt)
-        if resolved.kind == "z":
-            return self.symbol_value(Sym(node.wrt.column, "delta", node.wrt.sup, node.wrt.sub), env)
+        if resolved.kind == "z":  # ∂C/∂z, whatever sign the text gives δ
+            delta = self.symbol_value(Sym(node.wrt.column, "delta", node.wrt.sup, node.wrt.sub), env)
+            return self.notation.conventions.delta_sign * delta
         raise self.error("on the right side only ∂C/∂a^L and ∂C/∂z are understood", node.column)
+
+
+def _one_input(sup: str) -> str:
+    """A layer script without the training input it names, in an equation about one input (δ^{x,l} is the
+    δ^l of the input x: Nielsen's per-input cost C_x); a batch equation reads the marker (:mod:`.batch`)."""
+    parts = [part.strip() for part in strip_brackets(sup).split(",")]
+    kept = [part for part in parts if part not in SAMPLE_LETTERS]
+    return ",".join(kept) if len(parts) == 2 and len(kept) == 1 else sup
 
 
 def single(value):
