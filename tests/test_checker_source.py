@@ -235,7 +235,7 @@ def test_a_qualifier_restricts_the_instances_checked():
     assert check_equations(spec, [text]).exit_code == 1
     report = check_equations(spec, [text + r", \quad \text{for } l = L-1"])
     assert report.exit_code == 0 and "2 instances" in report.results[0].how
-    assert "(for l = L-1)" in report.text().splitlines()[3]
+    assert "(for l = L-1)" in report.results[0].lines()[0]
     with pytest.raises(EquationError, match="leaves no instance"):
         check_equations(spec, [text + r", \quad \text{for } l = 7"])
 

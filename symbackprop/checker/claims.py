@@ -360,10 +360,14 @@ def as_written(true, person):
 
 
 def fit(true, person):
-    """The true value in the shape the person wrote it: a scalar for a 1×1 matrix, and an elementwise
-    layer's diagonal Jacobian ∂a^l/∂z^l as the vector of its diagonal (σ'(z^l))."""
+    """The true value in the shape the person wrote it: a scalar for a 1×1 matrix, a layer's vector
+    as the row a row-vector text writes (z = x W + b), and an elementwise layer's diagonal Jacobian
+    ∂a^l/∂z^l as the vector of its diagonal (σ'(z^l))."""
     if isinstance(true, sp.MatrixBase) and true.shape == (1, 1) and not isinstance(person, sp.MatrixBase):
         return true[0, 0]
+    if isinstance(true, sp.MatrixBase) and isinstance(person, sp.MatrixBase) and true.shape[1] == 1 \
+            and true.shape[0] > 1 and person.shape == (1, true.shape[0]):
+        return true.T
     if isinstance(true, sp.MatrixBase) and isinstance(person, sp.MatrixBase) and true.is_square \
             and true.shape[0] > 1 and person.shape == (true.shape[0], 1) and true.is_diagonal():
         return sp.Matrix(true.diagonal()).reshape(true.shape[0], 1)

@@ -626,6 +626,10 @@ class Evaluator:
                                          f"{_shape(right)}")
             return left + right if node.op == "+" else left - right
         if node.op == "/":
+            if right_matrix and right.shape[1] == 1 and (not left_matrix or left.shape == right.shape):
+                # y/ŷ of two vectors: there is no division by a vector but entry by entry, as texts mean it
+                numerator = left if left_matrix else sp.ones(*right.shape) * left
+                return numerator.multiply_elementwise(right.applyfunc(lambda entry: 1 / entry))
             if right_matrix:
                 raise ShapeMismatchError(f"division by a {_shape(right)} matrix at column {node.column}")
             return left / right
