@@ -88,17 +88,16 @@ class ConvEvaluator(LayerLevelEvaluator):
 
     def kink_values(self, params: dict[str, np.ndarray], X: np.ndarray, Y_: np.ndarray) -> list[np.ndarray]:
         """Every kink switch: the activations' at every pre-activation, the cost's, and for every max-pooling
-        window the differences of its entries (a sign change is a change of the window's order, so of its
-        maximum)."""
+        window each entry less the window's maximum (zero at the maxima, negative elsewhere: a value that
+        moves and reaches or leaves zero is a change of the maximum, and this needs one value per entry
+        where the differences of every pair need a number growing with the square of the window)."""
         layers = self.forward(params, X)
         values = []
         for number, (switches, (z, _)) in enumerate(zip(self.switches, layers[1:], strict=True), start=1):
             layer = self.spec.layer(number)
             if isinstance(layer, Pool2d):
                 if layer.mode == "max":
-                    flat = windows(layers[number - 1][1], layer).reshape(*z.shape, -1)
-                    first, second = np.triu_indices(flat.shape[-1], 1)
-                    values.append(flat[..., first] - flat[..., second])
+                    values.append(windows(layers[number - 1][1], layer) - z[..., None, None])
                 continue
             values += [np.broadcast_to(value, z.shape) for value in switches(z)]
         return values + [np.broadcast_to(value, Y_.shape) for value in self.cost_switches(layers[-1][1], Y_)]
