@@ -226,3 +226,19 @@ def test_codegen_of_a_huge_network_allocates_nothing_network_sized(tmp_path) -> 
     with pytest.raises(MemoryError, match=r"^load: "):
         generated.load(tmp_path / "never-read.npz")
     assert np.prod(generated.INPUT_SHAPE) == 3 * 512 * 512
+
+
+@pytest.mark.parametrize(("side", "kernel", "stride"), [(14, 4, 10), (13, 3, 10), (30, 20, 10), (22, 12, 10)])
+def test_a_pool_of_a_large_stride_routes_its_error_as_pytorch_does(side: int, kernel: int, stride: int) -> None:
+    """The windows that read an input are found in whole numbers: (u − p)/s in floats is not exact (14/10 −
+    4/10 ≠ 1), and the check of a reduced network with such a pool had reported a right formula FAILED."""
+    torch = pytest.importorskip("torch")
+    spec = Spec.parse(f"1x{side}x{side}-maxpool{kernel}s{stride}-3")
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(2, 1, side, side))
+    tensor = torch.tensor(a, requires_grad=True)
+    out = torch.nn.functional.max_pool2d(tensor, kernel, stride)
+    delta = rng.normal(size=tuple(out.shape))
+    out.backward(torch.tensor(delta))
+    error = ConvEvaluator.of(derive_conv_layers(spec)).cross(1, delta, {}, a)
+    assert np.abs(error - tensor.grad.numpy()).max() < 1e-12

@@ -19,7 +19,7 @@ import sympy as sp
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..numeric import LayerLevelEvaluator
-from .derivation import IN, OFFSET, ConvLayerDerivation, axes
+from .derivation import IN, OFFSET, OUT, ConvLayerDerivation, axes
 from .spec import Conv2d, ConvSpec, Dense, Pool2d
 
 
@@ -176,12 +176,16 @@ def gather(values: np.ndarray, index_map, layer: Pool2d, out_shape, in_shape) ->
 def _sources(index_map, axis, size: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """For each kernel offset p: the input positions u that some window reads at p, and those windows i."""
     backward = sp.lambdify((IN, OFFSET), index_map.backward.xreplace(axis.values), modules=[np])
+    forward = sp.lambdify((OUT, OFFSET), index_map.forward.xreplace(axis.values), modules=[np])
     found = []
     for p in range(axis.kernel):
         u = np.arange(size)
-        i = np.broadcast_to(np.asarray(backward(u, p), dtype=float), u.shape)
-        valid = (i == np.round(i)) & (i >= 0) & (i < axis.positions)
-        found.append((u[valid], i[valid].astype(int)))
+        # the nearest whole i, kept where the forward map reads u from it: (u − p)/s in floats is not
+        # exact (14/10 − 4/10 ≠ 1), and comparing it with its rounding would drop whole positions
+        i = np.rint(np.broadcast_to(np.asarray(backward(u, p), dtype=float), u.shape)).astype(int)
+        read = np.broadcast_to(np.asarray(forward(i, p)), u.shape)
+        valid = (read == u) & (i >= 0) & (i < axis.positions)
+        found.append((u[valid], i[valid]))
     return found
 
 
