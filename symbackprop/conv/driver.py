@@ -120,6 +120,9 @@ def derive_conv(spec: ConvSpec, *, max_parameters: int = DEFAULT_MAX_PARAMETERS,
     reason = _too_large(spec, max_parameters)
     per_weight = ConvPartials(model, layers) if reason is None else None
     networks = (spec,) if reason is None else proof_networks(spec, _path_limit(max_parameters))
+    unprovable = tuple(network for network in networks if network is not spec
+                       and not _provable(network, _path_limit(max_parameters)))
+    networks = tuple(network for network in networks if network not in unprovable)
     verdicts: tuple[Verdict, ...] = ()
     for network in networks:
         partials = per_weight or ConvPartials(ConvModel(network), derive_conv_layers(network))
@@ -129,6 +132,7 @@ def derive_conv(spec: ConvSpec, *, max_parameters: int = DEFAULT_MAX_PARAMETERS,
         verdicts += found
     checked = network_within(spec, memory_budget, CHECK_SAMPLES)
     notes = () if reason is None else (_reduction_note(reason, networks, spec, checked),)
+    notes += _unprovable_note(unprovable, _path_limit(max_parameters))
     notes += _tie_note(spec) + unchecked_note(spec, memory_budget)
     verdicts = rewrites + verdicts + verify_batched(layers, seed=seed, memory_budget=memory_budget)
     proof = Proof(verdicts, notes + budget_note(verdicts, deadline, PARTIAL_EQUATIONS), None, notation)
@@ -149,11 +153,15 @@ def derive_conv_layer_level(spec: ConvSpec, *, budget: float | None = 2.0, seed:
 
 
 def _reduction_note(reason: str, networks: tuple[ConvSpec, ...], spec: ConvSpec, checked: ConvSpec | None) -> str:
-    if len(networks) == 1:
+    if not networks:
+        return (f"{reason}: per-weight partials are not listed, and no network small enough to prove them on "
+                f"keeps these kernels (see below); {_batched_where(spec, checked)}.")
+    if networks == (reduced(spec),):
         where = (f"the reduced network {networks[0].shorthand()} (the same layers with at most {REDUCED_WIDTH} "
                  "channels or units and the smallest image they fit)")
     else:
-        where = (f"{len(networks)} small networks, one for each layer's crossing: the layer after a probe layer "
+        where = (f"{len(networks)} small network{'s' if len(networks) > 1 else ''}, one for each layer's crossing: "
+                 "the layer after a probe layer "
                  f"with parameters, then the output layer ({', '.join(n.shorthand() for n in networks)})")
     return (f"{reason}: per-weight partials are not listed; the forms are proved per weight on {where}, since the "
             f"layer-level forms do not depend on the sizes and each relates a layer only to the next one, and "
@@ -166,6 +174,28 @@ def _batched_where(spec: ConvSpec, checked: ConvSpec | None) -> str:
     if checked == spec:
         return "the whole network's forms are verified numerically at full size"
     return f"the whole network's forms are verified numerically at the size {checked.shorthand()} the limits allow"
+
+
+#: A proof network whose brute-force partials exceed the path limit this many times over is not proved per
+#: weight: only its kernels can make it so large (its channels and units are already cut to two), and
+#: SymPy's expressions of it would grow with the kernel's entries squared.
+UNPROVABLE_FACTOR = 10
+
+
+def _provable(network: ConvSpec, limit: int) -> bool:
+    """Whether the per-weight proof of ``network`` stays within UNPROVABLE_FACTOR times ``limit`` path terms
+    (its parameter count first: path_terms itself lists every read of every neuron)."""
+    bound = UNPROVABLE_FACTOR * limit
+    return network.parameter_count <= bound and path_terms(network) <= bound
+
+
+def _unprovable_note(networks: tuple[ConvSpec, ...], limit: int) -> tuple[str, ...]:
+    if not networks:
+        return ()
+    return (f"The per-weight proof was not run on {', '.join(n.shorthand() for n in networks)}: even with two "
+            f"channels or units per layer its kernels make the brute-force partials hold more than "
+            f"{UNPROVABLE_FACTOR * limit} path terms; the crossings and gradients they hold are checked only by "
+            "the numeric check of the batched forms.",)
 
 
 def _tie_note(spec: ConvSpec) -> tuple[str, ...]:
