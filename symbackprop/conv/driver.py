@@ -469,7 +469,7 @@ def _excess(size: CheckSize, memory_budget: float | None) -> str:
         reasons.append(f"the full network needs {size_text(size.bytes)} and the memory budget is "
                        f"{size_text(int(memory_budget * 2**20))}")
     if size.operations > MAX_CHECK_OPERATIONS:
-        reasons.append(f"its check would take {_count_text(size.operations)} multiply-adds (the limit is "
+        reasons.append(f"its check would take {_count_text(size.operations)} operations (the limit is "
                        f"{_count_text(MAX_CHECK_OPERATIONS)})")
     return ", and ".join(reasons)
 

@@ -4,8 +4,8 @@ The batched forms are checked against central differences (:func:`symbackprop.co
 on a float64 copy of the network: the parameters and their gradients, a few arrays per neuron and
 sample, and for every pooling layer a few arrays per window entry.  Its time is that of a few
 hundred forward passes, whose multiply-adds grow with channels × positions × kernel entries
-rather than with the memory.  :func:`check_size` estimates both from above; :func:`network_within`
-picks the network the check runs on: the spec itself when both fit (the memory budget, and
+rather than with the memory, and with the entries of the arrays it steps over.  :func:`check_size`
+estimates both from above; :func:`network_within` picks the network the check runs on: the spec itself when both fit (the memory budget, and
 :data:`MAX_CHECK_OPERATIONS`), otherwise the same layers -- the same kernels, strides, padding
 and pooling, so the same formulas -- with fewer channels and units (capped at a power of two)
 and, where that is not enough, a smaller image.
@@ -18,8 +18,12 @@ from dataclasses import dataclass, replace
 from ..driver import NUMERIC_ENTRIES
 from .spec import Conv2d, ConvSpec, Dense, Pool2d, output_side, units
 
-#: The multiply-adds the check of one network may take (a few seconds to a quarter of a minute of NumPy's einsum).
-MAX_CHECK_OPERATIONS = 2 * 10**9
+#: The operations the check of one network may take: multiply-adds, and steps over its arrays' entries
+#: (about ten seconds of NumPy on one core, measured).
+MAX_CHECK_OPERATIONS = 4 * 10**9
+#: Operations per float of the arrays a forward pass and its kink switches hold (activations, the window's
+#: maximum and one-hot, the kink switches compared across the stencil): measured, about 8 multiply-adds' time.
+_OPERATIONS_PER_ARRAY_ENTRY = 8
 _FLOAT = 8
 #: Per sample: the input and its error; for every other neuron z, a, δ, the error, the per-unit
 #: costs and kink switches of the difference stencil and the temporaries of the activation (as
@@ -28,7 +32,8 @@ _INPUT_ARRAYS, _ARRAYS_PER_NEURON = 2, 12
 #: Per sample and window entry of a pooling layer: the windows copied, the one-hot of the maximum,
 #: the routed error, the kink switches at every point of the stencil and their comparisons.
 _ARRAYS_PER_WINDOW_ENTRY = 16
-#: Per sample, for a conv layer: the zero-padded input and the dilated error, each twice.
+#: Per sample, for a conv layer: the zero-padded input (where there is padding) and the dilated error of
+#: its crossing (above the first layer), each twice.
 _ARRAYS_PER_PADDED = 2
 #: What the check allocates whatever the sizes (compiled functions, small arrays).
 _FIXED_BYTES = 4 * 2**20
@@ -42,7 +47,9 @@ LEAST_WIDTH = 2
 
 @dataclass(frozen=True)
 class CheckSize:
-    """What the numeric check of one network needs: bytes held at its peak, multiply-adds in all."""
+    """What the numeric check of one network needs: bytes held at its peak, operations in all (per sample, the
+    multiply-adds of a forward pass and :data:`_OPERATIONS_PER_ARRAY_ENTRY` per float of its arrays, times the
+    passes)."""
 
     bytes: int
     operations: int
@@ -57,7 +64,8 @@ def check_size(spec: ConvSpec, samples: int) -> CheckSize:
     """An upper estimate of what the check of ``spec`` needs for problems of 1 and ``samples`` samples."""
     shapes = spec.shapes
     neurons = _INPUT_ARRAYS * units(shapes[0]) + _ARRAYS_PER_NEURON * sum(units(shape) for shape in shapes[1:])
-    forward = 0
+    stepped = neurons - _INPUT_ARRAYS * units(shapes[0])  # a pass reads the input only through its windows
+    forward = held = 0
     for number, layer in enumerate(spec.layers, start=1):
         below, out = shapes[number - 1], shapes[number]
         if isinstance(layer, Dense):
@@ -67,15 +75,19 @@ def check_size(spec: ConvSpec, samples: int) -> CheckSize:
         if isinstance(layer, Conv2d):
             channels, height, width = below
             (kh, kw), (ph, pw) = layer.kernel, layer.padding
-            padded = channels * (height + 2 * ph) * (width + 2 * pw) + layer.channels * (height + kh) * (width + kw)
+            padded = channels * (height + 2 * ph) * (width + 2 * pw) if ph or pw else 0
             neurons += _ARRAYS_PER_PADDED * padded
+            stepped += _ARRAYS_PER_PADDED * padded
+            if number > 1:  # the dilated error of the crossing: once per gradient, not in every pass
+                held += _ARRAYS_PER_PADDED * layer.channels * (height + kh) * (width + kw)
             forward += entries * channels
         else:
             neurons += _ARRAYS_PER_WINDOW_ENTRY * entries
+            stepped += _ARRAYS_PER_WINDOW_ENTRY * entries
             forward += entries
     passes = _PASSES_PER_GRADIENT + NUMERIC_ENTRIES * _PASSES_PER_ENTRY
-    return CheckSize(_FIXED_BYTES + _FLOAT * (2 * spec.parameter_count + samples * neurons),
-                     passes * (1 + samples) * forward)
+    return CheckSize(_FIXED_BYTES + _FLOAT * (2 * spec.parameter_count + samples * (neurons + held)),
+                     passes * (1 + samples) * (forward + _OPERATIONS_PER_ARRAY_ENTRY * stepped))
 
 
 def network_within(spec: ConvSpec, budget_mib: float | None, samples: int) -> ConvSpec | None:

@@ -13,11 +13,12 @@ from harness import GIB, files_in, run
 
 LIMIT = str(2 * GIB)
 #: A wide dense head after a large image (294 GiB to check at full size), and many channels with a 1.1 GiB kernel.
-HUGE = {"3x512x512-conv3k3p1-maxpool2-100000-10": "2x128x128-conv2k3p1-maxpool2-64-10",
+HUGE = {"3x512x512-conv3k3p1-maxpool2-100000-10": "2x64x64-conv2k3p1-maxpool2-128-10",
         "3900x16x16-conv3900k3p1-10": "16x16x16-conv16k3p1-10"}
 #: A bound, not a benchmark: the check of the reduced network takes up to about a quarter of a minute
-#: on an idle core (MAX_CHECK_OPERATIONS), more on a shared one.
-SECONDS = 240
+#: on an idle core (MAX_CHECK_OPERATIONS) and derive adds its proof; on a machine shared with other heavy
+#: jobs the wall time was several times that.
+SECONDS = 480
 
 
 def _bounded(arguments: list[str], tmp_path: Path):
