@@ -1,14 +1,15 @@
 """The size of the numeric check of a convolutional network, and the network it runs on.
 
-The batched forms are checked against central differences (:func:`symbackprop.conv.driver.verify_batched`)
-on a float64 copy of the network: the parameters and their gradients, a few arrays per neuron and
-sample, and for every pooling layer a few arrays per window entry.  Its time is that of a few
-hundred forward passes, whose multiply-adds grow with channels × positions × kernel entries
-rather than with the memory, and with the entries of the arrays it steps over.  :func:`check_size`
-estimates both from above; :func:`network_within` picks the network the check runs on: the spec itself when both fit (the memory budget, and
-:data:`MAX_CHECK_OPERATIONS`), otherwise the same layers -- the same kernels, strides, padding
-and pooling, so the same formulas -- with fewer channels and units (capped at a power of two)
-and, where that is not enough, a smaller image.
+The batched forms are checked against central differences
+(:func:`symbackprop.conv.driver.verify_batched`) on a float64 copy of the network: the parameters
+and their gradients, a few arrays per neuron and sample, and for every pooling layer a few arrays
+per window entry. Its time is that of a few hundred forward passes, whose multiply-adds grow with
+channels × positions × kernel entries rather than with the memory, and with the entries of the
+arrays it steps over. :func:`check_size` estimates both from above; :func:`network_within` picks the
+network the check runs on: the spec itself when both fit (the memory budget, and
+:data:`MAX_CHECK_OPERATIONS`), otherwise the same layers -- the same kernels, strides, padding and
+pooling, so the same formulas -- with fewer channels and units (capped at a power of two) and, where
+that is not enough, a smaller image.
 """
 
 from __future__ import annotations
