@@ -392,7 +392,9 @@ def _require_memory(what, check_memory):
 
 def _fits(what, needed, available, kind):
     if available is not None and needed > available:
-        raise MemoryError(f"{what}: the {'-'.join(map(str, SIZES))} network's {DTYPE.__name__} parameters need "
+        raise MemoryError(f"{what}: the "
+                          "1x8x8-conv16k3p1-maxpool2-10 network's "
+                          f"{DTYPE.__name__} parameters need "
                           f"{_size(needed)} of {kind}, but only {_size(available)} is available; "
                           "pass check_memory=False (--no-memory-check) to try anyway")
 

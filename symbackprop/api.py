@@ -302,7 +302,7 @@ def codegen(spec: Spec | ConvSpec | Derivation | ConvDerivation | str, backend: 
     else:
         network = _spec(spec)
         derivation = (derive_layer_level(network, memory_budget=memory_budget) if isinstance(network, Spec)
-                      else derive_conv_layer_level(network))
+                      else derive_conv_layer_level(network, memory_budget=memory_budget))
     failure = derivation.proof.first_failure()
     if failure is not None:
         raise ModuleCheckError(failure)

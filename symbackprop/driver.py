@@ -134,7 +134,7 @@ def derive(spec: Spec, *, max_parameters: int = DEFAULT_MAX_PARAMETERS, budget: 
         from .conv.driver import derive_conv
 
         return derive_conv(spec, max_parameters=max_parameters, budget=budget, proof_budget=proof_budget, seed=seed,
-                           notation=notation)
+                           notation=notation, memory_budget=memory_budget)
     model = NetworkModel(spec)
     layers = derive_layers(spec)
     deadline = Deadline(proof_budget)

@@ -197,7 +197,7 @@ class ConvLayerDerivation:
 IDENTITY = builtin_activation("identity")
 
 
-def _elementwise_spec(spec: ConvSpec) -> Spec:
+def elementwise_spec(spec: ConvSpec) -> Spec:
     """The dense network with the same activations (identity for pooling) and cost: its layer equations are
     σ' of every layer, δ^l = e·σ'(z) and δ^L, which do not depend on how the layers are wired."""
     activations = tuple(activation or IDENTITY for activation in spec.activations)
@@ -216,7 +216,7 @@ def _crossing(spec: ConvSpec, number: int) -> Crossing:
 
 def derive_conv_layers(spec: ConvSpec) -> ConvLayerDerivation:
     """δ of every layer, the crossing of every layer, and the output δ^L, at generic sizes."""
-    elementwise = derive_layers(_elementwise_spec(spec))
+    elementwise = derive_layers(elementwise_spec(spec))
     layers = tuple(ConvLayerEquations(number, spec.layer(number), elementwise.layer(number), _crossing(spec, number))
                    for number in range(1, spec.depth + 1))
     return ConvLayerDerivation(spec, elementwise, layers)

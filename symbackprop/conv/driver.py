@@ -7,7 +7,8 @@ back through the layers above) with SymPy's direct derivative of the whole-netwo
 node symbols (z free, a = σ(z), pooling outputs the max or mean of their window), symbolically
 where SymPy decides and in 50-digit arithmetic otherwise (:func:`symbackprop.proof.compare`).
 Networks too large to list get the proof on a reduced network of the same layers
-(:func:`reduced`), and the batched forms are checked at full size against central differences.
+(:func:`reduced`), and the batched forms are checked against central differences at full size, or
+where that would not fit the memory budget on the same layers at a smaller size (:mod:`symbackprop.conv.sizing`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, replace
 import sympy as sp
 
 from ..driver import (
+    CHECK_SAMPLES,
     DEFAULT_MAX_PARAMETERS,
     DEFAULT_PROOF_BUDGET,
     budget_note,
@@ -24,6 +26,7 @@ from ..driver import (
     verify_forms,
 )
 from ..errors import UserError
+from ..numeric import DEFAULT_MEMORY_BUDGET_MIB, size_text
 from ..proof import (
     DIGITS,
     FAILED,
@@ -39,11 +42,19 @@ from ..proof import (
     symbolically_zero,
 )
 from ..rich_display import RichDisplay
-from .derivation import IDENTITY, TIE_RULE, ConvLayerDerivation, ConvLayerEquations, derive_conv_layers
+from .derivation import (
+    IDENTITY,
+    TIE_RULE,
+    ConvLayerDerivation,
+    ConvLayerEquations,
+    derive_conv_layers,
+    elementwise_spec,
+)
 from .model import ConvModel, ConvParameter
 from .numeric import ConvEvaluator, random_problem
 from .partials import ConvPartials
-from .spec import Conv2d, ConvSpec, Dense, Pool2d, output_side
+from .sizing import MAX_CHECK_OPERATIONS, CheckSize, check_size, image_fits, network_within, smallest
+from .spec import Conv2d, ConvSpec, Dense, Pool2d
 
 #: Reduced networks keep at most this many channels and dense units per layer.
 REDUCED_WIDTH = 2
@@ -100,8 +111,8 @@ class ConvDerivation(RichDisplay):
 
 
 def derive_conv(spec: ConvSpec, *, max_parameters: int = DEFAULT_MAX_PARAMETERS, budget: float | None = 2.0,
-                proof_budget: float | None = DEFAULT_PROOF_BUDGET, seed: int = 0,
-                notation: str = "nielsen") -> ConvDerivation:
+                proof_budget: float | None = DEFAULT_PROOF_BUDGET, seed: int = 0, notation: str = "nielsen",
+                memory_budget: float | None = DEFAULT_MEMORY_BUDGET_MIB) -> ConvDerivation:
     """Derive and prove backpropagation for a convolutional network (see :func:`symbackprop.driver.derive`)."""
     model, layers = ConvModel(spec), derive_conv_layers(spec)
     deadline = Deadline(proof_budget)
@@ -109,6 +120,9 @@ def derive_conv(spec: ConvSpec, *, max_parameters: int = DEFAULT_MAX_PARAMETERS,
     reason = _too_large(spec, max_parameters)
     per_weight = ConvPartials(model, layers) if reason is None else None
     networks = (spec,) if reason is None else proof_networks(spec, _path_limit(max_parameters))
+    unprovable = tuple(network for network in networks if network is not spec
+                       and not _provable(network, _path_limit(max_parameters)))
+    networks = tuple(network for network in networks if network not in unprovable)
     verdicts: tuple[Verdict, ...] = ()
     for network in networks:
         partials = per_weight or ConvPartials(ConvModel(network), derive_conv_layers(network))
@@ -116,32 +130,72 @@ def derive_conv(spec: ConvSpec, *, max_parameters: int = DEFAULT_MAX_PARAMETERS,
         if network is not spec:
             found = tuple(replace(v, subject=f"{v.subject} (proof network {network.shorthand()})") for v in found)
         verdicts += found
-    notes = () if reason is None else (_reduction_note(reason, networks),)
-    notes += _tie_note(spec)
-    verdicts = rewrites + verdicts + verify_batched(layers, seed=seed)
+    checked = network_within(spec, memory_budget, CHECK_SAMPLES)
+    notes = () if reason is None else (_reduction_note(reason, networks, spec, checked),)
+    notes += _unprovable_note(unprovable, _path_limit(max_parameters))
+    notes += _tie_note(spec) + unchecked_note(spec, memory_budget)
+    verdicts = rewrites + verdicts + verify_batched(layers, seed=seed, memory_budget=memory_budget)
     proof = Proof(verdicts, notes + budget_note(verdicts, deadline, PARTIAL_EQUATIONS), None, notation)
     return ConvDerivation(spec, model, layers, per_weight, proof, networks, max_parameters, notation)
 
 
-def derive_conv_layer_level(spec: ConvSpec, *, budget: float | None = 2.0, seed: int = 0) -> ConvDerivation:
-    """The layer-level derivation with only the checks a training module relies on (σ' rewrites, batched forms)."""
+def derive_conv_layer_level(spec: ConvSpec, *, budget: float | None = 2.0, seed: int = 0,
+                            memory_budget: float | None = DEFAULT_MEMORY_BUDGET_MIB) -> ConvDerivation:
+    """The layer-level derivation with only the checks a training module relies on (σ' rewrites, batched forms,
+    the latter within ``memory_budget`` MiB as :func:`verify_batched` says)."""
     layers = derive_conv_layers(spec)
-    verdicts = prove_rewrites(layers.elementwise, budget=budget, seed=seed) + verify_batched(layers, seed=seed)
-    note = "per-weight proof not run: the batched forms were checked against central differences only"
-    return ConvDerivation(spec, ConvModel(spec), layers, None, Proof(verdicts, (note,)), (), max_parameters=0)
+    verdicts = (prove_rewrites(layers.elementwise, budget=budget, seed=seed)
+                + verify_batched(layers, seed=seed, memory_budget=memory_budget))
+    notes = ("per-weight proof not run: the batched forms were checked against central differences only",)
+    notes += unchecked_note(spec, memory_budget)
+    return ConvDerivation(spec, ConvModel(spec), layers, None, Proof(verdicts, notes), (), max_parameters=0)
 
 
 
-def _reduction_note(reason: str, networks: tuple[ConvSpec, ...]) -> str:
-    if len(networks) == 1:
+def _reduction_note(reason: str, networks: tuple[ConvSpec, ...], spec: ConvSpec, checked: ConvSpec | None) -> str:
+    if not networks:
+        return (f"{reason}: per-weight partials are not listed, and no network small enough to prove them on "
+                f"keeps these kernels (see below); {_batched_where(spec, checked)}.")
+    if networks == (reduced(spec),):
         where = (f"the reduced network {networks[0].shorthand()} (the same layers with at most {REDUCED_WIDTH} "
                  "channels or units and the smallest image they fit)")
     else:
-        where = (f"{len(networks)} small networks, one for each layer's crossing: the layer after a probe layer "
+        where = (f"{len(networks)} small network{'s' if len(networks) > 1 else ''}, one for each layer's crossing: "
+                 "the layer after a probe layer "
                  f"with parameters, then the output layer ({', '.join(n.shorthand() for n in networks)})")
     return (f"{reason}: per-weight partials are not listed; the forms are proved per weight on {where}, since the "
-            "layer-level forms do not depend on the sizes and each relates a layer only to the next one, and the "
-            "whole network's forms are verified numerically at full size.")
+            f"layer-level forms do not depend on the sizes and each relates a layer only to the next one, and "
+            f"{_batched_where(spec, checked)}.")
+
+
+def _batched_where(spec: ConvSpec, checked: ConvSpec | None) -> str:
+    if checked is None:
+        return "the whole network's forms are not checked numerically (see below)"
+    if checked == spec:
+        return "the whole network's forms are verified numerically at full size"
+    return f"the whole network's forms are verified numerically at the size {checked.shorthand()} the limits allow"
+
+
+#: A proof network whose brute-force partials exceed the path limit this many times over is not proved per
+#: weight: only its kernels can make it so large (its channels and units are already cut to two), and
+#: SymPy's expressions of it would grow with the kernel's entries squared.
+UNPROVABLE_FACTOR = 10
+
+
+def _provable(network: ConvSpec, limit: int) -> bool:
+    """Whether the per-weight proof of ``network`` stays within UNPROVABLE_FACTOR times ``limit`` path terms
+    (its parameter count first: path_terms itself lists every read of every neuron)."""
+    bound = UNPROVABLE_FACTOR * limit
+    return network.parameter_count <= bound and path_terms(network) <= bound
+
+
+def _unprovable_note(networks: tuple[ConvSpec, ...], limit: int) -> tuple[str, ...]:
+    if not networks:
+        return ()
+    return (f"The per-weight proof was not run on {', '.join(n.shorthand() for n in networks)}: even with two "
+            f"channels or units per layer its kernels make the brute-force partials hold more than "
+            f"{UNPROVABLE_FACTOR * limit} path terms; the crossings and gradients they hold are checked only by "
+            "the numeric check of the batched forms.",)
 
 
 def _tie_note(spec: ConvSpec) -> tuple[str, ...]:
@@ -229,24 +283,8 @@ def reduced(spec: ConvSpec) -> ConvSpec:
         has_parameters = has_parameters or layer.has_parameters
         layers.append(layer)
     channels, *sides = spec.input_shape
-    small = tuple(next(side for side in range(1, sides[axis] + 1) if _fits(side, spec, axis)) for axis in (0, 1))
+    small = tuple(next(side for side in range(1, sides[axis] + 1) if image_fits(side, spec, axis)) for axis in (0, 1))
     return replace(spec, input_shape=(min(channels, REDUCED_WIDTH), *small), layers=tuple(layers))
-
-
-def _fits(side: int, spec: ConvSpec, axis: int) -> bool:
-    """Whether an input ``side`` long along ``axis`` fits every image layer with the positions :func:`reduced` keeps."""
-    original = spec.input_shape[axis + 1]
-    for layer in spec.layers:
-        if isinstance(layer, Dense):
-            return True
-        kernel, stride, padding = layer.kernel[axis], layer.stride[axis], layer.padding[axis]
-        if kernel > side + 2 * padding or (layer.kind != "conv2d" and (side - kernel) % stride):
-            return False
-        side, original = output_side(side, kernel, stride, padding), output_side(original, kernel, stride, padding)
-        wanted = 2 if layer.kind == "conv2d" or stride > 1 else 1
-        if side < min(wanted, original):
-            return False
-    return True
 
 
 def proof_networks(spec: ConvSpec, limit: int) -> tuple[ConvSpec, ...]:
@@ -382,14 +420,71 @@ def crossing_verdicts(layers: ConvLayerDerivation, parameters: tuple[ConvParamet
 
 
 # ---------------------------------------------------------------------------------------
-# The batched forms at full size
+# The batched forms at full size, or as large as the limits allow
 
 
-def verify_batched(layers: ConvLayerDerivation, *, seed: int = 0, samples: int = 5) -> tuple[Verdict, ...]:
-    """The derived forms per sample (m = 1) and batched (mean over m) against central differences, at full size."""
+def verify_batched(layers: ConvLayerDerivation, *, seed: int = 0, samples: int = CHECK_SAMPLES,
+                   memory_budget: float | None = DEFAULT_MEMORY_BUDGET_MIB) -> tuple[Verdict, ...]:
+    """The derived forms per sample (m = 1) and batched (mean over m) against central differences.
+
+    At full size where that fits ``memory_budget`` (MiB; None: no limit) and the check's limit of
+    multiply-adds, else on the network :func:`~symbackprop.conv.sizing.network_within` picks (the same
+    layers, fewer channels or a smaller image: the forms are the same at any size); none when not
+    even the smallest one fits (:func:`unchecked_note` says so).
+    """
     spec = layers.spec
+    checked = network_within(spec, memory_budget, samples)
+    if checked is None:
+        return ()
     forms = (("layer-level", 1, "every δ^l through the derived crossings, ∂C/∂W^l and ∂C/∂b^l as sums over "
                                 "positions"),
              ("batched", samples, f"the same for a batch, each gradient the mean over the m = {samples} samples"))
-    return verify_forms(ConvEvaluator.of(layers), lambda m, at: random_problem(spec, m, at), forms,
-                        f"at full size {spec.shorthand()},", seed=seed)
+    evaluator = ConvEvaluator.of(resized(layers, checked))
+    return verify_forms(evaluator, lambda m, at: random_problem(checked, m, at), forms,
+                        _coverage(spec, checked, samples, memory_budget), seed=seed)
+
+
+def resized(layers: ConvLayerDerivation, spec: ConvSpec) -> ConvLayerDerivation:
+    """``layers`` with their equations as they are (a test's wrong one too) for ``spec``, the same layers at
+    other sizes."""
+    if spec == layers.spec:
+        return layers
+    equations = tuple(replace(equations, spec_layer=spec.layer(equations.layer)) for equations in layers.layers)
+    return replace(layers, spec=spec, elementwise=replace(layers.elementwise, spec=elementwise_spec(spec)),
+                   layers=equations)
+
+
+def _coverage(spec: ConvSpec, checked: ConvSpec, samples: int, memory_budget: float | None) -> str:
+    """Which network the check ran on (and why not on the spec itself), up to the separator after it."""
+    if checked == spec:
+        return f"at full size {spec.shorthand()},"
+    return (f"at the reduced size {checked.shorthand()} (the same kernels, strides, padding and pooling), since "
+            f"{_excess(check_size(spec, samples), memory_budget)};")
+
+
+def _excess(size: CheckSize, memory_budget: float | None) -> str:
+    """What of ``size`` exceeds the limits, in words: "the full network needs 146 GiB and the memory budget ..."."""
+    reasons = []
+    if memory_budget is not None and size.bytes > memory_budget * 2**20:
+        reasons.append(f"the full network needs {size_text(size.bytes)} and the memory budget is "
+                       f"{size_text(int(memory_budget * 2**20))}")
+    if size.operations > MAX_CHECK_OPERATIONS:
+        reasons.append(f"its check would take {_count_text(size.operations)} operations (the limit is "
+                       f"{_count_text(MAX_CHECK_OPERATIONS)})")
+    return ", and ".join(reasons)
+
+
+def _count_text(count: int) -> str:
+    """A large count in two digits: ``9.8e11``."""
+    mantissa, exponent = f"{count:.1e}".split("e")
+    return f"{mantissa.removesuffix('.0')}e{int(exponent)}"
+
+
+def unchecked_note(spec: ConvSpec, memory_budget: float | None, samples: int = CHECK_SAMPLES) -> tuple[str, ...]:
+    """Why the batched forms were not checked numerically, when not even the smallest network fits."""
+    if network_within(spec, memory_budget, samples) is not None:
+        return ()
+    least = smallest(spec)
+    return (f"The batched forms were not checked numerically: even the smallest network of these layers, "
+            f"{least.shorthand()}, exceeds the limits ({_excess(check_size(least, samples), memory_budget)}"
+            f"); a larger --memory-budget lets it run where memory is what it lacks.",)

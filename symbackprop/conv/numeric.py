@@ -19,7 +19,7 @@ import sympy as sp
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..numeric import LayerLevelEvaluator
-from .derivation import IN, OFFSET, ConvLayerDerivation, axes
+from .derivation import IN, OFFSET, OUT, ConvLayerDerivation, axes
 from .spec import Conv2d, ConvSpec, Dense, Pool2d
 
 
@@ -88,17 +88,16 @@ class ConvEvaluator(LayerLevelEvaluator):
 
     def kink_values(self, params: dict[str, np.ndarray], X: np.ndarray, Y_: np.ndarray) -> list[np.ndarray]:
         """Every kink switch: the activations' at every pre-activation, the cost's, and for every max-pooling
-        window the differences of its entries (a sign change is a change of the window's order, so of its
-        maximum)."""
+        window each entry less the window's maximum (zero at the maxima, negative elsewhere: a value that
+        moves and reaches or leaves zero is a change of the maximum, and this needs one value per entry
+        where the differences of every pair need a number growing with the square of the window)."""
         layers = self.forward(params, X)
         values = []
         for number, (switches, (z, _)) in enumerate(zip(self.switches, layers[1:], strict=True), start=1):
             layer = self.spec.layer(number)
             if isinstance(layer, Pool2d):
                 if layer.mode == "max":
-                    flat = windows(layers[number - 1][1], layer).reshape(*z.shape, -1)
-                    first, second = np.triu_indices(flat.shape[-1], 1)
-                    values.append(flat[..., first] - flat[..., second])
+                    values.append(windows(layers[number - 1][1], layer) - z[..., None, None])
                 continue
             values += [np.broadcast_to(value, z.shape) for value in switches(z)]
         return values + [np.broadcast_to(value, Y_.shape) for value in self.cost_switches(layers[-1][1], Y_)]
@@ -177,12 +176,16 @@ def gather(values: np.ndarray, index_map, layer: Pool2d, out_shape, in_shape) ->
 def _sources(index_map, axis, size: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """For each kernel offset p: the input positions u that some window reads at p, and those windows i."""
     backward = sp.lambdify((IN, OFFSET), index_map.backward.xreplace(axis.values), modules=[np])
+    forward = sp.lambdify((OUT, OFFSET), index_map.forward.xreplace(axis.values), modules=[np])
     found = []
     for p in range(axis.kernel):
         u = np.arange(size)
-        i = np.broadcast_to(np.asarray(backward(u, p), dtype=float), u.shape)
-        valid = (i == np.round(i)) & (i >= 0) & (i < axis.positions)
-        found.append((u[valid], i[valid].astype(int)))
+        # the nearest whole i, kept where the forward map reads u from it: (u − p)/s in floats is not
+        # exact (14/10 − 4/10 ≠ 1), and comparing it with its rounding would drop whole positions
+        i = np.rint(np.broadcast_to(np.asarray(backward(u, p), dtype=float), u.shape)).astype(int)
+        read = np.broadcast_to(np.asarray(forward(i, p)), u.shape)
+        valid = (read == u) & (i >= 0) & (i < axis.positions)
+        found.append((u[valid], i[valid]))
     return found
 
 

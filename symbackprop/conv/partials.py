@@ -14,6 +14,8 @@ The proof (:mod:`symbackprop.conv.driver`) shows that ``factored`` equals ``brut
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from functools import cached_property
 
 import sympy as sp
@@ -134,19 +136,22 @@ class ConvPartials:
                 return [(model.delta(layer, (j,)), sp.Integer(1))]
             below = model.units(layer - 1)[parameter.index[1]]
             return [(model.delta(layer, (j,)), model.a(layer - 1, below))]
+        return list(self.image_positions(parameter))
+
+    def image_positions(self, parameter: ConvParameter) -> Iterator[tuple[sp.Symbol, sp.Expr]]:
+        """The terms of :meth:`positions` for a conv parameter, one at a time in (row, column) order (a
+        document lists the first few of a large image without building the rest)."""
+        model, layer = self.model, parameter.layer
         channel = parameter.index[0]
-        found = []
-        for index in model.units(layer):
-            if index[0] != channel:
-                continue
+        _, rows, columns = model.shapes[layer]
+        for index in itertools.product((channel,), range(rows), range(columns)):
             if parameter.kind == "b":
-                found.append((model.delta(layer, index), sp.Integer(1)))
+                yield model.delta(layer, index), sp.Integer(1)
                 continue
             d, p, q = parameter.index[1:]
             read = dict(model.reads(layer, index))
             if (p, q) in read:
-                found.append((model.delta(layer, index), model.a(layer - 1, (d, *read[(p, q)]))))
-        return found
+                yield model.delta(layer, index), model.a(layer - 1, (d, *read[(p, q)]))
 
     def factored(self, parameter: ConvParameter) -> sp.Expr:
         """Σ over positions of δ^l times the input the parameter multiplies there (δ left as symbols)."""

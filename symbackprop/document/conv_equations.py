@@ -11,11 +11,12 @@ verification) and :func:`weight_symbol`.  Each section is built from a
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import sympy as sp
 
-from ..conv.derivation import FLIPPED, KERNEL, TIE_RULE, axes, flipped
+from ..conv.derivation import FLIPPED, KERNEL, TIE_RULE, Axis, axes, flipped
 from ..conv.spec import Conv2d, Pool2d
 from .blocks import align, heading, items, paragraph, section, table
 from .blocks import steps as step_blocks
@@ -227,6 +228,15 @@ def gradients_section(c) -> dict[str, Any]:
                     equation(batched, "eq:bp4-conv-batched"), *_verdict(c, "BP3", "BP3-conv", "BP4", "BP4-conv")])
 
 
+#: The terms of a weight's sum over positions a document lists at most (then ⋯).
+MAX_LISTED_POSITIONS = 64
+
+
+def _inside(axis: Axis, offset: int, size: int) -> int:
+    """How many window positions i along ``axis`` read an input s·i + p − P inside 0..size−1 at ``offset`` p."""
+    return sum(0 <= axis.stride * i + offset - axis.padding < size for i in range(axis.positions))
+
+
 def positions_section(c) -> dict[str, Any] | None:
     chosen = c.chosen
     if chosen is None or not isinstance(c.d.spec.layer(chosen.layer), Conv2d):
@@ -234,18 +244,24 @@ def positions_section(c) -> dict[str, Any] | None:
     from ..conv.partials import ConvPartials
 
     partials = c.d.per_weight or ConvPartials(c.d.model, c.d.layers)
-    terms = partials.positions(chosen)
+    terms = list(itertools.islice(partials.image_positions(chosen), MAX_LISTED_POSITIONS))
     p = c.p()
     pieces = [(" + " if index else "", f"{p.doprint(delta)}\\, {p.doprint(factor)}")
               for index, (delta, factor) in enumerate(terms)]
-    layer = c.d.spec.layer(chosen.layer)
+    layer, in_shape = c.d.spec.layer(chosen.layer), c.d.spec.shapes[chosen.layer - 1]
     rows, columns = axes(layer, c.d.spec.shapes[chosen.layer])
     total = rows.positions * columns.positions
-    skipped = total - len(terms)
+    inside = total if chosen.kind == "b" else (_inside(rows, chosen.index[2], in_shape[1])
+                                               * _inside(columns, chosen.index[3], in_shape[2]))
+    listed = ""
+    if inside > len(terms):
+        pieces.append((" + ", "\\cdots"))
+        listed = f" (the first {len(terms)} of its {inside} terms are shown)"
     blocks = [paragraph(f"The weight ${c.symbol(chosen)}$ is used at all {total} output positions of channel "
                         f"{chosen.index[0]} (Figure~\\ref{{fig:kernel}}); by \\eqref{{eq:bp4-conv}} its gradient "
                         "has one term for each position whose input lies inside the image"
-                        + (f" ({skipped} read the zero padding and drop out)" if skipped else "") + ":"),
+                        + (f" ({total - inside} read the zero padding and drop out)" if total > inside else "")
+                        + listed + ":"),
               equation(wrap(frac_d("C", c.symbol(chosen)), pieces, width=SUM_WIDTH), "eq:positions")]
     if c.d.per_weight is not None:
         verdict = next(v for v in c.d.proof.verdicts if v.subject == f"∂C/∂{chosen}")

@@ -27,7 +27,7 @@ from .context import Context
 from .conv_equations import conv_equation_sections, weight_symbol
 from .equations import bp1_section
 from .formulas import equation, frac_d, tex_escape
-from .kernel_diagram import kernel_diagram
+from .kernel_diagram import MAX_CELLS, kernel_diagram
 
 ConvSelection = str | tuple[ConvParameter, ...]
 
@@ -128,6 +128,8 @@ def _kernel_figure(c: ConvContext) -> dict[str, Any]:
                rf"outlined, the input ${symbol}$ multiplies there is dark. The weight is shared across all "
                f"{data['shared']} output positions: it multiplies every shaded input (those in the padding read "
                "zeros), so its gradient is a sum over all of them (Section~\\ref{sec:positions}).")
+    if data["cropped"]:
+        caption += f" Only the top-left corner of each grid is drawn (at most {MAX_CELLS} rows and columns)."
     return figure("grid", data, caption, "fig:kernel")
 
 

@@ -16,6 +16,9 @@ from ..conv.spec import Conv2d
 
 #: The widest a grid is drawn (cm), and the largest cell.
 GRID_WIDTH, CELL_MAX = 5.5, 0.5
+#: Rows and columns of a grid drawn at most: a larger image is drawn as its top-left corner (which holds
+#: the window shown), so that the figure does not grow with the image.
+MAX_CELLS = 32
 GAP = 2.0  # cm between the input and output grids
 LABEL_LIFT = 0.15
 
@@ -45,33 +48,46 @@ def kernel_diagram(layer: Conv2d, in_shape: tuple[int, ...], out_shape: tuple[in
     (ph, pw), (sh, sw), (kh, kw) = layer.padding, layer.stride, layer.kernel
     _, _, p, q = weight
     padded_h, padded_w = height + 2 * ph, width + 2 * pw
-    cell = min(CELL_MAX, GRID_WIDTH / max(padded_h, padded_w, rows, columns))
-    shared = {(sh * i + p, sw * j + q) for i in range(rows) for j in range(columns)}
+    # the corner drawn: at most MAX_CELLS rows and columns of each grid
+    shown_h, shown_w, out_h, out_w = (min(size, MAX_CELLS) for size in (padded_h, padded_w, rows, columns))
+    cell = min(CELL_MAX, GRID_WIDTH / max(shown_h, shown_w, out_h, out_w))
     i0, j0 = shown_position(layer, out_shape)
     rects = []
-    for r in range(padded_h):
-        for s in range(padded_w):
+    for r in range(shown_h):
+        for s in range(shown_w):
             padding = not (ph <= r < ph + height and pw <= s < pw + width)
-            style = ("chosen" if (r, s) == (sh * i0 + p, sw * j0 + q) else "shared" if (r, s) in shared
+            style = ("chosen" if (r, s) == (sh * i0 + p, sw * j0 + q) else "shared" if _shared(r, s, layer, weight,
+                                                                                                 out_shape)
                      else "pad" if padding else "cell")
             if padding and style != "pad":
                 style += "pad"  # the weight reads a zero of the padding there
             rects.append(_rect(s * cell, -(r + 1) * cell, cell, style))
     top = sh * i0
-    rects.append({"x": _cm(sw * j0 * cell), "y": _cm(-(top + kh) * cell), "w": _cm(kw * cell),
-                  "h": _cm(kh * cell), "style": "window"})
-    left = padded_w * cell + GAP
-    for i in range(rows):
-        for j in range(columns):
+    window_h, window_w = min(kh, shown_h - top), min(kw, shown_w - sw * j0)
+    rects.append({"x": _cm(sw * j0 * cell), "y": _cm(-(top + window_h) * cell), "w": _cm(window_w * cell),
+                  "h": _cm(window_h * cell), "style": "window"})
+    left = shown_w * cell + GAP
+    for i in range(out_h):
+        for j in range(out_w):
             style = "outchosen" if (i, j) == (i0, j0) else "outshared"
             rects.append(_rect(left + j * cell, -(i + 1) * cell, cell, style))
-    start = ((sw * j0 + kw) * cell, -(top + kh / 2) * cell)
+    start = ((sw * j0 + window_w) * cell, -(top + window_h / 2) * cell)
     end = (left + j0 * cell, -(i0 + 0.5) * cell)
-    bottom = -max(padded_h, rows) * cell
+    bottom = -max(shown_h, out_h) * cell
     return {"rects": rects, "arrow": {"x1": _cm(start[0] + 0.1), "y1": _cm(start[1]), "x2": _cm(end[0] - 0.1),
                                       "y2": _cm(end[1])},
-            "labels": [{"x": _cm(padded_w * cell / 2), "y": _cm(LABEL_LIFT), "text": labels[0]},
-                       {"x": _cm(left + columns * cell / 2), "y": _cm(LABEL_LIFT), "text": labels[1]}],
-            "box": {"left": "-0.30", "right": _cm(left + columns * cell + 0.3), "bottom": _cm(bottom - 0.3),
+            "labels": [{"x": _cm(shown_w * cell / 2), "y": _cm(LABEL_LIFT), "text": labels[0]},
+                       {"x": _cm(left + out_w * cell / 2), "y": _cm(LABEL_LIFT), "text": labels[1]}],
+            "box": {"left": "-0.30", "right": _cm(left + out_w * cell + 0.3), "bottom": _cm(bottom - 0.3),
                     "top": _cm(LABEL_LIFT + 0.7)},
-            "position": (i0, j0), "shared": len(shared)}
+            "position": (i0, j0), "shared": rows * columns,
+            "cropped": (shown_h, shown_w, out_h, out_w) != (padded_h, padded_w, rows, columns)}
+
+
+def _shared(r: int, s: int, layer: Conv2d, weight: tuple[int, int, int, int], out_shape: tuple[int, ...]) -> bool:
+    """Whether padded input cell (r, s) is one the weight multiplies at some output position:
+    r = s_h·i + p and s = s_w·j + q for whole i, j in range."""
+    _, rows, columns = out_shape
+    (sh, sw), (_, _, p, q) = layer.stride, weight
+    return (r >= p and (r - p) % sh == 0 and (r - p) // sh < rows
+            and s >= q and (s - q) % sw == 0 and (s - q) // sw < columns)
