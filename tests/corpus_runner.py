@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -209,13 +210,26 @@ def _squash(text: str) -> str:
     return "".join(text.split())
 
 
-def run_all(only: str | None = None) -> list[Outcome]:
+def run_all(only: str | None = None, progress: bool = False) -> list[Outcome]:
+    """Every case (or the one named ``only``) and every document; ``progress`` prints each one's time."""
     networks = specs()
-    outcomes = [run_case(case, networks) for case in cases() if only in (None, case["id"])]
+    outcomes = []
+    for case in cases():
+        if only in (None, case["id"]):
+            start = time.perf_counter()
+            outcomes.append(run_case(case, networks))
+            _progress(progress, case["id"], start)
     if only is None:
         for source, sidecar in documents():
+            start = time.perf_counter()
             outcomes += run_document(source, sidecar, networks)
+            _progress(progress, source.name, start)
     return outcomes
+
+
+def _progress(shown: bool, name: str, start: float) -> None:
+    if shown:
+        print(f"  {time.perf_counter() - start:6.1f} s  {name}", file=sys.stderr, flush=True)
 
 
 def tally(outcomes: list[Outcome]) -> str:
@@ -237,11 +251,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="one case id: print its report")
     parser.add_argument("--quiet", action="store_true", help="the tally only")
+    parser.add_argument("--progress", action="store_true", help="print each case's time as it finishes")
     parser.add_argument("--auto-as", help="read notation 'auto' as this profile, or 'guess' it from each case's style")
     args = parser.parse_args(argv)
     global AUTO_AS
     AUTO_AS = args.auto_as
-    outcomes = run_all(args.only)
+    outcomes = run_all(args.only, args.progress)
     if not args.quiet:
         for outcome in outcomes:
             if not outcome.agrees or not outcome.names_mistakes:
