@@ -186,7 +186,7 @@ def test_document_bad_options_are_user_errors(derivations):
     with pytest.raises(UserError, match="--weights"):
         build_document(d.spec, derivation=d, weights="w^2_{11},x")
     with pytest.raises(UserError, match="unknown notation"):
-        build_document(d.spec, derivation=d, notation="bishop")
+        build_document(d.spec, derivation=d, notation="hinton")
     assert parse_weights(None) == "all" and parse_weights("NONE") == "none"
     assert parse_weights("w^3_{10,2},b^1_2") == (Parameter("w", 3, 10, 2), Parameter("b", 1, 2))
 

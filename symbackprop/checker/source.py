@@ -83,8 +83,8 @@ def snippets_from_file(path: str | Path) -> list[Snippet]:
         raise EquationError("no equations found (expected \\begin{equation}, align, \\[ \\], $$ $$, $ $, ```math "
                             "blocks, or lines with '=' in a .txt file)", str(path))
     if len(found) > MAX_EQUATIONS:
-        raise EquationError(f"the file holds {len(found)} equations, more than the {MAX_EQUATIONS} one check takes; "
-                            "split it", str(path))
+        raise EquationError(f"the file holds more than {MAX_EQUATIONS} equations, the most one check takes "
+                            "(reading stopped there); split it", str(path))
     return found
 
 
