@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,6 +35,19 @@ def run(arguments: list[str], tmpdir: Path, cwd: Path, timeout: float = 120, **f
     process = start(arguments, tmpdir, cwd, **faults)
     out, err = process.communicate(timeout=timeout)
     return process.returncode, out, err
+
+
+def bounded(arguments: list[str], tmp_path: Path, seconds: float, address_space: str):
+    """Run the CLI in ``tmp_path/work`` under an address-space limit: it ends within ``seconds`` and
+    leaves nothing in its TMPDIR.  Returns (exit code, stdout, stderr, the work directory)."""
+    tmpdir, work = tmp_path / "tmp", tmp_path / "work"
+    tmpdir.mkdir(exist_ok=True)
+    work.mkdir(exist_ok=True)
+    started = time.monotonic()
+    code, out, err = run(arguments, tmpdir, work, timeout=seconds, address_space=address_space)
+    assert time.monotonic() - started < seconds
+    assert files_in(tmpdir) == []
+    return code, out, err, work
 
 
 def files_in(directory: Path) -> list[str]:

@@ -6,11 +6,10 @@ huge spec is in tests/test_generated_memory.py.)"""
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
 import pytest
-from harness import GIB, files_in, one_line, run
+from harness import GIB, bounded, files_in, one_line
 
 LIMIT = str(2 * GIB)
 HUGE = ["100000-100000-10", "1000000-10"]
@@ -18,14 +17,7 @@ SECONDS = 60  # a bound, not a benchmark: each run takes a few seconds (see the 
 
 
 def _bounded(arguments: list[str], tmp_path: Path):
-    tmpdir, work = tmp_path / "tmp", tmp_path / "work"
-    tmpdir.mkdir(exist_ok=True)
-    work.mkdir(exist_ok=True)
-    started = time.monotonic()
-    code, out, err = run(arguments, tmpdir, work, timeout=SECONDS, address_space=LIMIT)
-    assert time.monotonic() - started < SECONDS
-    assert files_in(tmpdir) == []
-    return code, out, err, work
+    return bounded(arguments, tmp_path, SECONDS, LIMIT)
 
 
 @pytest.mark.parametrize("shorthand", HUGE)

@@ -5,11 +5,10 @@ tests/test_conv_memory.py.)"""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
-from harness import GIB, files_in, run
+from harness import GIB, bounded, files_in
 
 LIMIT = str(2 * GIB)
 #: A wide dense head after a large image (294 GiB to check at full size), and many channels with a 1.1 GiB kernel.
@@ -22,14 +21,7 @@ SECONDS = 480
 
 
 def _bounded(arguments: list[str], tmp_path: Path):
-    tmpdir, work = tmp_path / "tmp", tmp_path / "work"
-    tmpdir.mkdir(exist_ok=True)
-    work.mkdir(exist_ok=True)
-    started = time.monotonic()
-    code, out, err = run(arguments, tmpdir, work, timeout=SECONDS, address_space=LIMIT)
-    assert time.monotonic() - started < SECONDS
-    assert files_in(tmpdir) == []
-    return code, out, err, work
+    return bounded(arguments, tmp_path, SECONDS, LIMIT)
 
 
 def _coverage(out: str) -> list[str]:
