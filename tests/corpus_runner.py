@@ -66,7 +66,9 @@ class Outcome:
 
     @property
     def judged(self) -> bool:
-        return bool(self.got) and all(verdict in JUDGED for verdict in self.got)
+        """Every side has a verdict; a skip counts only where the reader skips too."""
+        return (bool(self.got) and all(verdict in JUDGED for verdict in self.got)
+                and ("SKIPPED" not in self.got or self.got == self.expected))
 
     @property
     def agrees(self) -> bool:
@@ -124,10 +126,15 @@ def _notation(item: dict, described: str = "") -> str:
     return "nielsen"
 
 
+def _word(verdict: str) -> str:
+    """The checker's verdict in the corpus's words (it prints a skip as ``skipped``)."""
+    return "SKIPPED" if verdict == "skipped" else verdict
+
+
 def _verdicts(report) -> tuple[list[str], list[str], str]:
     got, diagnoses, reasons = [], [], []
     for item in report.items:
-        got.append(item.verdict)
+        got.append(_word(item.verdict))
         diagnoses += list(item.diagnoses)
         if item.reason:
             reasons.append(item.reason)
@@ -191,7 +198,7 @@ def run_document(source: Path, sidecar: dict, networks: dict[str, Spec]) -> list
         outcome = Outcome(f"{name}:{claim['id']}", name, expected, [], mistakes, reason=failure)
         mine = [item for item in items if _same_claim(item, claim)]
         for item in mine:
-            outcome.got.append(item.verdict)
+            outcome.got.append(_word(item.verdict))
             outcome.diagnoses += list(item.diagnoses)
             outcome.reason = item.reason or outcome.reason
         outcomes.append(outcome)
@@ -199,14 +206,20 @@ def run_document(source: Path, sidecar: dict, networks: dict[str, Spec]) -> list
 
 
 def _same_claim(item, claim: dict) -> bool:
+    """The result for the claim's equation: at its line, the two texts agreeing on their start."""
+    mine, theirs = _squash(item.equation), _squash(claim["text"])
     line = getattr(item, "line", None)
-    if line is not None:
-        return line == claim["line"] and _squash(item.equation) in _squash(claim["text"]) + "" or (
-            line == claim["line"] and _squash(claim["text"]).startswith(_squash(item.equation)[:12]))
-    return _squash(item.equation)[:24] == _squash(claim["text"])[:24]
+    if line is not None and line != claim["line"]:
+        return False
+    if line is None:
+        return mine[:24] == theirs[:24]
+    return mine.startswith(theirs) or theirs.startswith(mine) or mine[:30] == theirs[:30]
 
 
 def _squash(text: str) -> str:
+    """The text without spaces, alignment marks and math delimiters, which the two may differ in."""
+    for mark in ("&", "\\\\", "$", "\\[", "\\]", "\\(", "\\)"):
+        text = text.replace(mark, "")
     return "".join(text.split())
 
 
