@@ -1,4 +1,4 @@
-"""``python -m bench``: run the throughput, derivation-scaling and cold-start benchmarks.
+"""``python -m bench``: run the throughput, JAX training, derivation-scaling and cold-start benchmarks.
 
 Options: ``--quick`` (smoke test, about a minute), ``--only NAME[,NAME]``, ``--cli CMD``,
 ``--module PATH`` (throughput only), ``--results DIR``. Each benchmark prints its Markdown report
@@ -13,12 +13,12 @@ import time
 import traceback
 from pathlib import Path
 
-from . import cold_start, derivation_scaling, throughput
+from . import cold_start, derivation_scaling, jax_train, throughput
 from ._common import RESULTS
 
 BENCHMARKS = {"throughput": throughput.main,
               "throughput_jax": lambda argv: throughput.main([*argv, "--backend", "jax"]),
-              "derivation_scaling": derivation_scaling.main, "cold_start": cold_start.main}
+              "jax_train": jax_train.main, "derivation_scaling": derivation_scaling.main, "cold_start": cold_start.main}
 
 
 def main(argv: list[str] | None = None) -> int:

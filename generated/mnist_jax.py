@@ -187,10 +187,26 @@ def _momentum(params, velocity, X, Y, lr, momentum, l2):
     return {key: params[key] + velocity[key] for key in params}, velocity, value
 
 
+def _scanned(update):
+    """``update`` over a stack of batches, one after the other, as one computation (lax.scan).
+
+    train() runs an epoch as a few of these calls: the Python, the dispatch and the host-to-device
+    copy of each step then happen once per stack instead of once per batch.
+    """
+    def steps(carry, Xs, Ys, *hyper):
+        def body(carry, batch):
+            *carry, value = update(*carry, *batch, *hyper)
+            return tuple(carry), value
+        return jax.lax.scan(body, carry, (Xs, Ys))
+    return steps
+
+
 # The whole update is one XLA computation; donating the parameters (and velocities) lets it
 # write the new values into their buffers.
 _sgd_update = jax.jit(_sgd, donate_argnums=(0,))
 _momentum_update = jax.jit(_momentum, donate_argnums=(0, 1))
+_sgd_steps = jax.jit(_scanned(_sgd), donate_argnums=(0,))
+_momentum_steps = jax.jit(_scanned(_momentum), donate_argnums=(0,))
 
 
 def _data(name, array, width, rows=None, finite=False, convert=True):
@@ -212,7 +228,7 @@ def _data(name, array, width, rows=None, finite=False, convert=True):
         return array
     if array.dtype != DTYPE:
         array = array.astype(DTYPE)
-    if finite and not bool(jnp.isfinite(array).all()):
+    if finite and not bool((jnp if isinstance(array, jax.Array) else np).isfinite(array).all()):  # no copy
         raise ValueError(f"{name} contains NaN or infinity")
     return array
 
@@ -392,6 +408,42 @@ def _place(array, sharding):
     return jax.make_array_from_callback(array.shape, sharding, lambda index: array[index])
 
 
+#: Batches per stack that train() hands to one scanned call: at most this many, and at most
+#: STACK_BYTES of samples, so that a stack's copy stays small beside the data.
+STACK_BATCHES, STACK_BYTES = 256, 1 << 25
+
+
+def _stack_size(batches, batch_bytes):
+    """Batches per scanned call: within the limits, and dividing the epoch's full batches into
+    stacks of equal size with as few left over (run one by one) as that allows."""
+    most = max(1, min(batches, STACK_BATCHES, STACK_BYTES // max(1, batch_bytes)))
+    return batches // -(-batches // most) if batches else 1
+
+
+def _epoch(update, steps, carry, X, Y, order, batch_size, shardings, hyper):
+    """One epoch in the order given: full batches in stacks of scanned steps, the rest one by one.
+
+    Returns the carry (parameters, and velocities with momentum) and each batch's loss, in order.
+    """
+    n, full = X.shape[0], X.shape[0] // batch_size
+    stack = _stack_size(full, batch_size * (X[:1].nbytes + Y[:1].nbytes))
+    stacked = full - full % stack if stack > 1 else 0
+    values = []
+    for first in range(0, stacked, stack):
+        index = order[first * batch_size:(first + stack) * batch_size]
+        sharding = shardings["stack" if batch_size % shardings["devices"] == 0 else "whole"]
+        batches = (_place(A[index].reshape((stack, batch_size) + A.shape[1:]), sharding) for A in (X, Y))
+        carry, losses = steps(carry, *batches, *hyper)
+        values.append(losses)
+    for start in range(stacked * batch_size, n, batch_size):
+        index = order[start:start + batch_size]
+        sharding = shardings["batch" if len(index) % shardings["devices"] == 0 else "whole"]
+        *carry, value = update(*carry, *(_place(A[index], sharding) for A in (X, Y)), *hyper)
+        carry = tuple(carry)
+        values.append(value[None])
+    return carry, _host(jnp.concatenate(values)).astype(np.float64)  # one transfer per epoch, not per step
+
+
 def train(params, X, Y, epochs, batch_size, lr, seed=0, X_val=None, Y_val=None, momentum=0.0, l2=0.0,
           verbose=True, devices=None):
     """Mini-batch SGD; returns the history, one dict per epoch (loss, accuracy, ...), and updates params.
@@ -399,7 +451,8 @@ def train(params, X, Y, epochs, batch_size, lr, seed=0, X_val=None, Y_val=None, 
     Data-parallel over ``devices`` (default: every device of every process): each global batch is
     sharded along the samples, the parameters are replicated, and XLA sums the gradients.  A
     batch the devices do not divide is computed whole on each.  Every process passes the same
-    data; only process 0 prints.
+    data; only process 0 prints.  The steps are the ones sgd_step takes, in the same order; most
+    of them run in stacks of one compiled loop (lax.scan).
     """
     _check_params(params)
     X, Y = (_host(array) for array in _inputs(X, Y))
@@ -407,33 +460,28 @@ def train(params, X, Y, epochs, batch_size, lr, seed=0, X_val=None, Y_val=None, 
         X_val, Y_val = _inputs(X_val, Y_val)
     if int(batch_size) < 1 or int(epochs) < 0 or not lr > 0:
         raise ValueError("need batch_size >= 1, epochs >= 0 and lr > 0")
+    batch_size = int(batch_size)
     mesh = Mesh(np.array(jax.devices() if devices is None else devices), ("data",))
-    shard, whole = NamedSharding(mesh, PartitionSpec("data")), NamedSharding(mesh, PartitionSpec())
-    state = {key: _place(_host(value), whole) for key, value in params.items()}
-    velocity = {key: _place(np.zeros(value.shape, DTYPE), whole) for key, value in params.items()}
-    plain = momentum == 0.0 and l2 == 0.0
+    whole = NamedSharding(mesh, PartitionSpec())
+    shardings = {"devices": mesh.size, "whole": whole, "batch": NamedSharding(mesh, PartitionSpec("data")),
+                 "stack": NamedSharding(mesh, PartitionSpec(None, "data"))}
+    carry = ({key: _place(_host(value), whole) for key, value in params.items()},)
+    if momentum == 0.0 and l2 == 0.0:
+        update, steps, hyper = _sgd_update, _sgd_steps, (lr,)
+    else:
+        update, steps, hyper = _momentum_update, _momentum_steps, (lr, momentum, l2)
+        carry += ({key: _place(np.zeros(value.shape, DTYPE), whole) for key, value in params.items()},)
     rng = np.random.default_rng(seed)
     n, history = X.shape[0], []
     for epoch in range(1, int(epochs) + 1):
-        order = rng.permutation(n)
-        starts, values = range(0, n, int(batch_size)), []
-        for start in starts:
-            index = order[start:start + int(batch_size)]
-            sharding = shard if len(index) % mesh.size == 0 else whole
-            batch = _place(X[index], sharding), _place(Y[index], sharding)
-            if plain:
-                state, value = _sgd_update(state, *batch, lr)
-            else:
-                state, velocity, value = _momentum_update(state, velocity, *batch, lr, momentum, l2)
-            values.append(value)
-        losses = _host(jnp.stack(values)).astype(np.float64)  # one transfer per epoch, not per step
+        carry, losses = _epoch(update, steps, carry, X, Y, rng.permutation(n), batch_size, shardings, hyper)
+        starts = np.arange(0, n, batch_size)
         for start, value in zip(starts, losses, strict=True):
             if not math.isfinite(value):
                 raise FloatingPointError(f"the loss became {value} in epoch {epoch} (batch at sample {start}); "
                                          "try a smaller learning rate")
-        sizes = np.minimum(int(batch_size), n - np.asarray(starts))
-        current = {key: _host(value) for key, value in state.items()}
-        record = {"epoch": epoch, "loss": float(losses @ sizes) / n}
+        current = {key: _host(value) for key, value in carry[0].items()}
+        record = {"epoch": epoch, "loss": float(losses @ np.minimum(batch_size, n - starts)) / n}
         if CLASSIFICATION:
             record["accuracy"] = accuracy(current, X, Y)
         if X_val is not None:
@@ -444,7 +492,7 @@ def train(params, X, Y, epochs, batch_size, lr, seed=0, X_val=None, Y_val=None, 
         if verbose and jax.process_index() == 0:
             print("  ".join(f"{key} {value:.6g}" if key != "epoch" else f"epoch {value}"
                             for key, value in record.items()), flush=True)
-    params.update(state)
+    params.update(carry[0])
     return history
 
 

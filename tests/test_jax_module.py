@@ -174,6 +174,31 @@ def test_momentum_and_l2_match_the_numpy_module():
     assert abs(results[1][1] - results[0][1]) < 1e-10
 
 
+def test_train_takes_the_steps_of_sgd_step_in_stacks_and_one_by_one(monkeypatch):
+    """train() runs most of an epoch as scanned stacks of steps and the rest one by one; either way
+    its parameters and losses are those of sgd_step on the same batches in the same order.
+
+    With stacks of at most 4: 45 samples in batches of 4 make 11 full batches, so 3 stacks of 3,
+    2 full batches one by one and a last batch of 1.
+    """
+    module = module_for("4-5-3", "sigmoid", "softmax", "cross_entropy")
+    monkeypatch.setattr(module, "STACK_BATCHES", 4)
+    assert module._stack_size(11, 1) == 3
+    rng = np.random.default_rng(3)
+    X, labels = rng.normal(size=(45, 4)), rng.integers(0, 3, 45)
+    trained, stepped = module.init_params(5), module.init_params(5)
+    history = module.train(trained, X, labels, 2, 4, 0.4, seed=11, verbose=False)
+    order, losses = np.random.default_rng(11), []
+    for _ in range(2):
+        index = order.permutation(45)
+        losses.append([float(module.sgd_step(stepped, X[index[i:i + 4]], labels[index[i:i + 4]], 0.4))
+                       for i in range(0, 45, 4)])
+    assert relative_error(trained, stepped) < 1e-12
+    sizes = np.minimum(4, 45 - np.arange(0, 45, 4))
+    assert [record["loss"] for record in history] == pytest.approx([np.dot(value, sizes) / 45 for value in losses],
+                                                                   rel=1e-12)
+
+
 def test_save_load_and_the_command_line(tmp_path):
     module = module_for("3-4-2", "sigmoid", "softmax", "cross_entropy")
     params = module.init_params(4)
@@ -252,7 +277,10 @@ def test_one_process_two_devices_and_two_processes_train_the_same_parameters(tmp
 
 
 def test_two_local_devices_shard_the_batch(tmp_path):
-    """In a process with two devices train() really puts half of each batch on each device."""
+    """In a process with two devices train() really puts half of each batch on each device.
+
+    The samples are the second-to-last axis of a batch and of a stack of batches alike.
+    """
     (tmp_path / "net.py").write_text(source_for("3-4-2", "sigmoid", "softmax", "cross_entropy"))
     code = textwrap.dedent("""
         import jax, numpy as np, net
@@ -262,7 +290,7 @@ def test_two_local_devices_shard_the_batch(tmp_path):
         X = np.random.default_rng(0).normal(size=(16, 3))
         net.train(net.init_params(0), X, (X[:, 0] > 0).astype(int), 1, 8, 0.1, verbose=False)
         batch = seen[-1]
-        print(len(jax.devices()), sorted(shard.data.shape[0] for shard in batch.addressable_shards))
+        print(len(jax.devices()), sorted(shard.data.shape[-2] for shard in batch.addressable_shards))
     """)
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
                           env={**ENV, "XLA_FLAGS": "--xla_force_host_platform_device_count=2"})
