@@ -340,6 +340,7 @@ class ReportItem:
     line: int | None = None  # the line of the equation's left side in ``origin``
     tag: str = ""  # the equation's tag or label there ("BP1", "22"), "" for none
     origin: str = ""  # the file's name, or "equation" for one given as text
+    reading: tuple[str, ...] = ()  # with explain=True: how the equation was read, stage by stage
 
     @property
     def correct(self) -> bool:
@@ -400,7 +401,7 @@ def _report(checked) -> Report:
     items = []
     for result in checked.results:
         common = {"number": result.number, "equation": result.text, "line": result.line, "tag": result.tag,
-                  "origin": result.origin}
+                  "origin": result.origin, "reading": result.reading}
         if result.unreadable:
             items.append(ReportItem(**common, verdict=NOT_UNDERSTOOD, reason=result.unreadable))
         elif result.skipped:
@@ -417,7 +418,7 @@ def _report(checked) -> Report:
 
 
 def check(spec: Spec | str, equations_or_path: str | PathLike | Sequence[str | PathLike],
-          notation: str = "auto") -> Report:
+          notation: str = "auto", explain: bool = False) -> Report:
     """Check hand-derived equations against the true derivatives of ``spec``.
 
     ``equations_or_path`` is one equation, a list of them, or a ``.tex``/``.md``/``.txt`` file (a
@@ -429,6 +430,8 @@ def check(spec: Spec | str, equations_or_path: str | PathLike | Sequence[str | P
     directly, an equation that cannot be read raises :class:`~symbackprop.errors.EquationError`.
     ``notation`` is a profile (``nielsen``, ``ng``, ``higham``, ``source-first``, ``bishop``) or ``auto``:
     inferred from the equations themselves, the report saying what and from which equation.
+    ``explain``: each item's ``reading`` (and the printed report) says how its equation was read:
+    where it was found, the tree parsed, the claim named, what each symbol means.
     """
     from .checker import check_equations, snippets_from_equation, snippets_from_file
 
@@ -452,7 +455,7 @@ def check(spec: Spec | str, equations_or_path: str | PathLike | Sequence[str | P
         # the conv checker reads the layer's own array indices, whatever the profile
         profile = notation_profile("nielsen" if notation == AUTO else notation)
         return _report(check_conv(network, equations, profile, keep_going=from_file))
-    return _report(check_equations(network, equations, notation=notation, keep_going=from_file))
+    return _report(check_equations(network, equations, notation=notation, keep_going=from_file, explain=explain))
 
 
 # -- regenerate -----------------------------------------------------------------------------------------

@@ -141,7 +141,7 @@ def _check(arguments: argparse.Namespace) -> int:
         sources.append(Path(arguments.file))
     if not sources:
         raise UserError("nothing to check: give --equation '...' or --file FILE.tex", "check")
-    report = check(spec_from_arguments(arguments), sources, notation=arguments.notation)
+    report = check(spec_from_arguments(arguments), sources, notation=arguments.notation, explain=arguments.explain)
     print(report.text())
     if report.unreadable:
         first = report.unreadable[0]
@@ -275,6 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--file", help="a .tex, .md or .txt file; every equation found in it is checked")
     check.add_argument("--notation", choices=CHOICES, default=AUTO,
                        help="the notation profile, or auto (the default): inferred from the equations")
+    check.add_argument("--explain", action="store_true",
+                       help="show how each equation was read: where it was found, the tree parsed, the claim, "
+                       "what each symbol means")
 
     regenerate = command("regenerate", _regenerate, "rewrite the committed examples in generated/", spec=False)
     regenerate.add_argument("directory", nargs="?", default="generated")

@@ -33,6 +33,7 @@ from .furniture import Qualifier
 from .infer import infer_notation, inferred_order, mentions_weights, other_readings
 from .lhs import Instance, components, cost_of, instances, shape_of, target_of
 from .parser import Equation, Node, NodePartial, Sym, parse_equation, parse_first_sides, parse_left_side
+from .reading import reading
 from .report import CheckReport, Failure, Result
 from .resolve import (
     ALIASES,
@@ -49,13 +50,14 @@ from .truth import Truth, truth_for
 
 
 def check_equations(spec: Spec, equations: Sequence[Snippet | str], notation: str = AUTO, *,
-                    keep_going: bool = False) -> CheckReport:
+                    keep_going: bool = False, explain: bool = False) -> CheckReport:
     """Check every equation: :class:`~.source.Snippet` s, or texts (their furniture is taken off
     the same way, so a ``\\tag`` or a trailing comma is no part of the mathematics).
 
     One that cannot be understood raises :class:`EquationError` (exit 2), or with ``keep_going``
     (a whole file: derivations mix in forward-pass lines and prose-like maths) becomes a
-    NOT UNDERSTOOD result while the others are still checked.
+    NOT UNDERSTOOD result while the others are still checked.  With ``explain`` each result carries
+    how its equation was read, stage by stage (:mod:`.reading`).
     """
     truth = truth_for(spec)
     snippets = [piece for entry in equations
@@ -66,7 +68,8 @@ def check_equations(spec: Spec, equations: Sequence[Snippet | str], notation: st
     results: list[Result] = []
     for number, snippet in enumerate(snippets, start=1):
         where = {"line": snippet.line, "tag": snippet.tag, "origin": snippet.origin,
-                 "qualifier": snippet.qualifier.text if snippet.qualifier else ""}
+                 "qualifier": snippet.qualifier.text if snippet.qualifier else "",
+                 "reading": reading(truth, profile, number, snippet, definitions) if explain else ()}
         text = snippet.text
         try:
             found = check_one(truth, profile, number, text, definitions, snippet.qualifier)

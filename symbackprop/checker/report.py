@@ -42,6 +42,7 @@ class Result:
     origin: str = ""  # the file it was read from, "equation" for one given as text
     notes: tuple[str, ...] = ()  # notation slips read past, readings under which the verdict would differ
     qualifier: str = ""  # the instances the text claims, as it writes them ("2 \le l \le L-1")
+    reading: tuple[str, ...] = ()  # how the equation was read, stage by stage (check --explain)
 
     @property
     def verdict(self) -> str:
@@ -63,6 +64,7 @@ class Result:
     def lines(self) -> list[str]:
         qualifier = f"  (for {self.qualifier})" if self.qualifier else ""
         lines = [f"[{self.number}] {self.place + ' ' if self.place else ''}{self.text}{qualifier}"]
+        lines += [f"    | {stage}" for stage in self.reading]
         if self.unreadable:
             return lines + [f"    NOT UNDERSTOOD: {self.unreadable}"]
         if self.skipped:
