@@ -37,10 +37,10 @@ from ._common import (
     tail,
     write_results,
 )
+from .throughput import XLA_ONE_THREAD
 
 SHAPES = ("784-30-10/10", "784-256-10/128", "784-512-512-10/256")
 MARKER = "@@RESULT "
-XLA_ONE_THREAD = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 
 
 def _data(sizes: list[int], samples: int, seed: int) -> tuple[Any, Any]:
