@@ -155,6 +155,7 @@ class Bin(Node):
     op: str  # "+", "-", "*", "/", "hadamard"
     left: Node
     right: Node
+    written: str = ""  # a product's sign as written: "*" or "cdot" (·, ×); "" for juxtaposition
 
 
 @dataclass(frozen=True)
@@ -437,14 +438,14 @@ class Parser:
                     continue
                 factors.append(({"cdot": "*"}.get(token.text, token.text), token, self.postfix()))
             elif self._starts_factor():
-                factors.append(("*", token, self.postfix()))
+                factors.append(("", token, self.postfix()))
             else:
                 break
         if dots is not None:
             return self._dotted_product(start, dots, factors)
         node = factors[0][2]
         for op, token, factor in factors[1:]:
-            node = Bin(token.column, op, node, factor)
+            node = Bin(token.column, op or "*", node, factor, token.text if op == "*" else "")
         return node
 
     def _dotted_product(self, start: Token, dots: Token, factors: list[tuple[str, Token, Node]]) -> Dots:

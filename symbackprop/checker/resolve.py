@@ -121,6 +121,7 @@ class Evaluator:
         #: while a component equation is re-read (:meth:`side_value`): core layer → the left side's index letter
         self._components: Mapping[int, str] = {}
         self._slips: list[str] = []
+        self._readings: list[str] = []  # how a side's notation was read where it allows one reading only
 
     def error(self, reason: str, column: int, cls: type[EquationError] = EquationError) -> EquationError:
         return cls(reason, f"{self.place}, column {column}")
@@ -444,12 +445,14 @@ class Evaluator:
         as its component (``components``: core layer → index letter); that reading counts only when it
         gives a scalar, and the slips are named.
         """
+        self._readings = []
         try:
             value, mismatch = single(self.value(node, env)), None
         except ShapeMismatchError as error:
             value, mismatch = None, error
+        read = tuple(self._readings)
         if shape == (1, 1) and value is not None and not isinstance(value, sp.MatrixBase):
-            return sp.Matrix([[value]]), ()
+            return sp.Matrix([[value]]), read
         if shape is None and components and (value is None or isinstance(value, sp.MatrixBase)):
             self._components, self._slips = components, []
             try:
@@ -462,7 +465,7 @@ class Evaluator:
                 return retry, tuple(self._slips)
         if mismatch is not None:
             raise mismatch
-        return value, ()
+        return value, read
 
     # -- functions ------------------------------------------------------------------------------
     def derivative(self, core: int, argument: sp.Expr, column: int) -> sp.Expr:
@@ -640,9 +643,20 @@ class Evaluator:
                 raise ShapeMismatchError(f"'⊙' at column {node.column} joins {_shape(left)} and {_shape(right)}")
             return left.multiply_elementwise(right)
         if left.shape[1] != right.shape[0]:
+            if node.written and left.shape == right.shape:
+                return self.elementwise_product(node, left, right)
             raise ShapeMismatchError(f"the product at column {node.column} of {_shape(left)} and {_shape(right)} "
                                 "is undefined")
         return single(left * right)
+
+    def elementwise_product(self, node: Bin, left: sp.MatrixBase, right: sp.MatrixBase) -> sp.MatrixBase:
+        """``*`` or ``·`` between two vectors (matrices) of one shape, as code-like texts write ⊙ (NumPy's
+        ``*``): no other product of the two is defined, so the reading is certain and only noted."""
+        sign = "*" if node.written == "*" else "·"
+        note = f"'{sign}' at column {node.column} between two {_shape(left)} matrices read as the elementwise product"
+        if note not in self._readings:
+            self._readings.append(note)
+        return left.multiply_elementwise(right)
 
     def sum(self, node: Sum, env: dict[str, int]):
         if node.var in env or SAMPLE + node.var in env or node.var in LAYER_VARIABLES \
