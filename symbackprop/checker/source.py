@@ -33,7 +33,10 @@ EQUATION = "equation"  # the origin of a snippet given as text, not read from a 
 _INLINE_RELATION = re.compile(r"(?<![<>!:=\\])=(?!=)|:=|\\equiv\b|\\approx\b|[≡≈≔]")
 #: An inline statement of a size or a count (``$n_0 = 2$``, ``$m = 100$``), no claim about the network.
 _SIZE = re.compile(r"\A\s*[A-Za-z](?:_\{?[\w+-]+\}?)?\s*=\s*\d+\s*\Z")
-_TRANSPARENT = ("split", "aligned", "alignedat", "gathered", "array")
+#: Environments whose rows are split into equations where they stand inside a formula (MathJax takes
+#: ``align`` and ``gather`` inside ``$$…$$`` as well).
+_TRANSPARENT = ("split", "aligned", "alignedat", "gathered", "array", "align", "gather", "eqnarray", "flalign",
+                "multline", "equation")
 _STRUCTURE = re.compile(r"\\begin\{(\w+)\*?\}(\s*\[[^\]]*\])?(\s*\{[^{}]*\})?|\\end\{(\w+)\*?\}"
                         r"|\\\\\*?(?:\s*\[[^\]]*\])?|(?<!\\)[{}]")
 

@@ -159,8 +159,8 @@ case(B + "first-version-at-a")(lambda N: (N.delta(1), (N.W(2).T @ N.delta(2)) * 
 # a^1_j δ^2_k with j over the two outputs and k over the three hidden units: δ^2 has no third entry
 case(B + "first-version-weight")(lambda N: (N.gW(2), UNDEFINED))
 case(B + "derivative-check")(
-                             (lambda N: (N.act_prime_at(1, N.zgrid()),
-                                         [1 / np.cosh(N.zgrid()) ** 2, dtanh(N.zgrid())])))
+                             lambda N: (N.act_prime_at(1, N.zgrid()),
+                                         [1 / np.cosh(N.zgrid()) ** 2, dtanh(N.zgrid())]))
 case(B + "weight-underbrace")(weight)
 case(B + "hidden-slope")(lambda N: (diag_jac(N, 1), [dtanh(N.z(1)), 1 - N.a(1) ** 2]))
 case(B + "align-bp1")(lambda N: (N.delta(N.L), (N.a(N.L) - N.y()) * dtanh(N.z(N.L))))
