@@ -102,7 +102,8 @@ def test_a_partial_with_the_quantity_in_its_subscript():
     assert isinstance(right(r"x = \partial_{z^l_j} a^l_j"), NodePartial)
 
 
-@pytest.mark.parametrize("written", [r"\frac{dC}{db^l_j}", r"\frac{d C}{d b^l_j}", r"\frac{\mathrm{d}C}{\mathrm{d}b^l_j}"])
+@pytest.mark.parametrize("written", [r"\frac{dC}{db^l_j}", r"\frac{d C}{d b^l_j}",
+                                     r"\frac{\mathrm{d}C}{\mathrm{d}b^l_j}"])
 def test_a_derivative_of_the_cost_written_with_d_is_its_partial(written):
     node = parse_equation(rf"{written} = \delta^l_j", "equation 1").sides[0]
     assert isinstance(node, Partial) and node.cost == "C" and node.wrt.name == "b"
@@ -136,7 +137,8 @@ def test_an_evaluation_bar_that_sets_nothing_or_sits_on_another_derivative_is_re
 
 # -- furniture and source ---------------------------------------------------------------------------
 def test_a_trailing_remark_in_words_is_furniture_but_a_qualifier_is_kept():
-    assert strip_furniture(r"C = \frac12 (a - y)^2 \quad \text{(squared error, one sample)}").text == r"C = \frac12 (a - y)^2"
+    remark = strip_furniture(r"C = \frac12 (a - y)^2 \quad \text{(squared error, one sample)}")
+    assert remark.text == r"C = \frac12 (a - y)^2"
     kept = strip_furniture(r"a^l = f(z^l) \quad \text{for } l = 1, 2")
     assert kept.qualifier is not None and kept.qualifier.bounds(2) == (1, 2)
 
@@ -163,6 +165,7 @@ def test_align_rows_inside_double_dollars_are_separate_equations():
 # -- end to end: right and wrong readings -----------------------------------------------------------
 def test_the_new_spellings_give_the_verdicts_of_the_mathematics():
     assert verdicts(r"\delta^L_j = (a^L_j - y_j)\,\color{blue}{\sigma'(z^L_j)}",
-                    r"\frac{\partial a^L_j}{\partial z^L_j} = \left.\frac{\mathrm{d}\sigma}{\mathrm{d}z}\right|_{z = a^L_j}",
+                    r"\frac{\partial a^L_j}{\partial z^L_j}"
+                    r" = \left.\frac{\mathrm{d}\sigma}{\mathrm{d}z}\right|_{z = a^L_j}",
                     r"\frac{\mathrm{d}C}{\mathrm{d}w^l_{jk}} = a^{l}_k \delta^l_j",
                     r"\partial_{b^l_j} C = \delta^l_j") == ["CORRECT", "INCORRECT", "INCORRECT", "CORRECT"]
