@@ -169,3 +169,12 @@ def test_the_new_spellings_give_the_verdicts_of_the_mathematics():
                     r" = \left.\frac{\mathrm{d}\sigma}{\mathrm{d}z}\right|_{z = a^L_j}",
                     r"\frac{\mathrm{d}C}{\mathrm{d}w^l_{jk}} = a^{l}_k \delta^l_j",
                     r"\partial_{b^l_j} C = \delta^l_j") == ["CORRECT", "INCORRECT", "INCORRECT", "CORRECT"]
+
+
+def test_a_long_product_or_sum_is_refused_with_its_place_not_a_traceback():
+    for text in (r"\delta^1 = " + " ".join(["z"] * 250), r"\delta^1 = " + " + ".join(["z"] * 250),
+                 r"\delta^1 = \left. " + " ".join(["z"] * 250) + r" \right|_{z = z^1_1}"):
+        with pytest.raises(EquationError, match=r"column \d+: at most 200"):
+            parse_equation(text, "equation 1")
+    with pytest.raises(EquationError, match="at most 300 operations"):
+        parse_equation(r"\delta^1 = " + " + ".join(["z z"] * 160), "equation 1")

@@ -281,6 +281,8 @@ _OPENERS = {"(": ")", "[": "]", "{": "}", r"\{": r"\}"}
 MAX_LENGTH = 5000
 MAX_DEPTH = 100
 MAX_EXPONENT = 64
+MAX_CHAIN = 200  # terms of a sum, factors of a product: each is one level of the tree
+MAX_LINKS = 300  # all the terms and factors of one equation
 
 
 def transpose_text(text: str) -> bool:
@@ -314,6 +316,7 @@ class Parser:
         self.pos = 0
         self.depth = depth
         self.in_norm = 0  # inside ‖…‖ a '‖' closes, it does not open
+        self.links = 0  # terms and factors read so far (see _bounded)
         self.in_left_dot = 0  # inside \left. … an evaluation bar closes the scope, it is not a factor's
 
     # -- helpers ----------------------------------------------------------------------------
@@ -349,6 +352,16 @@ class Parser:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise self.error(f"at most {MAX_DEPTH} nested brackets", token)
+
+    def _bounded(self, count: int, what: str, token: Token) -> None:
+        """A sum or product is read as a chain of nodes as deep as it is long: each one's length and the
+        links of all of them together are bounded (so an equation's tree stays shallow enough to walk)."""
+        self.links += 1
+        if count > MAX_CHAIN:
+            raise EquationError(f"at most {MAX_CHAIN} {what}", f"{self.place}, column {token.column}")
+        if self.links > MAX_LINKS:
+            raise EquationError(f"at most {MAX_LINKS} operations in one equation",
+                                f"{self.place}, column {token.column}")
 
     def script(self, token: Token) -> Parser:
         """A parser for the text of a sub/superscript, with the columns of the whole equation."""
@@ -398,6 +411,7 @@ class Parser:
                     raise self.error("'+' after the dots of a sum (a_1 + \\cdots + a_n)")
                 continue
             terms.append((op, self.term()))
+            self._bounded(len(terms), "terms in one sum", op)
         if dots is not None:
             items = tuple(Neg(op.column, term) if op is not None and op.text == "-" else term for op, term in terms)
             if not items[:dots] or not items[dots:]:
@@ -416,10 +430,12 @@ class Parser:
 
     def term(self) -> Node:
         """Hadamard products bind more loosely than matrix products: σ'(z) ⊙ W^T δ is σ'(z) ⊙ (W^T δ)."""
-        node = self.product()
+        node, count = self.product(), 1
         while self.at_op("hadamard"):
             token = self.advance()
             node = Bin(token.column, "hadamard", node, self.product())
+            count += 1
+            self._bounded(count, "factors in one elementwise product", token)
         return node
 
     def product(self) -> Node:
@@ -442,6 +458,7 @@ class Parser:
                 factors.append(("*", token, self.postfix()))
             else:
                 break
+            self._bounded(len(factors), "factors in one product", token)
         if dots is not None:
             return self._dotted_product(start, dots, factors)
         node = factors[0][2]
