@@ -138,8 +138,10 @@ def _boxes(text: str) -> list[tuple[int, int]]:
     \\boxed{δ^l = …}``), so that the equations stand at the top level, where rows are split."""
     spans, depths = [], _depths(text)
     for match in _BOX.finditer(text):
+        if depths[match.start()] != 0:  # inside another group: an unclosed box is found once, not each time
+            continue
         close = _matching_brace(text, match.end() - 1)
-        if close is None or depths[match.start()] != 0 or not _relation_in(text[match.end():close]):
+        if close is None or not _relation_in(text[match.end():close]):
             continue
         spans += [(match.start(), match.end()), (close, close + 1)]
     return spans
