@@ -178,3 +178,12 @@ def test_a_long_product_or_sum_is_refused_with_its_place_not_a_traceback():
             parse_equation(text, "equation 1")
     with pytest.raises(EquationError, match="at most 300 operations"):
         parse_equation(r"\delta^1 = " + " + ".join(["z z"] * 160), "equation 1")
+
+
+def test_a_where_clause_is_a_second_equation_and_a_with_qualifier_stays_a_qualifier():
+    from symbackprop.checker.source import snippets_from_equation
+
+    found = snippets_from_equation(rf"\delta^L = {BP1} \quad \text{{where }} \sigma'(z) = \sigma(z)(1 - \sigma(z))")
+    assert [snippet.text for snippet in found] == [rf"\delta^L = {BP1}", r"\sigma'(z) = \sigma(z)(1 - \sigma(z))"]
+    kept = snippets_from_equation(r"\delta^L_j = (a^L_j - y_j) \sigma'(z^L_j) \quad \text{with } L = 2")
+    assert len(kept) == 1 and kept[0].qualifier is not None

@@ -57,7 +57,10 @@ _RELATIONS = re.compile(r"(?<![<>!:=\\])=(?!=)|:=|\\equiv\b|\\coloneqq\b|≡|≔
 #: Every relation that makes a statement: the sides' relations, arrows of update rules and ≈.
 STATEMENT = re.compile(_RELATIONS.pattern + r"|\\approx\b|\\to\b|\\rightarrow\b|\\leftarrow\b|\\gets\b"
                        r"|\\mapsto\b|[≈←→⟵]")
-_LEADING = re.compile(r"\A(?:" + _SPACING + r")+")
+#: A word joining a second equation to the first: ``\\quad \\text{where } σ'(z) = …``.
+CONNECTIVE = re.compile(r"\s*(?:\\q?quad\b\s*)*" + _TEXT + r"\{\s*(?:where|and|with|since|so that|i\.e\.,?|"
+                        r"because|hence|thus)\s*,?\s*\}")
+_LEADING = re.compile(r"\A(?:" + _SPACING + r"|" + CONNECTIVE.pattern + r")+")
 
 
 @dataclass(frozen=True)
