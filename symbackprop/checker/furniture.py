@@ -49,11 +49,18 @@ _WRAPPERS = re.compile(r"\s*\\(?:mathbf|mathbb|boxed|bm|boldsymbol|fbox)\s*\{")
 _GLOBAL_TAG = re.compile(r"\\tag\*?\s*\{([^{}]*)\}")
 _GLOBAL_LABEL = re.compile(r"\\label\s*\{([^{}]*)\}")
 _GLOBAL_DROP = re.compile(r"\\nonumber\b|\\notag\b|\\displaystyle\b|\\textstyle\b")
-_RELATIONS = re.compile(r"(?<![<>!:=\\])=(?!=)|:=|\\equiv\b|\\coloneqq\b|≡|≔")
+#: A remark in words at the end, set off by spacing: ``\\quad \\text{(squared error, one sample)}``.
+_REMARK = re.compile(r"(?:" + _SPACING + r"|(?<!\\)[,;])+" + _TEXT + r"\{\s*\(?\s*[A-Za-z][A-Za-z'’\-]+"
+                     r"(?:[\s,;:.]+[A-Za-z'’\-]+)+\s*\.?\)?\s*\}\s*\Z")
+_RELATIONS = re.compile(r"(?<![<>!:=\\])=(?!=)|:=|\\equiv\b|\\coloneqq\b|≡|≔"
+                        r"|\\(?:overset|stackrel)\s*\{[^{}]*(?:\{[^{}]*\}[^{}]*)?\}\s*\{\s*=")
 #: Every relation that makes a statement: the sides' relations, arrows of update rules and ≈.
 STATEMENT = re.compile(_RELATIONS.pattern + r"|\\approx\b|\\to\b|\\rightarrow\b|\\leftarrow\b|\\gets\b"
                        r"|\\mapsto\b|[≈←→⟵]")
-_LEADING = re.compile(r"\A(?:" + _SPACING + r")+")
+#: A word joining a second equation to the first: ``\\quad \\text{where } σ'(z) = …``.
+CONNECTIVE = re.compile(r"\s*(?:\\q?quad\b\s*)*" + _TEXT + r"\{\s*(?:where|and|with|since|so that|i\.e\.,?|"
+                        r"because|hence|thus)\s*,?\s*\}")
+_LEADING = re.compile(r"\A(?:" + _SPACING + r"|" + CONNECTIVE.pattern + r")+")
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,8 @@ def strip_furniture(text: str) -> Furniture:
         blank(chars, match.start(), match.end())
     for index in _alignment_marks(text):
         chars[index] = " "
+    for start, end in _boxes(text):
+        blank(chars, start, end)
     qualifier = None
     for _ in range(64):  # each round removes something; a handful suffice
         layout = "".join(chars)
@@ -122,6 +131,23 @@ def strip_furniture(text: str) -> Furniture:
             blank(chars, start, end)
     tag = min(tags)[1] if tags else ""
     return Furniture("".join(chars), tag, qualifier)
+
+
+_BOX = re.compile(r"\\(?:boxed|fbox|bbox(?:\s*\[[^\]]{0,40}\])?)\s*\{")
+
+
+def _boxes(text: str) -> list[tuple[int, int]]:
+    """The command-and-brace spans of each box around a whole equation (``\\boxed{δ^L = …} \\qquad
+    \\boxed{δ^l = …}``), so that the equations stand at the top level, where rows are split."""
+    spans, depths = [], _depths(text)
+    for match in _BOX.finditer(text):
+        if depths[match.start()] != 0:  # inside another group: an unclosed box is found once, not each time
+            continue
+        close = _matching_brace(text, match.end() - 1)
+        if close is None or not _relation_in(text[match.end():close]):
+            continue
+        spans += [(match.start(), match.end()), (close, close + 1)]
+    return spans
 
 
 _ENVIRONMENT = re.compile(r"\\begin\s*\{|\\end\s*\{|(?<!\\)&")
@@ -168,6 +194,8 @@ def _peel(layout: str) -> Peeled | None:
     if found := _trailing_qualifier(layout, base, tail):
         start, qualifier = found
         return [(start, end)], None, qualifier
+    if (match := _REMARK.search(tail)) and _relation_in(layout[:base + match.start()]):
+        return [(base + match.start(), end)], None, None
     return _wrapper(layout)
 
 
@@ -263,6 +291,7 @@ _FORMS = (
     ("list", re.compile(r"\A" + _VAR + r"\s*(?:=|\\in\s*\\\{)" + _BOUND + r"(?:,[^,]*)*?,\s*" + _DOTS
                         + r"\s*,?" + _BOUND + r"(?:\\\})?\Z")),
     ("value", re.compile(r"\A" + _VAR + r"\s*=\s*(-?\d+|L\s*(?:[-+−–]\s*\d+)?)\Z")),
+    ("values", re.compile(r"\A" + _VAR + r"\s*(?:=|\\in\s*\\\{)\s*(\d+(?:\s*,\s*\d+)+)\s*(?:\\\})?\Z")),
     ("all", re.compile(r"\A" + _VAR + r"(?:\s*\\in\b.*)?\Z")),
 )
 
@@ -287,8 +316,18 @@ def parse_qualifier(text: str) -> Qualifier | None:
             continue
         if form == "all" and not prefix.group(0).strip():
             return None  # a bare letter is mathematics, not a qualifier
+        if form == "values" and not _consecutive(_values(match.group(2))):
+            return None  # l = 1, 3 is no range of layers: kept as mathematics, never read as 1 ≤ l ≤ 3
         return _qualifier(form, match, body)
     return None
+
+
+def _values(text: str) -> list[int]:
+    return [int(value) for value in text.split(",")]
+
+
+def _consecutive(values: list[int]) -> bool:
+    return values == list(range(values[0], values[0] + len(values)))
 
 
 def _qualifier(form: str, match: re.Match, source: str) -> Qualifier:
@@ -305,6 +344,9 @@ def _qualifier(form: str, match: re.Match, source: str) -> Qualifier:
         return Qualifier(source, groups[0], groups[1], groups[2])
     if form == "value":
         return Qualifier(source, groups[0], groups[1], groups[1])
+    if form == "values":
+        values = _values(groups[1])
+        return Qualifier(source, groups[0], str(values[0]), str(values[-1]))
     return Qualifier(source, groups[0])
 
 

@@ -63,6 +63,17 @@ LAYOUT = {"left", "right", "middle", "big", "Big", "bigg", "Bigg", "bigl", "bigr
           "medspace", "thickspace", "negthinspace", "rm", "bf", "it", "sf", "mathstrut", "strut"}
 #: Commands whose braced argument is dropped with them.
 DROPPED = {"label", "tag", "hspace", "vspace", "phantom", "vphantom", "hphantom"}
+#: Fonts the differential's d is set upright in (\\mathrm{d}C / \\mathrm{d}w).
+UPRIGHT_D = {"mathrm", "text", "textrm", "operatorname", "rm"}
+#: Colour commands: the colour is dropped, what it colours is read (\\color{red}{x}, {\\color{red} x},
+#: \\textcolor{red}{x}); an optional colour model [rgb] goes with the colour.
+COLOURS = {"color", "textcolor", "colorbox", "mathcolor"}
+#: Annotations: the argument is read, the label under or over it dropped (\\underbrace{x}_{label},
+#: \\overbrace{x}^{label}); \\underset{label}{x}, \\overset{label}{x}, \\stackrel{label}{x} read x.
+BRACES = {"underbrace": "_", "overbrace": "^"}
+SET_OVER = {"underset", "overset", "stackrel"}
+#: Boxes and emphasis around part of an equation: the argument is read as a group.
+BOXES = {"boxed", "fbox", "bbox", "bold", "mathbold"}
 #: Commands followed by a dimension (\kern-2pt, \raise0.7ex), which is dropped with them.
 DIMENSIONED = {"kern", "mkern", "hskip", "mskip", "raise", "lower"}
 #: Font commands: their argument is read as written (\mathbf{a} is a).
@@ -84,6 +95,8 @@ _DIMENSION = re.compile(r"\s*[-+]?\s*(?:\d*\.?\d+\s*(?:ex|em|pt|mu|px|cm|mm|in|b
 #: What may follow the row break of an alignment block that continues one chain.
 _CONTINUES = re.compile(r"[\s&]*(?:=|\+|-|−|–|:=|\\cdot\b|\\times\b|\\odot\b|\\equiv\b|\\end\b|$)")
 DIGITS = "0123456789"
+#: ``{}`` before a script: an empty group that only carries the script of what precedes it (a{}^T).
+_EMPTY_GROUP = re.compile(r"\{\s*\}(?=\s*[\^_])")
 #: An equation's number or label after spacing or an arrow, at its very end: \quad (30), \rightarrow (\mathbf{1.3}).
 _TAG = re.compile(r"\s*\(\s*(?:\\mathbf\s*\{|\\textbf\s*\{|\\text\s*\{|\\rm\s+)?"
                   r"[A-Za-z]{0,4}\s*[0-9]*(?:\.[0-9]+)*[a-z]?\s*\}?\s*\)\s*[.,;]?\s*$")
@@ -114,6 +127,8 @@ class Lexer:
         self.tokens: list[Token] = []
         #: closing braces to replace (by a token text) or drop (None): \hbox{…}, \mathbf{A = B}
         self.closers: dict[int, str | None] = {}
+        #: closing braces after which a label script is dropped (\underbrace{…}_{label}), with its marker
+        self.labelled: dict[int, str] = {}
         self.environments: list[str] = []
 
     def error(self, reason: str, column: int) -> EquationError:
@@ -137,6 +152,10 @@ class Lexer:
             if replacement is not None:
                 self.add("OP", replacement, column)
             self.pos += 1
+            if self.pos - 1 in self.labelled:
+                self._drop_label(self.labelled.pop(self.pos - 1), column)
+        elif char == "{" and (empty := _EMPTY_GROUP.match(self.text, self.pos)) and self.tokens:
+            self.pos = empty.end()  # X{}^T: the script belongs to X
         elif char.isspace() or char in "~$":
             self.pos += 1
         elif char == "&":
@@ -176,6 +195,9 @@ class Lexer:
             self.pos += 1
         elif char == "(" and self._bare_tag():
             self.pos = len(text)  # an equation's number, not a factor
+        elif char == "|" and text[self.pos + 1:self.pos + 2] == "|":
+            self.add("OP", "‖", column)  # ||y - a||: the norm as forum posts type it
+            self.pos += 2
         elif char in SINGLE:
             self.add("OP", char, column)
             self.pos += 1
@@ -248,12 +270,25 @@ class Lexer:
             self.pos = len(self.text)  # an equation's number or label, not a factor
         elif name in ("left", "right") and self.text[self.pos:self.pos + 1] == ".":
             self.pos += 1
+            if name == "left":  # \left. … \right|_{z = …}: where an evaluation bar's scope begins
+                self.add("OP", "left.", column)
         elif name == "\\":
             self._row_break(column)
         elif name in ("begin", "end"):
             self._environment(name, column)
         elif name in DROPPED:
             self._group(column)
+        elif name in COLOURS:
+            self._colour(name, column)
+        elif name in BRACES:
+            self._rewrap("{", "}", column)
+            self.labelled[max(self.closers)] = BRACES[name]
+        elif name in SET_OVER:
+            self._set_over(column)
+        elif name in BOXES:
+            self._options()
+            wraps_equation = self._peek_group_has("=")
+            self._rewrap(None if wraps_equation else "{", None if wraps_equation else "}", column)
         elif name in DIMENSIONED:
             match = _DIMENSION.match(self.text, self.pos)
             if match:
@@ -270,6 +305,9 @@ class Lexer:
         elif name in ONES and self._peek_group_is("1"):
             self._group(column)
             self.add("CMD", "one", column)
+        elif name in UPRIGHT_D and self._peek_group_is("d"):
+            self._group(column)  # \mathrm{d}z: the differential's d, upright as typography asks
+            self.add("NAME", "d", column)
         elif name in FONT_COMMANDS and self._peek_group_has("="):
             self._rewrap(None, None, column)
         elif name == "tag*":
@@ -288,6 +326,39 @@ class Lexer:
             self.add("UNKNOWN", name, column)
             while self._skip_space() and self.text[self.pos:self.pos + 1] == "{":  # its arguments go with it
                 self._group(column)
+
+    def _set_over(self, column: int) -> None:
+        """\\overset{label}{x}: x is read; over a relation (\\stackrel{(a)}{=}) the relation alone, and
+        \\overset{?}{=} is the question relation '=?' (the text asks whether the sides are equal)."""
+        label = self._group(column).strip()
+        relation = (self._peek_group() or "").strip() == "="
+        if relation and label == "?":
+            self._group(column)
+            self.add("OP", "=?", column)
+            return
+        self._rewrap(None if relation else "{", None if relation else "}", column)
+
+    def _options(self) -> None:
+        """An optional argument [..] at the cursor (a colour model, a box's style), dropped."""
+        match = re.match(r"\s*\[[^\]]{0,40}\]", self.text[self.pos:])
+        if match:
+            self.pos += match.end()
+
+    def _colour(self, name: str, column: int) -> None:
+        """\\color{c} colours what follows; \\textcolor{c}{x} and \\colorbox{c}{x} colour x: the colour goes."""
+        self._options()
+        self._group(column)
+        if name != "color":
+            self._skip_space()
+            if self.text[self.pos:self.pos + 1] == "{":
+                self._rewrap("{", "}", column)
+
+    def _drop_label(self, marker: str, column: int) -> None:
+        """The label script after an \\underbrace/\\overbrace argument, if there is one."""
+        match = re.match(r"\s*" + re.escape(marker), self.text[self.pos:])
+        if match:
+            self.pos += match.end()
+            self._script(column, marker)
 
     def _skip_space(self) -> bool:
         while self.pos < len(self.text) and self.text[self.pos] == " ":
@@ -425,9 +496,9 @@ class Lexer:
                              column)
         if text[self.pos] == "{":
             start = self.pos + 2
-            body = _minus_signs(self._group(column))
+            body = _script_spacing(_minus_signs(self._group(column)))
             return start + len(body) - len(body.lstrip()), body.strip()
-        if text[self.pos] == "(" and marker == "^":  # plain text: a^(l−1) is a^{(l−1)}
+        if text[self.pos] in "([" and marker == "^":  # plain text: a^(l−1) is a^{(l−1)}, a^[l] is a^{[l]}
             start = self.pos + 1
             close = _closing_parenthesis(text, self.pos)
             if close is None:
@@ -461,10 +532,21 @@ def _minus_signs(script: str) -> str:
     return script.replace("−", "-").replace("–", "-")
 
 
+_SCRIPT_SPACING = re.compile(r"\\[,;:!](?![A-Za-z])")
+
+
+def _script_spacing(script: str) -> str:
+    """A script's spacing commands as spaces (a^{\\!\\top} is a^{\\top}); the length stays."""
+    return _SCRIPT_SPACING.sub("  ", script)
+
+
 def _closing_parenthesis(text: str, start: int) -> int | None:
+    """Where the bracket opened at ``start`` (``(`` or ``[``) closes."""
+    opening = text[start]
+    closing = ")" if opening == "(" else "]"
     depth = 0
     for index in range(start, len(text)):
-        depth += {"(": 1, ")": -1}.get(text[index], 0)
+        depth += {opening: 1, closing: -1}.get(text[index], 0)
         if depth == 0:
             return index
     return None

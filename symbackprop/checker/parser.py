@@ -29,7 +29,7 @@ evaluator reports with its column.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from enum import Enum
 
 from ..errors import EquationError
@@ -64,6 +64,7 @@ class Relation(Enum):
     APPROXIMATELY = "approx"
     MAPS_TO = "->"
     ASSIGNED_FROM = "<-"
+    ASKS = "=?"  # \overset{?}{=}: whether the sides are equal is the question
 
 
 RELATIONS = {relation.value: relation for relation in Relation}
@@ -270,7 +271,7 @@ class Equation:
     @property
     def question(self) -> bool:
         """``A = ?``: the text asks, it claims nothing."""
-        return any(isinstance(side, Question) for side in self.sides)
+        return any(isinstance(side, Question) for side in self.sides) or Relation.ASKS in self.relations
 
 
 _LETTERS = {"delta": r"\delta", "theta": r"\theta", "Theta": r"\Theta", "Delta": r"\Delta", "sigma": r"\sigma",
@@ -281,6 +282,8 @@ _OPENERS = {"(": ")", "[": "]", "{": "}", r"\{": r"\}"}
 MAX_LENGTH = 5000
 MAX_DEPTH = 100
 MAX_EXPONENT = 64
+MAX_CHAIN = 200  # terms of a sum, factors of a product: each is one level of the tree
+MAX_LINKS = 300  # all the terms and factors of one equation
 
 
 def transpose_text(text: str) -> bool:
@@ -314,6 +317,8 @@ class Parser:
         self.pos = 0
         self.depth = depth
         self.in_norm = 0  # inside ‖…‖ a '‖' closes, it does not open
+        self.links = 0  # terms and factors read so far (see _bounded)
+        self.in_left_dot = 0  # inside \left. … an evaluation bar closes the scope, it is not a factor's
 
     # -- helpers ----------------------------------------------------------------------------
     @property
@@ -348,6 +353,16 @@ class Parser:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise self.error(f"at most {MAX_DEPTH} nested brackets", token)
+
+    def _bounded(self, count: int, what: str, token: Token) -> None:
+        """A sum or product is read as a chain of nodes as deep as it is long: each one's length and the
+        links of all of them together are bounded (so an equation's tree stays shallow enough to walk)."""
+        self.links += 1
+        if count > MAX_CHAIN:
+            raise EquationError(f"at most {MAX_CHAIN} {what}", f"{self.place}, column {token.column}")
+        if self.links > MAX_LINKS:
+            raise EquationError(f"at most {MAX_LINKS} operations in one equation",
+                                f"{self.place}, column {token.column}")
 
     def script(self, token: Token) -> Parser:
         """A parser for the text of a sub/superscript, with the columns of the whole equation."""
@@ -397,6 +412,7 @@ class Parser:
                     raise self.error("'+' after the dots of a sum (a_1 + \\cdots + a_n)")
                 continue
             terms.append((op, self.term()))
+            self._bounded(len(terms), "terms in one sum", op)
         if dots is not None:
             items = tuple(Neg(op.column, term) if op is not None and op.text == "-" else term for op, term in terms)
             if not items[:dots] or not items[dots:]:
@@ -411,14 +427,16 @@ class Parser:
         token = self.token
         if token.kind == "OP" and token.text == "‖":
             return not self.in_norm
-        return token.kind in _STARTS or (token.kind == "OP" and token.text in ("(", "[", "{", r"\{", "dots"))
+        return token.kind in _STARTS or (token.kind == "OP" and token.text in ("(", "[", "{", r"\{", "dots", "left."))
 
     def term(self) -> Node:
         """Hadamard products bind more loosely than matrix products: σ'(z) ⊙ W^T δ is σ'(z) ⊙ (W^T δ)."""
-        node = self.product()
+        node, count = self.product(), 1
         while self.at_op("hadamard"):
             token = self.advance()
             node = Bin(token.column, "hadamard", node, self.product())
+            count += 1
+            self._bounded(count, "factors in one elementwise product", token)
         return node
 
     def product(self) -> Node:
@@ -441,6 +459,7 @@ class Parser:
                 factors.append(("", token, self.postfix()))
             else:
                 break
+            self._bounded(len(factors), "factors in one product", token)
         if dots is not None:
             return self._dotted_product(start, dots, factors)
         node = factors[0][2]
@@ -471,11 +490,18 @@ class Parser:
                     node = Transpose(token.column, node)
                 elif text.isdigit() and int(text) <= MAX_EXPONENT:
                     node = Power(token.column, node, int(text))
+                elif (negative := _NEGATIVE_POWER.match(text)) and int(negative.group(1)) <= MAX_EXPONENT:
+                    power = int(negative.group(1))  # (1 + e^{-z})^{-1}: the reciprocal
+                    node = Bin(token.column, "/", Num(token.column, "1"),
+                               node if power == 1 else Power(token.column, node, power))
                 else:
                     raise self.error(f"a transpose (^T) or a whole-number power up to {MAX_EXPONENT}", token)
             elif token.kind == "OP" and token.text == "'":
                 self.advance()
                 node = Transpose(token.column, node)
+            elif self._at_bar() and not self.in_left_dot:
+                self.advance()
+                node = self.evaluated_at(node, self.advance())
             elif token.kind == "SUB" and node == Num(node.column, "1"):  # \mathbf{1}_m
                 self.advance()
                 node = Ones(node.column, token.text.strip())
@@ -485,6 +511,50 @@ class Parser:
                 node = Component(token.column, node, token.text.strip())
             else:
                 return node
+
+    def _at_bar(self) -> bool:
+        """An evaluation bar ``|_{z = …}`` at the cursor."""
+        return self.at_op("|") and self.peek().kind == "SUB" and "=" in self.peek().text
+
+    def left_dot(self) -> Node:
+        """``\\left.`` opens the scope of an evaluation bar ``\\right|_{z = …}``; without one it is a
+        null delimiter and what follows is read on."""
+        token = self.advance()
+        self.enter(token)
+        self.in_left_dot += 1
+        node = self.expr()
+        self.in_left_dot -= 1
+        self.depth -= 1
+        if self._at_bar():
+            self.advance()
+            return self.evaluated_at(node, self.advance())
+        return node
+
+    def evaluated_at(self, node: Node, where: Token) -> Node:
+        """``F|_{v = e}``, ``\\left.F\\right|_{v = e}``: F at v = e.  A derivative of the activation
+        (dσ/dz, σ'(z)) becomes σ'(e); an expression without derivatives has v replaced by e."""
+        inner = self.script(where)
+        variable = inner.symbol()
+        inner.expect("OP", "=", "'=' in the evaluation bar |_{z = …}")
+        value = inner.expr()
+        if not inner.at("END"):
+            raise inner.error("the end of the evaluation bar |_{z = …}")
+        if isinstance(node, Derivative) and node.wrt == Sym(node.wrt.column, variable.name, variable.sup,
+                                                                variable.sub):
+            activation = node.expr
+            if isinstance(activation, Func) and not activation.prime and _same_symbol(activation.arg, variable):
+                activation = Sym(activation.column, activation.name)
+            if isinstance(activation, Sym) and activation.name in ACTIVATION_LETTERS and activation.sup is None \
+                    and activation.sub is None:
+                return Func(node.column, activation.name, True, value)
+        if _holds_derivative(node):
+            raise EquationError("an evaluation bar |_{…} over a derivative other than the activation's: "
+                                "write the derivative at its point", f"{self.place}, column {where.column}")
+        substituted = _substituted(node, variable, value)
+        if substituted == node:
+            raise EquationError(f"the evaluation bar sets {variable.latex()}, which does not stand in what it "
+                                "evaluates", f"{self.place}, column {where.column}")
+        return substituted
 
     def group(self, open_: str, close: str, comparison: bool = False) -> Node:
         """A bracketed expression; with ``comparison``, what an Iverson bracket holds (z > 0) may stand there."""
@@ -512,6 +582,8 @@ class Parser:
             return Unknown(token.column, token.text)
         if token.kind == "BEGIN":
             return self.matrix()
+        if self.at_op("left."):
+            return self.left_dot()
         if self.at_op("‖"):
             return self.norm()
         if self.at_op("["):
@@ -635,6 +707,8 @@ class Parser:
         name = token.text
         if name in ("frac", "dfrac", "tfrac", "cfrac"):
             return self.fraction(token)
+        if name == "partial" and self.at("SUB"):
+            return self.subscript_partial(token)
         if name == "partial":
             return self.slashed_partial(token)
         if name == "sum":
@@ -761,9 +835,7 @@ class Parser:
         self.depth -= 1
         self.expect("OP", "}", "'}' after the numerator of the derivative")
         wrt = self.denominator()
-        if isinstance(numerator, Sym):
-            return NodePartial(frac.column, numerator, wrt)
-        return Derivative(frac.column, numerator, wrt)
+        return _derivative(frac.column, numerator, wrt)
 
     def _closes_after_cost(self) -> bool:
         saved = self.pos
@@ -790,29 +862,42 @@ class Parser:
         return self.product()
 
     def _d_fraction(self) -> bool:
-        """\\frac{d}{dz}, \\frac{d\\sigma}{dz}: a derivative written with d."""
-        if not (self.at_op("{") and self.peek().kind == "NAME" and self.peek().text == "d"):
+        """\\frac{d}{dz}, \\frac{d\\sigma}{dz}, \\frac{dC}{dw}, \\frac{\\mathrm{d} C}{\\mathrm{d} w}: a derivative
+        written with d (the numerator starts with d; the denominator is d and one quantity)."""
+        if not (self.at_op("{") and self.peek().kind == "NAME" and _d_prefixed(self.peek().text, numerator=True)):
             return False
         close = next((i for i in range(self.pos, len(self.tokens)) if self.tokens[i].text == "}"), None)
-        if close is None or close + 2 >= len(self.tokens):
+        if close is None or close + 2 >= len(self.tokens) or self.tokens[close + 1].text != "{":
             return False
-        denominator = self.tokens[close + 2]
-        return self.tokens[close + 1].text == "{" and denominator.kind == "NAME" \
-            and denominator.text.startswith("d") and len(denominator.text) > 1
+        denominator, following = self.tokens[close + 2], self.tokens[min(close + 3, len(self.tokens) - 1)]
+        if denominator.kind != "NAME":
+            return False
+        return len(denominator.text) > 1 and denominator.text.startswith("d") \
+            or denominator.text == "d" and following.kind == "NAME"
 
     def d_fraction(self, frac: Token) -> Node:
         self.expect("OP", "{")
-        self.advance()  # d
+        self._drop_d()
         numerator = None if self.at_op("}") else self.expr()
         self.expect("OP", "}", "'}' after the numerator of the derivative")
         self.expect("OP", "{")
-        variable = self.token
-        self.tokens[self.pos] = Token("NAME", variable.text[1:], variable.column + 1)
+        self._drop_d()
         wrt = self.symbol()
         self.expect("OP", "}", "'}' to close the denominator")
         if numerator is None:
             return Derivative(frac.column, self.postfix_product(), wrt)
-        return Derivative(frac.column, numerator, wrt)
+        if isinstance(numerator, Sym) and numerator.name in COSTS and numerator.sup is None:
+            cost = numerator.name + (f"_{{{numerator.sub.strip()}}}" if numerator.sub else "")
+            return Partial(frac.column, cost, wrt)  # dC/dw: the total derivative of the cost is its partial
+        return _derivative(frac.column, numerator, wrt)
+
+    def _drop_d(self) -> None:
+        """The differential's d at the cursor: a token of its own, or the first letter of dz / dC."""
+        token = self.token
+        if token.text == "d":
+            self.advance()
+        else:
+            self.tokens[self.pos] = Token("NAME", token.text[1:], token.column + 1)
 
     def slashed_partial(self, token: Token) -> Node:
         """∂C/∂w, ∂a/∂z, ∂(a − y)²/∂a: a derivative written with a slash."""
@@ -825,6 +910,16 @@ class Parser:
         self.expect("OP", "/", "'/' in ∂C/∂w")
         self.expect("CMD", "partial", "'∂' after the '/'")
         wrt = self.symbol()
+        if isinstance(of, Sym):
+            return NodePartial(token.column, of, wrt)
+        return Derivative(token.column, of, wrt)
+
+    def subscript_partial(self, token: Token) -> Node:
+        """∂_{w^l_{jk}} C, ∂_{z} a: the derivative by the quantity in the subscript, of what follows."""
+        wrt = self.inner_symbol(self.advance())
+        if self.at_cost():
+            return Partial(token.column, self.expect_cost(), wrt)
+        of = self.postfix()
         if isinstance(of, Sym):
             return NodePartial(token.column, of, wrt)
         return Derivative(token.column, of, wrt)
@@ -924,6 +1019,68 @@ class Parser:
                 return Sym(symbol.column, symbol.name, sup, sub)
 
 
+_NEGATIVE_POWER = re.compile(r"\A-\s*(\d+)\Z")
+
+
+def _d_prefixed(text: str, numerator: bool = False) -> bool:
+    """``d`` alone, or (in a numerator) ``dC``/``dJ``/``dE``/``dL`` or ``da``/``dz``: a quantity with its
+    differential."""
+    return text == "d" or numerator and len(text) == 2 and text[0] == "d" and (text[1] in COSTS or text[1] in "az")
+
+
+def _derivative(column: int, of: Node, wrt: Sym) -> Node:
+    """The derivative of ``of`` by ``wrt``: dσ/dz is d/dz σ(z) (the activation's derivative), ∂a/∂z
+    between two network quantities a step of the chain rule, anything else an expression's."""
+    if isinstance(of, Sym) and of.name in ACTIVATION_LETTERS and of.sup is None and of.sub is None \
+            and wrt.sup is None and wrt.sub is None:
+        return Derivative(column, Func(of.column, of.name, False, wrt), wrt)
+    if isinstance(of, Sym):
+        return NodePartial(column, of, wrt)
+    return Derivative(column, of, wrt)
+
+
+def _same_symbol(node: Node, symbol: Sym) -> bool:
+    return isinstance(node, Sym) and (node.name, node.sup, node.sub) == (symbol.name, symbol.sup, symbol.sub)
+
+
+def _holds_derivative(node: Node) -> bool:
+    """Whether a derivative stands anywhere in ``node`` (evaluating one at a point is not a substitution)."""
+    if isinstance(node, (Derivative, Partial, NodePartial)) or isinstance(node, Func) and node.prime:
+        return True
+    return any(_holds_derivative(value) for value in _children(node))
+
+
+def _children(node: Node) -> list[Node]:
+    found = []
+    for field in fields(node):
+        value = getattr(node, field.name)
+        items = value if isinstance(value, tuple) else (value,)
+        for item in items:
+            if isinstance(item, Node):
+                found.append(item)
+            elif isinstance(item, tuple):
+                found += [inner for inner in item if isinstance(inner, Node)]
+    return found
+
+
+def _substituted(node: Node, variable: Sym, value: Node) -> Node:
+    """``node`` with every occurrence of the symbol ``variable`` replaced by ``value``."""
+    if _same_symbol(node, variable):
+        return value
+    changes = {}
+    for field in fields(node):
+        current = getattr(node, field.name)
+        if isinstance(current, Node):
+            changes[field.name] = _substituted(current, variable, value)
+        elif isinstance(current, tuple) and any(isinstance(item, Node | tuple) for item in current):
+            changes[field.name] = tuple(
+                _substituted(item, variable, value) if isinstance(item, Node)
+                else tuple(_substituted(inner, variable, value) for inner in item) if isinstance(item, tuple)
+                else item
+                for item in current)
+    return replace(node, **changes) if changes else node
+
+
 def parse_left_side(text: str, place: str) -> Node:
     """The left side of an equation alone, when the rest cannot be parsed (what kind of claim is it?)."""
     parser = Parser(text, place)
@@ -955,7 +1112,8 @@ def parse_equation(text: str, place: str, claims: frozenset[Relation] = CLAIMS) 
     if other:
         shown = {Relation.APPROXIMATELY: "'≈' states an approximation",
                  Relation.MAPS_TO: "'→' states an update or a label",
-                 Relation.ASSIGNED_FROM: "'←' states an update"}
+                 Relation.ASSIGNED_FROM: "'←' states an update",
+                 Relation.ASKS: "'=?' asks a question"}
         raise EquationError(f"{shown.get(other[0], repr(other[0].value))}, not an equation: nothing to check", place)
     if equation.question and claims == CLAIMS:
         raise EquationError("'= ?' asks a question: nothing to check", place)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..errors import EquationError
 from .extract import MAX_EQUATIONS, Region, line_starts, markdown_regions, plain_regions, read_document, tex_regions
-from .furniture import STATEMENT, Furniture, Qualifier, blank, parse_qualifier, relations, strip_furniture
+from .furniture import CONNECTIVE, STATEMENT, Furniture, Qualifier, blank, parse_qualifier, relations, strip_furniture
 
 EQUATION = "equation"  # the origin of a snippet given as text, not read from a file
 
@@ -33,7 +33,10 @@ EQUATION = "equation"  # the origin of a snippet given as text, not read from a 
 _INLINE_RELATION = re.compile(r"(?<![<>!:=\\])=(?!=)|:=|\\equiv\b|\\approx\b|[≡≈≔]")
 #: An inline statement of a size or a count (``$n_0 = 2$``, ``$m = 100$``), no claim about the network.
 _SIZE = re.compile(r"\A\s*[A-Za-z](?:_\{?[\w+-]+\}?)?\s*=\s*\d+\s*\Z")
-_TRANSPARENT = ("split", "aligned", "alignedat", "gathered", "array")
+#: Environments whose rows are split into equations where they stand inside a formula (MathJax takes
+#: ``align`` and ``gather`` inside ``$$…$$`` as well).
+_TRANSPARENT = ("split", "aligned", "alignedat", "gathered", "array", "align", "gather", "eqnarray", "flalign",
+                "multline", "equation")
 _STRUCTURE = re.compile(r"\\begin\{(\w+)\*?\}(\s*\[[^\]]*\])?(\s*\{[^{}]*\})?|\\end\{(\w+)\*?\}"
                         r"|\\\\\*?(?:\s*\[[^\]]*\])?|(?<!\\)[{}]")
 
@@ -193,7 +196,10 @@ def _equations_in(furnished: Furniture) -> list[tuple[int, int]]:
     cuts = [0]
     for position in _separators(layout):
         head, tail = layout[cuts[-1]:position], layout[position:]
-        if relations(head) and relations(tail) and not _qualifier_like(tail):
+        connective = CONNECTIVE.match(tail)
+        if connective and relations(head) and relations(tail) and parse_qualifier(tail) is None:
+            cuts.append(position)  # … \quad \text{where } σ'(z) = …: a second equation, the word is furniture
+        elif relations(head) and relations(tail) and not _qualifier_like(tail):
             cuts.append(position)
     return [(start, end) for start, end in zip(cuts, cuts[1:] + [len(layout)], strict=True)]
 

@@ -32,6 +32,7 @@ MODULES = [
     "cases_higham",
     "cases_source_first",
     "cases_documents",
+    "cases_realdocs",
 ]
 SEEDS = (1, 2, 3, 4, 5)
 AGREE, DIFFER = 1e-6, 1e-3  # relative max-norm difference: below AGREE equal, above DIFFER different
