@@ -32,7 +32,7 @@ from .explain import explain_claim, explain_failure, explain_shape, printer_for,
 from .furniture import Qualifier
 from .infer import infer_notation, inferred_order, mentions_weights, other_readings
 from .lhs import Instance, components, cost_of, instances, shape_of, target_of
-from .parser import Equation, Node, NodePartial, Sym, parse_equation, parse_first_sides, parse_left_side
+from .parser import Equation, Node, NodePartial, Relation, Sym, parse_equation, parse_first_sides, parse_left_side
 from .report import CheckReport, Failure, Result
 from .resolve import (
     ALIASES,
@@ -175,7 +175,10 @@ def _also(result: Result, note: str) -> Result:
 def _check_sides(truth: Truth, profile: Notation, number: int, text: str,
                  definitions: dict[str, Node] | None = None, qualifier: Qualifier | None = None) -> list[Result]:
     place = f"equation {number}"
-    equation = parse_equation(text, place)
+    equation = parse_equation(text, place, frozenset(Relation))  # ≈, →, = ?: claim nothing, said below
+    reason = claims.no_claim_in_form(equation)
+    if reason:
+        return [Result(str(number), text, True, "", skipped=reason)]
     accumulator = ng_gradient(equation.sides[0], profile)
     batch = is_batch(equation, profile)
     evaluator = Evaluator(batch_for(truth) if batch else truth, profile, place, accumulator, definitions)

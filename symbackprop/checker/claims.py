@@ -22,7 +22,23 @@ from enum import Enum
 import sympy as sp
 
 from ..errors import EquationError
-from .parser import Bin, Equation, Func, Nabla, Neg, Node, NodePartial, Partial, Sym
+from .parser import (
+    Bin,
+    Component,
+    Equation,
+    Func,
+    Matrix,
+    Nabla,
+    Neg,
+    Node,
+    NodePartial,
+    Num,
+    Partial,
+    Power,
+    Sum,
+    Sym,
+    Transpose,
+)
 from .resolve import Evaluator, OutOfRangeError, Resolved
 
 #: Letters a text uses for the cost (C_x, C_0, E_n, J keep their subscripts).
@@ -33,6 +49,11 @@ _FREE = re.compile(r"[a-zA-KM-Z]")
 #: Relations (as the parser spells them) that join no sides to compare: ≈, and → / ← of an update.
 APPROXIMATE = frozenset({"approx", "≈"})
 ASSIGNING = frozenset({"->", "<-", "→", "←"})
+UPDATE = "an update rule, not a claim about the gradient"
+#: Letters texts give the learning rate: η (most texts), α (Ng's course).  The network has none.
+LEARNING_RATES = frozenset({"eta", "alpha"})
+#: Letters of a network's parameters in every notation (w, W, b; θ, Θ in Ng's).
+PARAMETERS = frozenset({"w", "W", "b", "theta", "Theta"})
 
 
 class Kind(Enum):
@@ -122,26 +143,143 @@ def _resolved(evaluator: Evaluator, symbol: Sym) -> Resolved | None:
         return None
 
 
-def no_claim(equation: Equation, evaluator: Evaluator) -> str:
-    """Why ``equation`` claims nothing about the network ("" when it does)."""
+def no_claim_in_form(equation: Equation) -> str:
+    """Why ``equation`` claims nothing, seen from its form alone: a question ``= ?``, an approximation
+    ≈, an update written with → or ← ("" when its form claims something)."""
     relations = {getattr(relation, "value", relation) for relation in getattr(equation, "relations", ())}
     if getattr(equation, "question", False):
         return "a question: no right side"
     if relations & APPROXIMATE:
         return "a numerical approximation (≈) for checking, not an equation"
     if relations & ASSIGNING:
-        return "an update rule, not a claim about the gradient"
+        return UPDATE
+    return ""
+
+
+def no_claim(equation: Equation, evaluator: Evaluator) -> str:
+    """Why ``equation`` claims nothing about the network ("" when it does)."""
+    reason = no_claim_in_form(equation) or updates_parameter(equation, evaluator)
+    if reason:
+        return reason
+    reason = numbers_only(equation, evaluator) or defines_operation(equation, evaluator)
+    if reason:
+        return reason
     lhs = equation.sides[0]
     if isinstance(lhs, Sym):
         if _names_new_or_old(lhs) or _reassigned(lhs, equation.sides[1:]):
             if _is_sum_onto(lhs, equation.sides[1:]):
                 return "an accumulation step (an assignment), not an equation"
-            return "an update rule, not a claim about the gradient"
+            return UPDATE
         if len(equation.sides) == 2 and _defines_delta(lhs, equation.sides[1], evaluator):
             return "defines the symbol δ; claims nothing about this network"
         if len(equation.sides) == 2 and _defines_diagonal(lhs, equation.sides[1], evaluator):
             return f"defines the symbol {lhs.latex()}; claims nothing about this network"
     return ""
+
+
+def updates_parameter(equation: Equation, evaluator: Evaluator) -> str:
+    """An update written with ``=``: the change of a parameter on the left (Δw_{ij} = η δ_j x_i,
+    Δθ = −α ∂J/∂θ), or a parameter on the left and the learning rate on the right
+    (w^{t+1} = w^t − η ∇C, w_{ij}(t+1) = …).  The network has no learning rate, so neither can be a
+    claim about it ("" when the equation is neither)."""
+    factors = _factors(equation.sides[0])
+    if len(factors) >= 2 and isinstance(factors[0], Sym) and factors[0].name == "Delta" and factors[0].bare \
+            and _is_parameter(evaluator, factors[1]):
+        return "the change of a parameter in a training step (an update rule), not a claim about the gradient"
+    if factors and _is_parameter(evaluator, factors[0]) and any(
+            symbol.name in LEARNING_RATES for side in equation.sides[1:] for symbol in symbols(side)):
+        return UPDATE
+    return ""
+
+
+def _factors(node: Node) -> list[Node]:
+    """The factors of a product written by juxtaposition or ``\\cdot``, left to right."""
+    if isinstance(node, Bin) and node.op == "*":
+        return _factors(node.left) + _factors(node.right)
+    return [node]
+
+
+def _is_parameter(evaluator: Evaluator, node: Node) -> bool:
+    """A weight or bias as a symbol (w^l_{jk}, W^{[l]}, b, θ_j, Θ^{(l)}), whatever its scripts say
+    (an iteration t+1, ``new``) — not a gradient, not a δ."""
+    if not isinstance(node, Sym) or node.name not in PARAMETERS:
+        return False
+    resolved = _resolved(evaluator, node)
+    return resolved is None or resolved.kind in ("w", "W", "b")
+
+
+def numbers_only(equation: Equation, evaluator: Evaluator) -> str:
+    """Arithmetic on numbers alone (an example of ⊙ with numeric vectors): no symbol, so no claim about
+    the network; the reason says whether the arithmetic holds where it can be worked out exactly."""
+    if any(True for side in equation.sides for _ in symbols(side)) or not all(
+            _numeric(side) for side in equation.sides):
+        return ""
+    reason = "arithmetic with numbers only (an example of the notation), no claim about the network"
+    try:
+        values = [evaluator.value(side, {}) for side in equation.sides]
+    except (EquationError, ArithmeticError, ValueError, TypeError, sp.ShapeError):
+        return reason
+    first = values[0]
+    for value in values[1:]:
+        if _shape(value) != _shape(first) or not _exactly_equal(first, value):
+            return reason + f"; the arithmetic does not hold ({_shown(first)} is not {_shown(value)})"
+    return reason + "; the arithmetic holds"
+
+
+def _numeric(node: Node) -> bool:
+    """Only numbers, matrices of numbers and arithmetic on them."""
+    if isinstance(node, Num):
+        return True
+    if isinstance(node, (Bin, Neg, Power, Transpose, Matrix)):
+        return all(_numeric(child) for child in children(node))
+    return False
+
+
+def _shape(value) -> tuple[int, int] | None:
+    return value.shape if isinstance(value, sp.MatrixBase) else None
+
+
+def _exactly_equal(left, right) -> bool:
+    difference = left - right
+    entries = list(difference) if isinstance(difference, sp.MatrixBase) else [difference]
+    return all(sp.nsimplify(entry) == 0 for entry in entries)
+
+
+def _shown(value) -> str:
+    if isinstance(value, sp.MatrixBase):
+        rows = ["(" + ", ".join(str(entry) for entry in value.row(r)) + ")" for r in range(value.rows)]
+        return "(" + ", ".join(rows) + ")" if value.cols > 1 else "(" + ", ".join(str(e) for e in value) + ")"
+    return str(value)
+
+
+def defines_operation(equation: Equation, evaluator: Evaluator) -> str:
+    """The definition of an operation on placeholder vectors, as (u ∘ v)_i = u_i v_i: the left side
+    applies an operation to letters that name nothing in the network, and the right side uses only
+    those letters ("" otherwise)."""
+    lhs = equation.sides[0]
+    if isinstance(lhs, Sym) or not _has_operation(lhs):
+        return ""
+    left = {symbol.name for symbol in symbols(lhs)}
+    if not left or any(_resolved(evaluator, symbol) is not None or is_cost(symbol)
+                       for side in equation.sides for symbol in symbols(side)):
+        return ""
+    if not all(symbol.name in left for side in equation.sides[1:] for symbol in symbols(side)):
+        return ""
+    if any(not isinstance(node, (Sym, Num, Bin, Neg, Component, Matrix, Power, Transpose, Sum))
+           for side in equation.sides for node in _nodes(side)):
+        return ""
+    names = ", ".join(sorted(left))
+    return f"defines an operation for any vectors ({names}); claims nothing about this network"
+
+
+def _has_operation(node: Node) -> bool:
+    return any(isinstance(item, Bin) for item in _nodes(node))
+
+
+def _nodes(node: Node):
+    yield node
+    for child in children(node):
+        yield from _nodes(child)
 
 
 def _names_new_or_old(symbol: Sym) -> bool:
