@@ -45,6 +45,9 @@ from .resolve import Evaluator, OutOfRangeError, Resolved
 COST_LETTERS = frozenset({"C", "E", "J", "L"})
 #: Function names that are mathematics, not the network's activation.
 MATHEMATICAL = frozenset({"exp", "log", "tanh", "diag"})
+#: Of those, the ones whose derivative a text may state by name (tanh'(z) = 1 − tanh²(z)): a fact of
+#: the function, true or false whatever the spec's activation is.
+DIFFERENTIABLE = frozenset({"exp", "log", "tanh"})
 _FREE = re.compile(r"[a-zA-KM-Z]")
 #: Relations (as the parser spells them) that join no sides to compare: ≈, and → / ← of an update.
 APPROXIMATE = frozenset({"approx", "≈"})
@@ -104,6 +107,8 @@ def kind_of(lhs: Node, evaluator: Evaluator) -> Kind:
     function = function_parts(lhs)
     if function is not None and function[0] not in MATHEMATICAL:
         return Kind.DERIVATIVE if function[1] else Kind.ACTIVATION
+    if function is not None and function[1] and function[0] in DIFFERENTIABLE:  # tanh'(z) = 1 − tanh²(z)
+        return Kind.DERIVATIVE
     if isinstance(lhs, Sym):
         if is_cost(lhs):
             return Kind.COST
@@ -161,7 +166,8 @@ def no_claim(equation: Equation, evaluator: Evaluator) -> str:
     reason = no_claim_in_form(equation) or updates_parameter(equation, evaluator)
     if reason:
         return reason
-    reason = numbers_only(equation, evaluator) or defines_operation(equation, evaluator)
+    reason = numbers_only(equation, evaluator) or defines_operation(equation, evaluator) \
+        or other_function(equation, evaluator)
     if reason:
         return reason
     lhs = equation.sides[0]
@@ -270,6 +276,19 @@ def defines_operation(equation: Equation, evaluator: Evaluator) -> str:
         return ""
     names = ", ".join(sorted(left))
     return f"defines an operation for any vectors ({names}); claims nothing about this network"
+
+
+def other_function(equation: Equation, evaluator: Evaluator) -> str:
+    """tanh'(z) = 1 − tanh²(z) in a network without tanh units: a fact about the function, not about
+    this network ("" when the function is one of the spec's activations, or the left side is no such
+    derivative)."""
+    function = function_parts(equation.sides[0])
+    if function is None or not function[1] or function[0] not in DIFFERENTIABLE:
+        return ""
+    model = evaluator.model
+    if any(evaluator.truth.activation(core).name == function[0] for core in range(1, model.L + 1)):
+        return ""
+    return f"states the derivative of {function[0]}, which this network's units do not use: no claim about it"
 
 
 def _has_operation(node: Node) -> bool:
@@ -438,10 +457,12 @@ class Written:
 
 
 def written(evaluator: Evaluator, symbol: Sym, env: dict[str, int], kinds: tuple[str, ...]) -> Written:
-    resolved = evaluator.resolve(symbol)
+    resolved = _single_weight(evaluator, evaluator.resolve(symbol), env, kinds)
     if resolved.kind not in kinds:
         raise evaluator.error(f"expected one of {', '.join(kinds)} here, found '{symbol.latex()}'", symbol.column)
     core = evaluator.core_layer(resolved, env)
+    if resolved.kind == "w" and not resolved.indices and _one_by_one(evaluator, core):
+        return Written("w", core, (1,), (evaluator.entry("w", core, (1, 1)),), False)
     if resolved.kind in ("z", "delta") and core == 0:
         raise evaluator.error("the input layer has no z", symbol.column, OutOfRangeError)
     if resolved.kind == "w" and not resolved.indices:
@@ -453,6 +474,23 @@ def written(evaluator: Evaluator, symbol: Sym, env: dict[str, int], kinds: tuple
     units = tuple(evaluator.ranges(resolved, core)[0])
     return Written(resolved.kind, core, units, tuple(evaluator.entry(resolved.kind, core, (j,)) for j in units),
                    True)
+
+
+def _single_weight(evaluator: Evaluator, resolved: Resolved, env: dict[str, int], kinds: tuple[str, ...]) -> Resolved:
+    """W^l read as its one weight where layers l−1 and l have one unit each (a chain of single
+    neurons written with scalars: ∂z^{(L)}/∂w^{(L)})."""
+    if resolved.kind != "W" or "w" not in kinds:
+        return resolved
+    try:
+        core = evaluator.core_layer(resolved, env)
+    except OutOfRangeError:
+        return resolved
+    return replace(resolved, kind="w") if _one_by_one(evaluator, core) else resolved
+
+
+def _one_by_one(evaluator: Evaluator, core: int) -> bool:
+    sizes = evaluator.truth.spec.sizes
+    return 1 <= core < len(sizes) and sizes[core] == sizes[core - 1] == 1
 
 
 def step_value(evaluator: Evaluator, node: NodePartial, env: dict[str, int]):
