@@ -263,7 +263,7 @@ _FORMS = (
     ("list", re.compile(r"\A" + _VAR + r"\s*(?:=|\\in\s*\\\{)" + _BOUND + r"(?:,[^,]*)*?,\s*" + _DOTS
                         + r"\s*,?" + _BOUND + r"(?:\\\})?\Z")),
     ("value", re.compile(r"\A" + _VAR + r"\s*=\s*(-?\d+|L\s*(?:[-+−–]\s*\d+)?)\Z")),
-    ("all", re.compile(r"\A" + _VAR + r"(?:\s*\\in\b.*)?\Z")),
+    ("all", re.compile(r"\A" + _VAR + r"(?:\s*,\s*[A-Za-z])*(?:\s*\\in\b.*)?\Z")),  # \forall l, j
 )
 
 
