@@ -63,13 +63,14 @@ def check_equations(spec: Spec, equations: Sequence[Snippet | str], notation: st
     texts = [snippet.text for snippet in snippets]
     profile = read_notation(notation, texts, spec.depth)
     definitions = _definitions(texts) if keep_going else {}
+    settled = settled_order(truth, profile, texts, definitions) if keep_going else None
     results: list[Result] = []
     for number, snippet in enumerate(snippets, start=1):
         where = {"line": snippet.line, "tag": snippet.tag, "origin": snippet.origin,
                  "qualifier": snippet.qualifier.text if snippet.qualifier else ""}
         text = snippet.text
         try:
-            found = check_one(truth, profile, number, text, definitions, snippet.qualifier)
+            found = check_one(truth, profile, number, text, definitions, snippet.qualifier, settled=settled)
             results += [replace(result, **where) for result in found]
         except EquationError as error:
             if not keep_going:
@@ -141,16 +142,18 @@ def _not_a_claim(truth: Truth, profile: Notation, number: int, text: str,
 
 
 def check_one(truth: Truth, profile: Notation, number: int, text: str, definitions: dict[str, Node] | None = None,
-              qualifier: Qualifier | None = None, readings: bool = True) -> list[Result]:
+              qualifier: Qualifier | None = None, readings: bool = True, settled: int | None = None) -> list[Result]:
     """The verdicts on one equation: one per right side, or one skipped result for what claims nothing.
 
     An incorrect side that holds under another reading (the other index order, row or column
     vectors: ``readings``) says so in a note, and so does a correct one that fails in the profile's
-    own index order where the order was inferred."""
+    own index order where the order was inferred.  Where equation ``settled`` of the same text fixes
+    the index order (:func:`settled_order`), the other order is no reading of this text."""
     results = _check_sides(truth, profile, number, text, definitions, qualifier)
     if readings and any(result.failure for result in results):
         shapes = any(result.failure and not result.failure.point for result in results)  # no point: shapes, indices
-        for other, why in other_readings(profile, mentions_weights(parse_equation(text, "")), shapes):
+        weights = settled is None and mentions_weights(parse_equation(text, "", frozenset(Relation)))
+        for other, why in other_readings(profile, weights, shapes):
             try:
                 again = _check_sides(truth, other, number, text, definitions, qualifier)
             except EquationError:
@@ -166,6 +169,28 @@ def check_one(truth: Truth, profile: Notation, number: int, text: str, definitio
         results = [replace(mine, notes=mine.notes + (inferred[1],)) if theirs.failure else mine
                    for mine, theirs in zip(results, again, strict=False)] + results[len(again):]
     return results
+
+
+def settled_order(truth: Truth, profile: Notation, texts: list[str], definitions: dict[str, Node]) -> int | None:
+    """The number of the first forward-pass definition that names weights and is CONSISTENT with the
+    spec in the profile's index order but not in the other (a_j = σ(Σ_k w_{jk} a_k + b_j) in a text
+    read destination-first): the text has fixed its order there.  None when no definition does."""
+    other = other_readings(profile, weights=True, shapes=False)[0][0]
+    for number, text in enumerate(texts, start=1):
+        try:
+            equation = parse_equation(text, f"equation {number}")
+            evaluator = Evaluator(truth, profile, f"equation {number}", None, definitions)
+            if not mentions_weights(equation) or classify(equation, evaluator).kind is not Kind.FORWARD:
+                continue
+            mine = _check_sides(truth, profile, number, text, definitions)
+            if not all(result.correct for result in mine):
+                continue
+            theirs = _check_sides(truth, other, number, text, definitions)
+        except EquationError:
+            continue
+        if not all(result.correct for result in theirs):
+            return number
+    return None
 
 
 def _also(result: Result, note: str) -> Result:
