@@ -39,7 +39,7 @@ from .parser import (
     Sym,
     Transpose,
 )
-from .resolve import Evaluator, OutOfRangeError, Resolved
+from .resolve import ALIASES, Evaluator, OutOfRangeError, Resolved
 
 #: Letters a text uses for the cost (C_x, C_0, E_n, J keep their subscripts).
 COST_LETTERS = frozenset({"C", "E", "J", "L"})
@@ -266,7 +266,7 @@ def defines_operation(equation: Equation, evaluator: Evaluator) -> str:
     if isinstance(lhs, Sym) or not _has_operation(lhs):
         return ""
     left = {symbol.name for symbol in symbols(lhs)}
-    if not left or any(_resolved(evaluator, symbol) is not None or is_cost(symbol)
+    if not left or any(_network_letter(evaluator, symbol) or is_cost(symbol)
                        for side in equation.sides for symbol in symbols(side)):
         return ""
     if not all(symbol.name in left for side in equation.sides[1:] for symbol in symbols(side)):
@@ -289,6 +289,11 @@ def other_function(equation: Equation, evaluator: Evaluator) -> str:
     if any(evaluator.truth.activation(core).name == function[0] for core in range(1, model.L + 1)):
         return ""
     return f"states the derivative of {function[0]}, which this network's units do not use: no claim about it"
+
+
+def _network_letter(evaluator: Evaluator, symbol: Sym) -> bool:
+    """The letter names a quantity of the network in this notation (a, z, w, δ, …), scripts or not."""
+    return evaluator.notation.kind_of(symbol.name) is not None or symbol.name in ALIASES
 
 
 def _has_operation(node: Node) -> bool:
