@@ -55,6 +55,10 @@ def only_result(spec: Spec, text: str):
      r"{2\epsilon}", "approximation"),
     (r"\frac{\partial C}{\partial w^L_{jk}} = ?", "question"),
     (r"(u \circ v)_i = u_i v_i", "operation for any vectors (u, v)"),
+    # right sides the parser cannot read: what stands before them says enough
+    (r"w_{ij}^{(\ell)}(t+1) = w_{ij}^{(\ell)}(t) - \alpha \frac{\partial E}{\partial w_{ij}^{(\ell)}(t)}",
+     "update rule"),
+    (r"\mathbf{w} \leftarrow \mathbf{w} - \eta \nabla_{\mathbf{w}} E", "update rule"),
 ])
 def test_what_claims_nothing_is_skipped_with_its_reason_and_exit_0(nets, text, reason):
     report, result = only_result(nets["232"], text)
@@ -67,6 +71,13 @@ def test_an_arrow_with_equation_is_a_skip_not_an_error(capsys):
                  "--equation", r"w^l \rightarrow w^l - \frac{\eta}{m} \sum_x \delta^{x,l} (a^{x,l-1})^T"])
     out = capsys.readouterr().out
     assert code == 0 and "skipped: an update rule" in out and "1 skipped (no claim about the network)" in out
+
+
+def test_an_unreadable_claim_is_still_an_error(nets):
+    from symbackprop.errors import EquationError
+
+    with pytest.raises(EquationError):
+        check_equations(nets["232"], [r"\frac{\partial C}{\partial w^l_{jk}} = \eta \foo{"])
 
 
 @pytest.mark.parametrize("text, holds", [

@@ -73,6 +73,10 @@ def check_equations(spec: Spec, equations: Sequence[Snippet | str], notation: st
             found = check_one(truth, profile, number, text, definitions, snippet.qualifier, settled=settled)
             results += [replace(result, **where) for result in found]
         except EquationError as error:
+            unread = claims.unread_no_claim(text, f"equation {number}")
+            if unread:
+                results.append(Result(str(number), text, True, "", skipped=unread, **where))
+                continue
             if not keep_going:
                 raise
             reason = _not_a_claim(truth, profile, number, text, definitions, error)

@@ -22,7 +22,10 @@ from enum import Enum
 import sympy as sp
 
 from ..errors import EquationError
+from .lexer import tokenize
 from .parser import (
+    CLAIMS,
+    RELATIONS,
     Bin,
     Component,
     Equation,
@@ -33,6 +36,7 @@ from .parser import (
     Node,
     NodePartial,
     Num,
+    Parser,
     Partial,
     Power,
     Sum,
@@ -180,6 +184,30 @@ def no_claim(equation: Equation, evaluator: Evaluator) -> str:
             return "defines the symbol δ; claims nothing about this network"
         if len(equation.sides) == 2 and _defines_diagonal(lhs, equation.sides[1], evaluator):
             return f"defines the symbol {lhs.latex()}; claims nothing about this network"
+    return ""
+
+
+def unread_no_claim(text: str, place: str) -> str:
+    """Why an equation whose right side cannot be parsed claims nothing, from what can be read: the
+    relation after its left side (→, ←: an update; ≈: an approximation), or a parameter or its change
+    on the left with the learning rate among the words ("" when it may be a claim)."""
+    try:
+        parser = Parser(text, place)
+        lhs = parser.expr()
+        tokens = tokenize(text, place)
+    except EquationError:
+        return ""
+    if not parser.at_op(*RELATIONS):
+        return ""
+    relation = RELATIONS[parser.token.text]
+    if relation not in CLAIMS:
+        return no_claim_in_form(Equation(text, (lhs, lhs), (relation,)))
+    factors = _factors(lhs)
+    changed = len(factors) >= 2 and isinstance(factors[0], Sym) and factors[0].name == "Delta" and factors[0].bare
+    parameter = factors[int(changed)] if len(factors) > int(changed) else None
+    rate = any(token.kind == "NAME" and token.text in LEARNING_RATES for token in tokens)
+    if isinstance(parameter, Sym) and parameter.name in PARAMETERS and (changed or rate):
+        return UPDATE
     return ""
 
 
