@@ -190,7 +190,7 @@ def settled_order(truth: Truth, profile: Notation, texts: list[str], definitions
             if not all(result.correct for result in mine):
                 continue
             theirs = _check_sides(truth, other, number, text, definitions)
-        except EquationError:
+        except (EquationError, ShapeMismatchError):  # what this reading cannot read settles nothing
             continue
         if not all(result.correct for result in theirs):
             return number
