@@ -32,7 +32,7 @@ from .explain import explain_claim, explain_failure, explain_shape, printer_for,
 from .furniture import Qualifier
 from .infer import infer_notation, inferred_order, mentions_weights, other_readings
 from .lhs import Instance, components, cost_of, instances, shape_of, target_of
-from .parser import Equation, Node, NodePartial, Sym, parse_equation, parse_first_sides, parse_left_side
+from .parser import Equation, Node, NodePartial, Relation, Sym, parse_equation, parse_first_sides, parse_left_side
 from .reading import reading
 from .report import CheckReport, Failure, Result
 from .resolve import (
@@ -65,6 +65,7 @@ def check_equations(spec: Spec, equations: Sequence[Snippet | str], notation: st
     texts = [snippet.text for snippet in snippets]
     profile = read_notation(notation, texts, spec.depth)
     definitions = _definitions(texts) if keep_going else {}
+    settled = settled_order(truth, profile, texts, definitions) if keep_going else None
     results: list[Result] = []
     for number, snippet in enumerate(snippets, start=1):
         where = {"line": snippet.line, "tag": snippet.tag, "origin": snippet.origin,
@@ -72,9 +73,13 @@ def check_equations(spec: Spec, equations: Sequence[Snippet | str], notation: st
                  "reading": reading(truth, profile, number, snippet, definitions) if explain else ()}
         text = snippet.text
         try:
-            found = check_one(truth, profile, number, text, definitions, snippet.qualifier)
+            found = check_one(truth, profile, number, text, definitions, snippet.qualifier, settled=settled)
             results += [replace(result, **where) for result in found]
         except EquationError as error:
+            unread = claims.unread_no_claim(text, f"equation {number}")
+            if unread:
+                results.append(Result(str(number), text, True, "", skipped=unread, **where))
+                continue
             if not keep_going:
                 raise
             reason = _not_a_claim(truth, profile, number, text, definitions, error)
@@ -144,16 +149,18 @@ def _not_a_claim(truth: Truth, profile: Notation, number: int, text: str,
 
 
 def check_one(truth: Truth, profile: Notation, number: int, text: str, definitions: dict[str, Node] | None = None,
-              qualifier: Qualifier | None = None, readings: bool = True) -> list[Result]:
+              qualifier: Qualifier | None = None, readings: bool = True, settled: int | None = None) -> list[Result]:
     """The verdicts on one equation: one per right side, or one skipped result for what claims nothing.
 
     An incorrect side that holds under another reading (the other index order, row or column
     vectors: ``readings``) says so in a note, and so does a correct one that fails in the profile's
-    own index order where the order was inferred."""
+    own index order where the order was inferred.  Where equation ``settled`` of the same text fixes
+    the index order (:func:`settled_order`), the other order is no reading of this text."""
     results = _check_sides(truth, profile, number, text, definitions, qualifier)
     if readings and any(result.failure for result in results):
         shapes = any(result.failure and not result.failure.point for result in results)  # no point: shapes, indices
-        for other, why in other_readings(profile, mentions_weights(parse_equation(text, "")), shapes):
+        weights = settled is None and mentions_weights(parse_equation(text, "", frozenset(Relation)))
+        for other, why in other_readings(profile, weights, shapes):
             try:
                 again = _check_sides(truth, other, number, text, definitions, qualifier)
             except EquationError:
@@ -171,6 +178,28 @@ def check_one(truth: Truth, profile: Notation, number: int, text: str, definitio
     return results
 
 
+def settled_order(truth: Truth, profile: Notation, texts: list[str], definitions: dict[str, Node]) -> int | None:
+    """The number of the first forward-pass definition that names weights and is CONSISTENT with the
+    spec in the profile's index order but not in the other (a_j = σ(Σ_k w_{jk} a_k + b_j) in a text
+    read destination-first): the text has fixed its order there.  None when no definition does."""
+    other = other_readings(profile, weights=True, shapes=False)[0][0]
+    for number, text in enumerate(texts, start=1):
+        try:
+            equation = parse_equation(text, f"equation {number}")
+            evaluator = Evaluator(truth, profile, f"equation {number}", None, definitions)
+            if not mentions_weights(equation) or classify(equation, evaluator).kind is not Kind.FORWARD:
+                continue
+            mine = _check_sides(truth, profile, number, text, definitions)
+            if not all(result.correct for result in mine):
+                continue
+            theirs = _check_sides(truth, other, number, text, definitions)
+        except (EquationError, ShapeMismatchError):  # what this reading cannot read settles nothing
+            continue
+        if not all(result.correct for result in theirs):
+            return number
+    return None
+
+
 def _also(result: Result, note: str) -> Result:
     return replace(result, notes=result.notes + (note,))
 
@@ -178,7 +207,10 @@ def _also(result: Result, note: str) -> Result:
 def _check_sides(truth: Truth, profile: Notation, number: int, text: str,
                  definitions: dict[str, Node] | None = None, qualifier: Qualifier | None = None) -> list[Result]:
     place = f"equation {number}"
-    equation = parse_equation(text, place)
+    equation = parse_equation(text, place, frozenset(Relation))  # ≈, →, = ?: claim nothing, said below
+    reason = claims.no_claim_in_form(equation)
+    if reason:
+        return [Result(str(number), text, True, "", skipped=reason)]
     accumulator = ng_gradient(equation.sides[0], profile)
     batch = is_batch(equation, profile)
     evaluator = Evaluator(batch_for(truth) if batch else truth, profile, place, accumulator, definitions)

@@ -22,17 +22,45 @@ from enum import Enum
 import sympy as sp
 
 from ..errors import EquationError
-from .parser import Bin, Equation, Func, Nabla, Neg, Node, NodePartial, Partial, Sym
-from .resolve import Evaluator, OutOfRangeError, Resolved
+from .lexer import tokenize
+from .parser import (
+    CLAIMS,
+    RELATIONS,
+    Bin,
+    Component,
+    Equation,
+    Func,
+    Matrix,
+    Nabla,
+    Neg,
+    Node,
+    NodePartial,
+    Num,
+    Parser,
+    Partial,
+    Power,
+    Sum,
+    Sym,
+    Transpose,
+)
+from .resolve import ALIASES, Evaluator, OutOfRangeError, Resolved
 
 #: Letters a text uses for the cost (C_x, C_0, E_n, J keep their subscripts).
 COST_LETTERS = frozenset({"C", "E", "J", "L"})
 #: Function names that are mathematics, not the network's activation.
 MATHEMATICAL = frozenset({"exp", "log", "tanh", "diag"})
+#: Of those, the ones whose derivative a text may state by name (tanh'(z) = 1 − tanh²(z)): a fact of
+#: the function, true or false whatever the spec's activation is.
+DIFFERENTIABLE = frozenset({"exp", "log", "tanh"})
 _FREE = re.compile(r"[a-zA-KM-Z]")
 #: Relations (as the parser spells them) that join no sides to compare: ≈, and → / ← of an update.
 APPROXIMATE = frozenset({"approx", "≈"})
 ASSIGNING = frozenset({"->", "<-", "→", "←"})
+UPDATE = "an update rule, not a claim about the gradient"
+#: Letters texts give the learning rate: η (most texts), α (Ng's course).  The network has none.
+LEARNING_RATES = frozenset({"eta", "alpha"})
+#: Letters of a network's parameters in every notation (w, W, b; θ, Θ in Ng's).
+PARAMETERS = frozenset({"w", "W", "b", "theta", "Theta"})
 
 
 class Kind(Enum):
@@ -83,6 +111,8 @@ def kind_of(lhs: Node, evaluator: Evaluator) -> Kind:
     function = function_parts(lhs)
     if function is not None and function[0] not in MATHEMATICAL:
         return Kind.DERIVATIVE if function[1] else Kind.ACTIVATION
+    if function is not None and function[1] and function[0] in DIFFERENTIABLE:  # tanh'(z) = 1 − tanh²(z)
+        return Kind.DERIVATIVE
     if isinstance(lhs, Sym):
         if is_cost(lhs):
             return Kind.COST
@@ -122,26 +152,186 @@ def _resolved(evaluator: Evaluator, symbol: Sym) -> Resolved | None:
         return None
 
 
-def no_claim(equation: Equation, evaluator: Evaluator) -> str:
-    """Why ``equation`` claims nothing about the network ("" when it does)."""
+def no_claim_in_form(equation: Equation) -> str:
+    """Why ``equation`` claims nothing, seen from its form alone: a question ``= ?``, an approximation
+    ≈, an update written with → or ← ("" when its form claims something)."""
     relations = {getattr(relation, "value", relation) for relation in getattr(equation, "relations", ())}
     if getattr(equation, "question", False):
         return "a question: no right side"
     if relations & APPROXIMATE:
         return "a numerical approximation (≈) for checking, not an equation"
     if relations & ASSIGNING:
-        return "an update rule, not a claim about the gradient"
+        return UPDATE
+    return ""
+
+
+def no_claim(equation: Equation, evaluator: Evaluator) -> str:
+    """Why ``equation`` claims nothing about the network ("" when it does)."""
+    reason = no_claim_in_form(equation) or updates_parameter(equation, evaluator)
+    if reason:
+        return reason
+    reason = numbers_only(equation, evaluator) or defines_operation(equation, evaluator) \
+        or other_function(equation, evaluator)
+    if reason:
+        return reason
     lhs = equation.sides[0]
     if isinstance(lhs, Sym):
         if _names_new_or_old(lhs) or _reassigned(lhs, equation.sides[1:]):
             if _is_sum_onto(lhs, equation.sides[1:]):
                 return "an accumulation step (an assignment), not an equation"
-            return "an update rule, not a claim about the gradient"
+            return UPDATE
         if len(equation.sides) == 2 and _defines_delta(lhs, equation.sides[1], evaluator):
             return "defines the symbol δ; claims nothing about this network"
         if len(equation.sides) == 2 and _defines_diagonal(lhs, equation.sides[1], evaluator):
             return f"defines the symbol {lhs.latex()}; claims nothing about this network"
     return ""
+
+
+def unread_no_claim(text: str, place: str) -> str:
+    """Why an equation whose right side cannot be parsed claims nothing, from what can be read: the
+    relation after its left side (→, ←: an update; ≈: an approximation), or a parameter or its change
+    on the left with the learning rate among the words ("" when it may be a claim)."""
+    try:
+        parser = Parser(text, place)
+        lhs = parser.expr()
+        tokens = tokenize(text, place)
+    except EquationError:
+        return ""
+    if not parser.at_op(*RELATIONS):
+        return ""
+    relation = RELATIONS[parser.token.text]
+    if relation not in CLAIMS:
+        return no_claim_in_form(Equation(text, (lhs, lhs), (relation,)))
+    factors = _factors(lhs)
+    changed = len(factors) >= 2 and isinstance(factors[0], Sym) and factors[0].name == "Delta" and factors[0].bare
+    parameter = factors[int(changed)] if len(factors) > int(changed) else None
+    rate = any(token.kind == "NAME" and token.text in LEARNING_RATES for token in tokens)
+    if isinstance(parameter, Sym) and parameter.name in PARAMETERS and (changed or rate):
+        return UPDATE
+    return ""
+
+
+def updates_parameter(equation: Equation, evaluator: Evaluator) -> str:
+    """An update written with ``=``: the change of a parameter on the left (Δw_{ij} = η δ_j x_i,
+    Δθ = −α ∂J/∂θ), or a parameter on the left and the learning rate on the right
+    (w^{t+1} = w^t − η ∇C, w_{ij}(t+1) = …).  The network has no learning rate, so neither can be a
+    claim about it ("" when the equation is neither)."""
+    factors = _factors(equation.sides[0])
+    if len(factors) >= 2 and isinstance(factors[0], Sym) and factors[0].name == "Delta" and factors[0].bare \
+            and _is_parameter(evaluator, factors[1]):
+        return "the change of a parameter in a training step (an update rule), not a claim about the gradient"
+    if factors and _is_parameter(evaluator, factors[0]) and any(
+            symbol.name in LEARNING_RATES for side in equation.sides[1:] for symbol in symbols(side)):
+        return UPDATE
+    return ""
+
+
+def _factors(node: Node) -> list[Node]:
+    """The factors of a product written by juxtaposition or ``\\cdot``, left to right."""
+    if isinstance(node, Bin) and node.op == "*":
+        return _factors(node.left) + _factors(node.right)
+    return [node]
+
+
+def _is_parameter(evaluator: Evaluator, node: Node) -> bool:
+    """A weight or bias as a symbol (w^l_{jk}, W^{[l]}, b, θ_j, Θ^{(l)}), whatever its scripts say
+    (an iteration t+1, ``new``) — not a gradient, not a δ."""
+    if not isinstance(node, Sym) or node.name not in PARAMETERS:
+        return False
+    resolved = _resolved(evaluator, node)
+    return resolved is None or resolved.kind in ("w", "W", "b")
+
+
+def numbers_only(equation: Equation, evaluator: Evaluator) -> str:
+    """Arithmetic on numbers alone (an example of ⊙ with numeric vectors): no symbol, so no claim about
+    the network; the reason says whether the arithmetic holds where it can be worked out exactly."""
+    if any(True for side in equation.sides for _ in symbols(side)) or not all(
+            _numeric(side) for side in equation.sides):
+        return ""
+    reason = "arithmetic with numbers only (an example of the notation), no claim about the network"
+    try:
+        values = [evaluator.value(side, {}) for side in equation.sides]
+    except (EquationError, ArithmeticError, ValueError, TypeError, sp.ShapeError):
+        return reason
+    first = values[0]
+    for value in values[1:]:
+        if _shape(value) != _shape(first) or not _exactly_equal(first, value):
+            return reason + f"; the arithmetic does not hold ({_shown(first)} is not {_shown(value)})"
+    return reason + "; the arithmetic holds"
+
+
+def _numeric(node: Node) -> bool:
+    """Only numbers, matrices of numbers and arithmetic on them."""
+    if isinstance(node, Num):
+        return True
+    if isinstance(node, (Bin, Neg, Power, Transpose, Matrix)):
+        return all(_numeric(child) for child in children(node))
+    return False
+
+
+def _shape(value) -> tuple[int, int] | None:
+    return value.shape if isinstance(value, sp.MatrixBase) else None
+
+
+def _exactly_equal(left, right) -> bool:
+    difference = left - right
+    entries = list(difference) if isinstance(difference, sp.MatrixBase) else [difference]
+    return all(sp.nsimplify(entry) == 0 for entry in entries)
+
+
+def _shown(value) -> str:
+    if isinstance(value, sp.MatrixBase):
+        rows = ["(" + ", ".join(str(entry) for entry in value.row(r)) + ")" for r in range(value.rows)]
+        return "(" + ", ".join(rows) + ")" if value.cols > 1 else "(" + ", ".join(str(e) for e in value) + ")"
+    return str(value)
+
+
+def defines_operation(equation: Equation, evaluator: Evaluator) -> str:
+    """The definition of an operation on placeholder vectors, as (u ∘ v)_i = u_i v_i: the left side
+    applies an operation to letters that name nothing in the network, and the right side uses only
+    those letters ("" otherwise)."""
+    lhs = equation.sides[0]
+    if isinstance(lhs, Sym) or not _has_operation(lhs):
+        return ""
+    left = {symbol.name for symbol in symbols(lhs)}
+    if not left or any(_network_letter(evaluator, symbol) or is_cost(symbol)
+                       for side in equation.sides for symbol in symbols(side)):
+        return ""
+    if not all(symbol.name in left for side in equation.sides[1:] for symbol in symbols(side)):
+        return ""
+    if any(not isinstance(node, (Sym, Num, Bin, Neg, Component, Matrix, Power, Transpose, Sum))
+           for side in equation.sides for node in _nodes(side)):
+        return ""
+    names = ", ".join(sorted(left))
+    return f"defines an operation for any vectors ({names}); claims nothing about this network"
+
+
+def other_function(equation: Equation, evaluator: Evaluator) -> str:
+    """tanh'(z) = 1 − tanh²(z) in a network without tanh units: a fact about the function, not about
+    this network ("" when the function is one of the spec's activations, or the left side is no such
+    derivative)."""
+    function = function_parts(equation.sides[0])
+    if function is None or not function[1] or function[0] not in DIFFERENTIABLE:
+        return ""
+    model = evaluator.model
+    if any(evaluator.truth.activation(core).name == function[0] for core in range(1, model.L + 1)):
+        return ""
+    return f"states the derivative of {function[0]}, which this network's units do not use: no claim about it"
+
+
+def _network_letter(evaluator: Evaluator, symbol: Sym) -> bool:
+    """The letter names a quantity of the network in this notation (a, z, w, δ, …), scripts or not."""
+    return evaluator.notation.kind_of(symbol.name) is not None or symbol.name in ALIASES
+
+
+def _has_operation(node: Node) -> bool:
+    return any(isinstance(item, Bin) for item in _nodes(node))
+
+
+def _nodes(node: Node):
+    yield node
+    for child in children(node):
+        yield from _nodes(child)
 
 
 def _names_new_or_old(symbol: Sym) -> bool:
@@ -300,10 +490,12 @@ class Written:
 
 
 def written(evaluator: Evaluator, symbol: Sym, env: dict[str, int], kinds: tuple[str, ...]) -> Written:
-    resolved = evaluator.resolve(symbol)
+    resolved = _single_weight(evaluator, evaluator.resolve(symbol), env, kinds)
     if resolved.kind not in kinds:
         raise evaluator.error(f"expected one of {', '.join(kinds)} here, found '{symbol.latex()}'", symbol.column)
     core = evaluator.core_layer(resolved, env)
+    if resolved.kind == "w" and not resolved.indices and _one_by_one(evaluator, core):
+        return Written("w", core, (1,), (evaluator.entry("w", core, (1, 1)),), False)
     if resolved.kind in ("z", "delta") and core == 0:
         raise evaluator.error("the input layer has no z", symbol.column, OutOfRangeError)
     if resolved.kind == "w" and not resolved.indices:
@@ -315,6 +507,23 @@ def written(evaluator: Evaluator, symbol: Sym, env: dict[str, int], kinds: tuple
     units = tuple(evaluator.ranges(resolved, core)[0])
     return Written(resolved.kind, core, units, tuple(evaluator.entry(resolved.kind, core, (j,)) for j in units),
                    True)
+
+
+def _single_weight(evaluator: Evaluator, resolved: Resolved, env: dict[str, int], kinds: tuple[str, ...]) -> Resolved:
+    """W^l read as its one weight where layers l−1 and l have one unit each (a chain of single
+    neurons written with scalars: ∂z^{(L)}/∂w^{(L)})."""
+    if resolved.kind != "W" or "w" not in kinds:
+        return resolved
+    try:
+        core = evaluator.core_layer(resolved, env)
+    except OutOfRangeError:
+        return resolved
+    return replace(resolved, kind="w") if _one_by_one(evaluator, core) else resolved
+
+
+def _one_by_one(evaluator: Evaluator, core: int) -> bool:
+    sizes = evaluator.truth.spec.sizes
+    return 1 <= core < len(sizes) and sizes[core] == sizes[core - 1] == 1
 
 
 def step_value(evaluator: Evaluator, node: NodePartial, env: dict[str, int]):

@@ -292,7 +292,7 @@ _FORMS = (
                         + r"\s*,?" + _BOUND + r"(?:\\\})?\Z")),
     ("value", re.compile(r"\A" + _VAR + r"\s*=\s*(-?\d+|L\s*(?:[-+−–]\s*\d+)?)\Z")),
     ("values", re.compile(r"\A" + _VAR + r"\s*(?:=|\\in\s*\\\{)\s*(\d+(?:\s*,\s*\d+)+)\s*(?:\\\})?\Z")),
-    ("all", re.compile(r"\A" + _VAR + r"(?:\s*\\in\b.*)?\Z")),
+    ("all", re.compile(r"\A" + _VAR + r"(?:\s*,\s*[A-Za-z])*(?:\s*\\in\b.*)?\Z")),  # \forall l, j
 )
 
 

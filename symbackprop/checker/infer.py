@@ -20,6 +20,7 @@ profile's order, not evidence of another order.  Each inference keeps the equati
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 
@@ -132,7 +133,19 @@ def _source_first(equation: Equation) -> bool:
     uses_e = "E" in costs or isinstance(lhs, Sym) and lhs.name == "E"
     targets_t = any(symbol.name == "t" for symbol in symbols)
     layered_y = any(symbol.name == "y" and symbol.sup is not None for symbol in symbols)
-    return uses_e and (targets_t or layered_y) or layered_y and targets_t
+    return uses_e and (targets_t or layered_y) or layered_y and targets_t or _forward_through_y(equation)
+
+
+def _forward_through_y(equation: Equation) -> bool:
+    """z^{(l)} = y^{(l-1)} W^{(l)} + b^{(l)}: a layer's z defined from the y of a layer named by the same
+    letter, so y is the units' output (not a target, which has no layer; not a sample's y^{(i)})."""
+    lhs = equation.sides[0]
+    if not (isinstance(lhs, Sym) and lhs.name == "z" and lhs.sup):
+        return False
+    letters = set(re.findall(r"[A-Za-z]", lhs.sup))
+    outputs = [node for side in equation.sides[1:] for node in nodes(side)
+               if isinstance(node, Sym) and node.name == "y"]
+    return bool(letters) and any(set(re.findall(r"[A-Za-z]", symbol.sup or "")) == letters for symbol in outputs)
 
 
 def _kind(profile: Notation, symbol: Sym) -> str | None:

@@ -39,7 +39,8 @@ from .lexer import GREEK, Token, tokenize
 ACTIVATION_LETTERS = {"sigma", "g", "f", "h", "phi", "varphi"}
 FUNCTIONS = ACTIVATION_LETTERS | {"exp", "log", "tanh", "diag"}
 #: Functions with a fixed meaning, evaluated by :mod:`.structures` (one or more arguments).
-NAMED_FUNCTIONS = {"sinh", "cosh", "sech", "max", "min", "ReLU", "relu", "softplus", "sigmoid", "sqrt", "Sigma"}
+NAMED_FUNCTIONS = {"sinh", "cosh", "sech", "max", "min", "ReLU", "relu", "softplus", "sigmoid", "softmax", "sqrt",
+                   "Sigma"}
 #: Functions TeX writes without parentheses (\exp z, \tanh^2 z, \exp -z).
 BARE_ARGUMENT = {"exp", "log", "tanh", "sinh", "cosh", "sech"}
 FONTS = {"mathrm", "mathbf", "boldsymbol", "bm", "mathsf", "mathit", "mathbb", "operatorname", "text", "textrm",

@@ -137,7 +137,7 @@ class CheckReport:
             tally += f", {len(self.unreadable)} of them not understood"
         skipped = len(self.results) - len(checked)
         if skipped:
-            tally += f"; {skipped} skipped (not a gradient or an error δ)"
+            tally += f"; {skipped} skipped (no claim about the network)"
         return "\n".join(head + [""] + body + ["", tally])
 
 

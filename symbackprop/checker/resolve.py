@@ -503,8 +503,8 @@ class Evaluator:
             return sp.diag(*argument)
         if node.name in ("exp", "log", "tanh"):
             function = {"exp": sp.exp, "log": sp.log, "tanh": sp.tanh}[node.name]
-            if node.prime:
-                raise self.error(f"write the derivative of {node.name} out", node.column)
+            if node.prime:  # tanh'(z): the derivative of the function itself, 1 − tanh²(z)
+                function = sp.Lambda(Z, sp.diff(function(Z), Z))
             return argument.applyfunc(function) if isinstance(argument, sp.MatrixBase) else function(argument)
         core = self.function_layer(node, argument)
         activation = self.truth.activation(core)
@@ -715,16 +715,20 @@ class Evaluator:
         wrt, sample = unmark(node.wrt, env) if self.batch else (node.wrt, None)
         resolved = self.resolve(wrt)
         core = self.core_layer(resolved, env)
-        if resolved.kind == "a" and core == self.model.L:
+        if resolved.kind == "a" and 1 <= core <= self.model.L:  # a hidden layer's: Σ_k w_kj δ_k, as it truly is
+            def entry(j: int) -> sp.Expr:
+                return self.truth.output_gradient(j) if core == self.model.L else \
+                    self.truth.activation_gradient(core, j)
+
             if resolved.indices:
                 (j,) = self.index_values(resolved, core, env)
-                return self.per_sample(self.truth.output_gradient(j), sample, wrt)
-            gradient = self.oriented(sp.Matrix([self.truth.output_gradient(j) for j in self.model.units(core)]))
+                return self.per_sample(entry(j), sample, wrt)
+            gradient = self.oriented(sp.Matrix([entry(j) for j in self.model.units(core)]))
             return self.per_sample(gradient, sample, wrt)
         if resolved.kind == "z":  # ∂C/∂z, whatever sign the text gives δ
             delta = self.symbol_value(Sym(node.wrt.column, "delta", node.wrt.sup, node.wrt.sub), env)
             return self.notation.conventions.delta_sign * delta
-        raise self.error("on the right side only ∂C/∂a^L and ∂C/∂z are understood", node.column)
+        raise self.error("on the right side only ∂C/∂a^l and ∂C/∂z are understood", node.column)
 
 
 def _one_input(sup: str) -> str:

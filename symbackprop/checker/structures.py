@@ -132,11 +132,25 @@ def apply(evaluator: Evaluator, node: Apply, env: dict[str, int]):
         return _extremum(evaluator, node, values)
     if len(values) != 1:
         raise evaluator.error(f"{node.name} takes one argument", node.column)
+    if node.name == "softmax":
+        return softmax(evaluator, node, values[0])
     function = FIXED[node.name]
     if node.prime:
         derivative = sp.diff(function(_X), _X)
         return _elementwise(lambda value: derivative.xreplace({_X: value}), values[0])
     return _elementwise(function, values[0])
+
+
+def softmax(evaluator: Evaluator, node: Apply, value):
+    """softmax(z) of a layer's vector: e^{z_j} / Σ_k e^{z_k}, entry by entry (it has no derivative
+    of one entry alone, so softmax' is refused)."""
+    if node.prime:
+        raise evaluator.error("softmax' is a Jacobian: write ∂a_k/∂z_j entry by entry", node.column)
+    if not isinstance(value, sp.MatrixBase) or 1 not in value.shape:
+        raise evaluator.error("softmax(…) takes a layer's vector, as in softmax(z^L)", node.column)
+    exponentials = value.applyfunc(sp.exp)
+    total = sum(exponentials)
+    return exponentials.applyfunc(lambda entry: entry / total)
 
 
 def function_power(evaluator: Evaluator, node: FunctionPower, env: dict[str, int]):
