@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import fields, replace
+from enum import Enum
 from functools import cache, cached_property
 
 import sympy as sp
@@ -42,21 +43,93 @@ SIZE = 3
 SAMPLE_LETTERS = frozenset({"s", "x"})
 #: Names that only a batch equation uses.
 BATCH_NAMES = frozenset({"m", "Delta", "A", "Z", "X", "Y"})
+#: Letters that count the samples (m, Nielsen's n training inputs, Higham's N training points).
+COUNT_LETTERS = frozenset({"m", "n", "N"})
+#: The letters of a cost symbol; with a sample's letter as subscript (C_x, C_k) one sample's cost.
+COST_NAMES = frozenset({"C", "E", "J", "L", "ell"})
 #: The prefix of the key that binds a sample variable in an environment (``env["sample:s"] = 2``).
 SAMPLE = "sample:"
 
 
 def is_sample_sum(node: Sum) -> bool:
-    """A sum over the samples: up to m, or over s or x unbounded unless the summand indexes neurons with
-    that letter (Σ_s w_{sj} δ_s runs over the units of a layer, whatever its letter)."""
+    """A sum over the samples: one whose letter marks the samples in its body (y^{(i)}, a^{L,x}, C_k,
+    δ^{[l]}(x^{\\{i\\}}), ∂C_k/∂w) and stands as no neuron index there, bounded by a count of samples
+    (m, n, N; n − 1 from 0) or by nothing; else one up to m, or over s or x unbounded unless the summand
+    indexes neurons with that letter (Σ_s w_{sj} δ_s runs over the units of a layer, whatever its letter)."""
     upper = None if node.upper is None else node.upper.strip().strip("{}()").strip()
-    return upper == "m" or (node.upper is None and node.var in SAMPLE_LETTERS and not _neuron_index(node))
+    neuron = _neuron_index(node)
+    if marks_sample(node.body, node.var) and not neuron and (upper is None or count_of(node) is not None):
+        return True
+    return upper == "m" or (node.upper is None and node.var in SAMPLE_LETTERS and not neuron)
+
+
+def count_of(node: Sum) -> str | None:
+    """The letter that counts the samples where a sum's bounds run over all of them: m, n or N for
+    Σ_{i=1}^{N} (or Σ_i^N), n for Σ_{k=0}^{n−1}; None for other bounds (Σ_{i=1}^{n−1} misses a sample)."""
+    upper = "".join((node.upper or "").split()).strip("{}")
+    match = re.fullmatch(r"([A-Za-z])(-1)?", upper)
+    if match is None or match.group(1) not in COUNT_LETTERS:
+        return None
+    from_zero = node.lower == "0"
+    return match.group(1) if bool(match.group(2)) == from_zero else None
+
+
+def sample_counts(node: Node) -> frozenset[str]:
+    """The letters the sums over the samples in ``node`` are bounded by (what 1/N divides by)."""
+    found = set()
+    if isinstance(node, Sum) and is_sample_sum(node) and count_of(node):
+        found.add(count_of(node))
+    for child in _children(node):
+        found |= sample_counts(child)
+    return frozenset(found)
+
+
+def marks_sample(node: Node, var: str) -> bool:
+    """Whether ``var`` stands in ``node`` as a sample marker: a superscript part ``(i)`` or one beside the
+    layer (``x,l``), the superscript of a quantity without layers (``y^{(i)}``), a cost's subscript
+    (``C_k``, ``∂C_x/∂w``), or ``(s)`` in a subscript (``δ^l_{(s)}``)."""
+    if isinstance(node, Partial):
+        return _cost_marker(node.cost, var) or marks_sample(node.wrt, var)
+    if isinstance(node, Sym):
+        if node.name in COST_NAMES and node.sup is None:
+            return _bare(node.sub) == var
+        parts = _parts(node.sup)
+        if f"({var})" in parts or var in parts and (len(parts) > 1 or node.name in ("x", "y")):
+            return True
+        return f"({var})" in "".join((node.sub or "").split())
+    return any(marks_sample(child, var) for child in _children(node))
+
+
+def _cost_marker(cost: str, var: str) -> bool:
+    letter, _, sub = cost.partition("_")
+    return letter in COST_NAMES and _bare(sub) == var
+
+
+def _bare(text: str | None) -> str:
+    return "".join((text or "").split()).strip("{}")
+
+
+def _parts(sup: str | None) -> list[str]:
+    """A superscript's parts: ``L,x`` → L, x; ``(l)(i)`` → (l), (i); ``\\{i\\}`` is written ``(i)``."""
+    text = _bare(sup).replace("\\{", "(").replace("\\}", ")")
+    return [part for part in re.split(r",|(?<=\))(?=\()", text) if part]
+
+
+def _children(node: Node):
+    for item in fields(node):
+        value = getattr(node, item.name)
+        if isinstance(value, Node):
+            yield value
+        elif isinstance(value, tuple):
+            yield from (entry for entry in value if isinstance(entry, Node))
 
 
 def _neuron_index(node: Sum) -> bool:
     """Whether the sum's letter stands as a neuron index in a subscript of its body (w_{sj}, δ_s), not as a
-    sample marker ((s), or x among the layer's superscript)."""
+    sample marker ((s), or x among the layer's superscript, or a cost's C_x)."""
     for child in _subscripted(node.body):
+        if child.name in COST_NAMES and child.sup is None:
+            continue
         script = re.sub(r"\\[A-Za-z]+|\([^()]*\)", " ", child.sub or "")
         if node.var in re.findall(r"[A-Za-z]", script):
             return True
@@ -83,21 +156,39 @@ def ng_gradient(lhs: Node, notation: Notation) -> bool:
     return notation.name == "ng" and isinstance(lhs, Sym) and lhs.name == "D"
 
 
-def is_batch(equation: Equation, notation: Notation) -> bool:
+class Mark(Enum):
+    """What makes an equation one about a batch."""
+
+    COUNT = "the number of samples m"
+    SAMPLES = "a sum over the samples"
+    MATRIX = "a batch matrix"
+    BATCH_COST = "the gradient of the batch cost"
+
+
+def batch_marks(equation: Equation, notation: Notation) -> frozenset[Mark]:
+    """Everything in ``equation`` that belongs to a batch (empty: an equation about one sample)."""
     lhs = equation.sides[0]
-    if isinstance(lhs, Partial) and batch_cost(lhs.cost) or ng_gradient(lhs, notation):
-        return True
-    return any(_mentions_batch(side) for side in equation.sides)
+    found = {Mark.BATCH_COST} if isinstance(lhs, Partial) and batch_cost(lhs.cost) or ng_gradient(lhs, notation) \
+        else set()
+    for side in equation.sides:
+        found |= _marks(side)
+    return frozenset(found)
 
 
-def _mentions_batch(node: Node) -> bool:
+def is_batch(equation: Equation, notation: Notation) -> bool:
+    return bool(batch_marks(equation, notation))
+
+
+def _marks(node: Node) -> set[Mark]:
     if isinstance(node, Sym):
-        return re.sub(r"\d+$", "", node.name) in BATCH_NAMES
-    if isinstance(node, Ones) or isinstance(node, Sum) and is_sample_sum(node):
-        return True
-    if isinstance(node, Nabla):
-        return node.wrt.strip() == "A"
-    return any(_mentions_batch(getattr(node, f.name)) for f in fields(node) if isinstance(getattr(node, f.name), Node))
+        name = re.sub(r"\d+$", "", node.name)
+        return {Mark.COUNT} if name == "m" else {Mark.MATRIX} if name in BATCH_NAMES else set()
+    if isinstance(node, Ones) or isinstance(node, Nabla) and node.wrt.strip() == "A":
+        return {Mark.MATRIX}
+    found = {Mark.SAMPLES} if isinstance(node, Sum) and is_sample_sum(node) else set()
+    for child in _children(node):
+        found |= _marks(child)
+    return found
 
 
 def unmark(symbol: Sym, env: dict[str, int]) -> tuple[Sym, int | None]:
@@ -111,14 +202,30 @@ def unmark(symbol: Sym, env: dict[str, int]) -> tuple[Sym, int | None]:
         if text is None:
             return None
         parts = [part.strip() for part in re.split(r",|(?<=\))(?=\()", text.strip().strip("{}"))]  # x,l (l)(i)
-        kept = [part for part in parts if part.strip("()[]{} ") not in bound]
-        found.update(bound[part.strip("()[]{} ")] for part in parts if part.strip("()[]{} ") in bound)
+        kept = [part for part in parts if _letter(part) not in bound]
+        found.update(bound[_letter(part)] for part in parts if _letter(part) in bound)
         return ("" if all(part.startswith("(") for part in kept) else ",").join(kept) if kept else None
 
     unmarked = replace(symbol, sup=strip(symbol.sup), sub=strip(symbol.sub))
     if len(found) > 1:
         return symbol, None  # two samples on one symbol: left to resolve, which cannot read it
     return (unmarked, found.pop()) if found else (symbol, None)
+
+
+def _letter(part: str) -> str:
+    """A script part without its brackets: ``(i)``, ``\\{i\\}`` and ``i`` are the letter i."""
+    return re.sub(r"\\[{}]", "", part).strip("()[]{} ")
+
+
+def sample_cost(symbol: Sym) -> bool:
+    """Whether ``symbol`` (its sample marker taken off) is the cost itself: C, E, J, L."""
+    return symbol.name in COST_NAMES and symbol.bare
+
+
+def cost_sample(cost: str, env: dict[str, int]) -> int | None:
+    """The sample a cost written on a derivative names (∂C_k/∂w with k bound to a sample), or None."""
+    letter, _, sub = cost.partition("_")
+    return env.get(SAMPLE + _bare(sub)) if letter in COST_NAMES and sub else None
 
 
 class BatchTruth:

@@ -28,7 +28,7 @@ from ..errors import EquationError
 from ..functions import sigmoid
 from ..notation import Notation
 from ..registry import Z
-from .batch import SAMPLE, SAMPLE_LETTERS, SIZE, BatchTruth, is_sample_sum, unmark
+from .batch import SAMPLE, SAMPLE_LETTERS, SIZE, BatchTruth, cost_sample, is_sample_sum, sample_cost, unmark
 from .parser import (
     Bin,
     Component,
@@ -50,6 +50,8 @@ from .structures import HANDLERS, structure_value
 from .truth import Truth
 
 LAYER_VARIABLES = {"l"}
+#: The subscripts of Ng's hypothesis h_Θ(x), h_θ(x), h_{W,b}(x): the network's output.
+HYPOTHESES = {"\\Theta", "\\theta", "W,b", "w,b"}
 _AFFINE = re.compile(r"^\s*([A-Za-z]|\d+)\s*((?:[+-]\s*\d+\s*)*)$")
 _PLAIN = re.compile(r"^([A-Za-z]+?)(\d+)$")
 #: Font commands and braces around a subscript's name ({\rm hid}, \mathrm{out}).
@@ -121,6 +123,10 @@ class Evaluator:
         #: while a component equation is re-read (:meth:`side_value`): core layer → the left side's index letter
         self._components: Mapping[int, str] = {}
         self._slips: list[str] = []
+        #: letters besides m that count the samples in this batch equation (N in Σ_{i=1}^{N}, :mod:`.batch`)
+        self.counts: frozenset[str] = frozenset()
+        #: m's value in an equation about one sample that names it (a 1/m in one sample's δ is a mistake)
+        self.count: int | None = None
 
     def error(self, reason: str, column: int, cls: type[EquationError] = EquationError) -> EquationError:
         return cls(reason, f"{self.place}, column {column}")
@@ -173,6 +179,10 @@ class Evaluator:
         if self.batch is None and sup is not None:
             sup = _one_input(sup)
         kind = self.notation.kind_of(name) or ALIASES.get(name)
+        if self.batch is not None and name in self.counts:
+            kind = "m"
+        if name == "h" and sub is not None and _FONT.sub("", sub) in HYPOTHESES:  # Ng's h_Θ(x): the output
+            kind, sub = "out", None
         if kind is None:
             raise self.error(f"unknown symbol '{symbol.name}': expected {self.vocabulary()}", symbol.column)
         if kind == "out":  # the network's output (Bishop's y_k): a^L
@@ -352,6 +362,8 @@ class Evaluator:
         sample = None
         if self.batch:
             symbol, sample = unmark(symbol, env)
+            if sample is not None and sample_cost(symbol):  # C_x, C_k in a sum over the samples
+                return self.batch.sample(self.model.cost_in_outputs(), sample)
         resolved = self.resolve(symbol)
         if resolved.kind in BATCH_KINDS:
             return self.batch_value(resolved, env)
@@ -383,6 +395,8 @@ class Evaluator:
 
     def batch_value(self, resolved: Resolved, env: dict[str, int]) -> sp.Expr | sp.Matrix:
         """m, or a batch matrix with one row per sample: Δ^l, A^l, Z^l, X, Y."""
+        if self.batch is None and resolved.kind == "m" and self.count is not None:
+            return sp.Integer(self.count) ** int(resolved.layer_text or 1)
         if self.batch is None:  # is_batch() makes every equation that names one a batch equation
             raise self.error(f"'{resolved.kind}' belongs to a batch equation", resolved.column)
         model, kind = self.model, resolved.kind
@@ -701,6 +715,14 @@ class Evaluator:
         wrt, sample = unmark(node.wrt, env) if self.batch else (node.wrt, None)
         resolved = self.resolve(wrt)
         core = self.core_layer(resolved, env)
+        own = cost_sample(node.cost, env) if self.batch else None
+        if own is not None and resolved.kind in ("w", "W", "b"):  # ∂C_k/∂w: one sample's gradient
+            from .lhs import true_value
+
+            one = Evaluator(self.batch.truth, self.notation, self.place)
+            indices = self.index_values(resolved, core, env) if resolved.indices else ()
+            return self.batch.sample(true_value(one, resolved.kind, core, indices), own)
+        sample = own if sample is None else sample
         if resolved.kind == "a" and core == self.model.L:
             if resolved.indices:
                 (j,) = self.index_values(resolved, core, env)
@@ -713,11 +735,13 @@ class Evaluator:
         raise self.error("on the right side only ∂C/∂a^L and ∂C/∂z are understood", node.column)
 
 
-def _one_input(sup: str) -> str:
+def _one_input(sup: str) -> str | None:
     """A layer script without the training input it names, in an equation about one input (δ^{x,l} is the
     δ^l of the input x: Nielsen's per-input cost C_x); a batch equation reads the marker (:mod:`.batch`)."""
     parts = [part.strip() for part in strip_brackets(sup).split(",")]
     kept = [part for part in parts if part not in SAMPLE_LETTERS]
+    if not kept and len(parts) == 1:  # y(x), y^x: the target of the one input
+        return None
     return ",".join(kept) if len(parts) == 2 and len(kept) == 1 else sup
 
 
