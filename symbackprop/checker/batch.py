@@ -31,6 +31,8 @@ from functools import cache, cached_property
 
 import sympy as sp
 
+from ..errors import EquationError
+
 from ..model import Parameter
 from ..notation import Notation
 from ..proof import Sampler
@@ -82,6 +84,35 @@ def sample_counts(node: Node) -> frozenset[str]:
     for child in _children(node):
         found |= sample_counts(child)
     return frozenset(found)
+
+
+def counts_of(equation: Equation, place: str) -> frozenset[str]:
+    """The letters that count the samples in ``equation``: those its sums over the samples run to.
+
+    A sum that marks the samples with its letter but runs over fewer or more of them than a count
+    (Σ_{i=1}^{n−1}), and a count written beside sums bounded by another letter (1/m Σ_{i=1}^{N}), are
+    refused with the reason: which letter counts the samples is then not clear."""
+    counts = frozenset().union(*(sample_counts(side) for side in equation.sides))
+    for side in equation.sides:
+        for node in _sums(side):
+            if marks_sample(node.body, node.var) and node.upper is not None and count_of(node) is None \
+                    and not _neuron_index(node):
+                raise EquationError(f"the sum over the samples {node.var} runs from {node.lower or 1} to "
+                                    f"{node.upper}: not over every sample once (Σ_{{{node.var}=1}}^{{m}} or "
+                                    f"Σ_{{{node.var}=0}}^{{m-1}})", f"{place}, column {node.column}")
+    letters = {symbol.name for side in equation.sides for symbol in _symbols(side)} & COUNT_LETTERS
+    if counts and letters - counts:
+        raise EquationError(f"the sums over the samples run to {', '.join(sorted(counts))} but the equation also "
+                            f"names {', '.join(sorted(letters - counts))}: which of them counts the samples is not "
+                            "clear", place)
+    return counts
+
+
+def _sums(node: Node):
+    if isinstance(node, Sum):
+        yield node
+    for child in _children(node):
+        yield from _sums(child)
 
 
 def marks_sample(node: Node, var: str) -> bool:
@@ -172,7 +203,16 @@ def batch_marks(equation: Equation, notation: Notation) -> frozenset[Mark]:
         else set()
     for side in equation.sides:
         found |= _marks(side)
+        if any(ng_gradient(symbol, notation) for symbol in _symbols(side)):  # Ng's D^{(l)}: ∂J/∂Θ^{(l)}
+            found.add(Mark.BATCH_COST)
     return frozenset(found)
+
+
+def _symbols(node: Node):
+    if isinstance(node, Sym):
+        yield node
+    for child in _children(node):
+        yield from _symbols(child)
 
 
 def is_batch(equation: Equation, notation: Notation) -> bool:

@@ -24,7 +24,7 @@ from ..notation import notation as notation_profile
 from ..proof import PROVED, VERIFIED
 from ..spec import Spec
 from . import claims
-from .batch import SIZE, Mark, batch_for, batch_marks, ng_gradient, sample_counts
+from .batch import SIZE, Mark, batch_for, batch_marks, counts_of, ng_gradient
 from .claims import Kind, classify, kind_of
 from .compare import POINTS, compare
 from .definitions import at_layer, dummy, representatives, softmax_applied, written_mismatch
@@ -180,7 +180,7 @@ def _check_sides(truth: Truth, profile: Notation, number: int, text: str,
     marks = batch_marks(equation, profile)
     batch = bool(marks)
     evaluator = Evaluator(batch_for(truth) if batch else truth, profile, place, accumulator, definitions)
-    evaluator.counts = frozenset().union(*(sample_counts(side) for side in equation.sides))
+    evaluator.counts = counts_of(equation, place)
     claim = classify(equation, evaluator)
     if claim.kind is Kind.NO_CLAIM:
         return [Result(str(number), text, True, "", skipped=claim.reason)]
@@ -206,8 +206,8 @@ def _check_sides(truth: Truth, profile: Notation, number: int, text: str,
 
 
 #: What a reader says of the batch size m inside one sample's δ.
-MEAN_IN_ONE_SAMPLE = ("a 1/m (the batch average) inside one sample's error {delta}: one sample's δ does not depend on "
-                      "the number of samples m; the 1/m belongs in the gradients of the batch cost")
+MEAN_IN_ONE_SAMPLE = ("the number of samples m inside one sample's error {delta} (as a 1/m of the batch average): one "
+                      "sample's δ does not depend on m; the 1/m belongs in the gradients of the batch cost")
 
 
 def _mean_in_one_sample(truth: Truth, profile: Notation, equation: Equation, number: int, text: str,

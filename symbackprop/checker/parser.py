@@ -49,6 +49,9 @@ PRIME = {"'", r"\prime", "′"}
 #: Letters a cost may have in ∂C/∂w (with a subscript as written: C_x, E_n, C_0).
 COSTS = {"C", "J", "E", "L", "ell", r"\mathcal{L}", r"\mathcal{J}", r"\mathcal{E}", r"\mathcal{C}"}
 COMPARISONS = {"<", ">", "<=", ">=", "!=", "="}
+#: Quantities written as functions of the input they belong to (a^L(x), y(x), δ^{[l]}(x), h_Θ(x)); a weight
+#: or a bias is no function of the input, so w(x) stays a product.
+SAMPLE_QUANTITIES = {"a", "z", "delta", "y", "t", "h"}
 #: What a cost is written as a function of: J(Θ), C(w, b), E(W).
 PARAMETERS = {"theta", "Theta", "w", "W", "b", "B"}
 #: A sample's marker on the input: x^{(i)}, x^{\\{i\\}} (Higham), x^{[i]} is no marker (a layer).
@@ -915,7 +918,7 @@ class Parser:
         symbol = self.symbol()
         if symbol.name in COSTS and symbol.sup is None:
             self.cost_parameters()
-        else:
+        elif symbol.name in SAMPLE_QUANTITIES:
             symbol = with_sample(symbol, self.sample_argument())
         match = _TRANSPOSED_LAYER.match(symbol.sup or "")
         if match:

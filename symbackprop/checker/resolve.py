@@ -28,7 +28,17 @@ from ..errors import EquationError
 from ..functions import sigmoid
 from ..notation import Notation
 from ..registry import Z
-from .batch import SAMPLE, SAMPLE_LETTERS, SIZE, BatchTruth, cost_sample, is_sample_sum, sample_cost, unmark
+from .batch import (
+    SAMPLE,
+    SAMPLE_LETTERS,
+    SIZE,
+    BatchTruth,
+    cost_sample,
+    is_sample_sum,
+    ng_gradient,
+    sample_cost,
+    unmark,
+)
 from .parser import (
     Bin,
     Component,
@@ -359,6 +369,8 @@ class Evaluator:
         power = self.power_in_script(symbol)
         if power is not None:  # Bishop's z_j^2: the letters tell the layer, so a number above is a power
             return self.symbol_value(replace(symbol, sup=None), env) ** power
+        if self.batch and ng_gradient(symbol, self.notation):
+            return self.ng_gradient_value(symbol, env)
         sample = None
         if self.batch:
             symbol, sample = unmark(symbol, env)
@@ -369,6 +381,15 @@ class Evaluator:
             return self.batch_value(resolved, env)
         value = self._one_sample(symbol, resolved, env)
         return self.per_sample(value, sample, symbol) if resolved.kind in PER_SAMPLE else value
+
+    def ng_gradient_value(self, symbol: Sym, env: dict[str, int]) -> sp.Expr | sp.Matrix:
+        """Ng's D^{(l)} (D^{(l)}_{ij}) on a right side: ∂J/∂Θ^{(l)} of the batch (its entry ij)."""
+        from .lhs import true_value
+
+        resolved = self.resolve(replace(symbol, name="Theta"))
+        core = self.core_layer(resolved, env)
+        indices = self.index_values(resolved, core, env) if resolved.indices else ()
+        return true_value(self, resolved.kind, core, indices)
 
     def defined(self, symbol: Sym, env: dict[str, int]) -> sp.Expr | sp.Matrix:
         """A symbol defined elsewhere in the file, as the value of its definition."""
