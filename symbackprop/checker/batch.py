@@ -203,7 +203,7 @@ def batch_marks(equation: Equation, notation: Notation) -> frozenset[Mark]:
         else set()
     for side in equation.sides:
         found |= _marks(side)
-        if any(ng_gradient(symbol, notation) for symbol in _symbols(side)):  # Ng's D^{(l)}: ∂J/∂Θ^{(l)}
+        if any(ng_gradient_entry(symbol, notation) for symbol in _symbols(side)):  # Ng's D^{(l)}_{ij}
             found.add(Mark.BATCH_COST)
     return frozenset(found)
 
@@ -213,6 +213,12 @@ def _symbols(node: Node):
         yield node
     for child in _children(node):
         yield from _symbols(child)
+
+
+def ng_gradient_entry(symbol: Sym, notation: Notation) -> bool:
+    """Whether ``symbol`` is an entry D^{(l)}_{ij} of Ng's gradient ∂J/∂Θ^{(l)} (in the ng notation a D
+    without indices may be the diagonal matrix of σ'(z), as in the derivation's own document)."""
+    return ng_gradient(symbol, notation) and symbol.sup is not None and symbol.sub is not None
 
 
 def is_batch(equation: Equation, notation: Notation) -> bool:

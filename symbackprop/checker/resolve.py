@@ -35,7 +35,7 @@ from .batch import (
     BatchTruth,
     cost_sample,
     is_sample_sum,
-    ng_gradient,
+    ng_gradient_entry,
     sample_cost,
     unmark,
 )
@@ -369,7 +369,7 @@ class Evaluator:
         power = self.power_in_script(symbol)
         if power is not None:  # Bishop's z_j^2: the letters tell the layer, so a number above is a power
             return self.symbol_value(replace(symbol, sup=None), env) ** power
-        if self.batch and ng_gradient(symbol, self.notation):
+        if self.batch and ng_gradient_entry(symbol, self.notation):
             return self.ng_gradient_value(symbol, env)
         sample = None
         if self.batch:
@@ -383,7 +383,7 @@ class Evaluator:
         return self.per_sample(value, sample, symbol) if resolved.kind in PER_SAMPLE else value
 
     def ng_gradient_value(self, symbol: Sym, env: dict[str, int]) -> sp.Expr | sp.Matrix:
-        """Ng's D^{(l)} (D^{(l)}_{ij}) on a right side: ∂J/∂Θ^{(l)} of the batch (its entry ij)."""
+        """Ng's D^{(l)}_{ij} on a right side: entry ij of ∂J/∂Θ^{(l)}, the gradient of the batch cost."""
         from .lhs import true_value
 
         resolved = self.resolve(replace(symbol, name="Theta"))
