@@ -32,7 +32,6 @@ from functools import cache, cached_property
 import sympy as sp
 
 from ..errors import EquationError
-
 from ..model import Parameter
 from ..notation import Notation
 from ..proof import Sampler
