@@ -48,6 +48,8 @@ BATCH_NAMES = frozenset({"m", "Delta", "A", "Z", "X", "Y"})
 COUNT_LETTERS = frozenset({"m", "n", "N"})
 #: The letters of a cost symbol; with a sample's letter as subscript (C_x, C_k) one sample's cost.
 COST_NAMES = frozenset({"C", "E", "J", "L", "ell"})
+#: Where a superscript splits into its parts: x,l; (l)(i); [l](i) (the layer, then the sample).
+PARTS = re.compile(r",|(?<=[)\]])(?=\()")
 #: The prefix of the key that binds a sample variable in an environment (``env["sample:s"] = 2``).
 SAMPLE = "sample:"
 
@@ -142,7 +144,7 @@ def _bare(text: str | None) -> str:
 def _parts(sup: str | None) -> list[str]:
     """A superscript's parts: ``L,x`` → L, x; ``(l)(i)`` → (l), (i); ``\\{i\\}`` is written ``(i)``."""
     text = _bare(sup).replace("\\{", "(").replace("\\}", ")")
-    return [part for part in re.split(r",|(?<=\))(?=\()", text) if part]
+    return [part for part in PARTS.split(text) if part]
 
 
 def _children(node: Node):
@@ -246,7 +248,7 @@ def unmark(symbol: Sym, env: dict[str, int]) -> tuple[Sym, int | None]:
     def strip(text: str | None) -> str | None:
         if text is None:
             return None
-        parts = [part.strip() for part in re.split(r",|(?<=\))(?=\()", text.strip().strip("{}"))]  # x,l (l)(i)
+        parts = [part.strip() for part in PARTS.split(text.strip().strip("{}"))]  # x,l (l)(i) [l](i)
         kept = [part for part in parts if _letter(part) not in bound]
         found.update(bound[_letter(part)] for part in parts if _letter(part) in bound)
         return ("" if all(part.startswith("(") for part in kept) else ",").join(kept) if kept else None

@@ -52,6 +52,8 @@ COMPARISONS = {"<", ">", "<=", ">=", "!=", "="}
 #: Quantities written as functions of the input they belong to (a^L(x), y(x), δ^{[l]}(x), h_Θ(x)); a weight
 #: or a bias is no function of the input, so w(x) stays a product.
 SAMPLE_QUANTITIES = {"a", "z", "delta", "y", "t", "h"}
+#: A deep-learning course's names for the derivatives of the cost: dW = ∂J/∂W, db, dZ, dz, dA, da.
+GRADIENT_NAMES = {"dW", "dw", "db", "dZ", "dz", "dA", "da"}
 #: What a cost is written as a function of: J(Θ), C(w, b), E(W).
 PARAMETERS = {"theta", "Theta", "w", "W", "b", "B"}
 #: A sample's marker on the input: x^{(i)}, x^{\\{i\\}} (Higham), x^{[i]} is no marker (a layer).
@@ -538,6 +540,8 @@ class Parser:
         token, following = self.token, self.peek()
         if token.text in ("dC", "dJ") and following.kind == "OP" and following.text == "/":
             return self.plain_partial()
+        if token.text in GRADIENT_NAMES and not self._in_d_fraction():
+            return self.gradient_name()
         if token.text == "e" and following.kind == "SUP" and not transpose_text(following.text):
             self.advance()
             exponent = self.advance()
@@ -849,6 +853,17 @@ class Parser:
             self.expect("OP", "}")
             return self.scripts(symbol)
         return self.symbol()
+
+    def _in_d_fraction(self) -> bool:
+        """Whether a name dX stands in a derivative written with d (\\frac{da}{dz}, da/dz), not alone."""
+        before = self.tokens[self.pos - 1] if self.pos else None
+        return self.peek().text == "/" or before is not None and before.kind == "OP" and before.text in ("{", "/")
+
+    def gradient_name(self) -> Partial:
+        """A deep-learning course's dW^{[l]}, db^{[l]}, dZ^{[l](i)}, da: the cost's derivative by what follows d."""
+        token = self.advance()
+        quantity = self.scripts(Sym(token.column + 1, token.text[1:]))
+        return Partial(token.column, "J", quantity)
 
     def plain_partial(self) -> Node:
         token = self.advance()

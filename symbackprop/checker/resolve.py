@@ -734,6 +734,8 @@ class Evaluator:
     def partial(self, node: Partial, env: dict[str, int]):
         """A partial derivative on the right side: its true value."""
         wrt, sample = unmark(node.wrt, env) if self.batch else (node.wrt, None)
+        if sample is not None and wrt.name in ("Z", "A"):  # dZ^{[l](i)}: column i of dZ, one sample's ∂C/∂z
+            wrt = replace(wrt, name=wrt.name.lower())
         resolved = self.resolve(wrt)
         core = self.core_layer(resolved, env)
         own = cost_sample(node.cost, env) if self.batch else None
