@@ -1,15 +1,23 @@
-"""Statements about a batch: the gradient of the batch cost, checked on a batch of m samples.
+"""Statements about a batch: costs and gradients over a training set, checked on a batch of m samples.
 
-An equation is about a batch (:func:`is_batch`) when its left side is the gradient of a cost
-written with a batch subscript (``C_{\\text{batch}}``) or the batch matrix Δ^l, or when it
-mentions ``m``, the batch matrices Δ^l, A^l, Z^l, X, Y, the column of ones ``\\mathbf{1}_m``
-or a sum over the samples (``\\sum_{s=1}^{m}``, ``\\sum_x``, ``\\sum_s``).  ``m`` is the
-number of samples in the batch, and the batch cost is the mean of the per-sample cost over
-them (the derivation's C_batch, Ng's J, Nielsen's C = (1/n) Σ_x C_x), so the true ∂C/∂W^l
-of a batch equation is (1/m) Σ_s ∂C_s/∂W^l: the 1/m belongs to every batch gradient.
-Inside a sum over samples, one sample's quantity carries the sample variable in its
-superscript or subscript: ``\\delta^{x,l}_j`` (Nielsen), ``\\delta^{l}_{(s)}`` (the
-derivation), ``a^{(l)(i)}_j`` (Ng, with ``\\sum_{i=1}^{m}``).
+An equation is about a batch (:func:`batch_marks`) when its left side is the gradient of a cost
+written with a batch subscript (``C_{\\text{batch}}``), the batch matrix Δ^l or Ng's D^{(l)}, or
+when it mentions ``m``, the batch matrices Δ^l, A^l, Z^l, X, Y, the column of ones ``\\mathbf{1}_m``,
+an entry D^{(l)}_{ij} of Ng's gradient, or a sum over the samples.  The batch cost is the mean of
+the per-sample cost over the samples (the derivation's C_batch, Ng's J, Nielsen's C = (1/n) Σ_x C_x,
+Higham's (1/N) Σ_i), so a definition of the cost in a batch equation is compared with that mean and
+the true ∂C/∂W^l of a batch equation is (1/m) Σ_s ∂C_s/∂W^l: the 1/m belongs to every batch gradient.
+
+Which sums run over the samples, and which letter counts them, is read from the equation itself
+(:func:`is_sample_sum`, :func:`counts_of`): a sum whose letter marks the samples in its body and
+indexes no neuron there, bounded by m, n or N (n − 1 from 0) or by nothing, or one up to m, or an
+unbounded Σ_x / Σ_s.  A sample's quantity carries the sample in its scripts or as its input:
+``\\delta^{x,l}_j`` and ``a^L(x)`` (Nielsen), ``\\delta^{l}_{(s)}`` (the derivation), ``a^{(l)(i)}_j``,
+``y^{(i)}`` and ``h_\\Theta(x^{(i)})`` (Ng), ``a^{[L]}(x^{\\{i\\}})`` (Higham), ``dZ^{[l](i)}``; a cost
+with the sample as subscript (``C_x``, ``C_k``, ``∂C_k/∂w``) is that sample's cost.  Bounds that
+miss or repeat a sample, and two letters that could each count the samples, are refused with the
+reason rather than guessed.  One sample's δ with m in it and no other batch quantity is checked
+for one sample with m = SIZE and m = 1: the batch average does not belong there (a reader names it).
 
 In the ng notation a left side ``D^{(l)}`` (or ``D^{(l)}_{ij}``) is Ng's gradient of J,
 ∂J/∂Θ^{(l)} of the batch (:func:`ng_gradient`); in such an equation ``\\Delta^{(l)}`` is
