@@ -138,7 +138,7 @@ MALFORMED = [
     (r"\delta^5_1 = a^5_1 - y_1", ("layer 5", "does not exist", "expected 1 to 2")),
     (r"\delta^L_j", ("expected '='",)),
     (r"\delta^L_j = \foo{a}", ("unknown command '\\foo'",)),
-    (r"\delta^L_j = \frac{1}{m} (a^L_j - y_j)", ("one sample's error \\delta^{l}", "about a batch",
+    (r"\delta^L = \frac{1}{m}\sum_x \delta^{x,L}", ("one sample's error \\delta^{l}", "about a batch",
                                                 "the 1/m of the batch average belongs in the gradients")),
     (r"\frac{\partial C_{\text{batch}}}{\partial b^l} = \delta^l", ("'\\delta^{l}' is one sample's value",
                                                                    "batch equation", r"\delta^{l}_{(s)}")),

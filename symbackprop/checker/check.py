@@ -24,7 +24,7 @@ from ..notation import notation as notation_profile
 from ..proof import PROVED, VERIFIED
 from ..spec import Spec
 from . import claims
-from .batch import SIZE, batch_for, is_batch, ng_gradient
+from .batch import SIZE, Mark, batch_for, batch_marks, counts_of, ng_gradient
 from .claims import Kind, classify, kind_of
 from .compare import POINTS, compare
 from .definitions import at_layer, dummy, representatives, softmax_applied, written_mismatch
@@ -212,17 +212,21 @@ def _check_sides(truth: Truth, profile: Notation, number: int, text: str,
     if reason:
         return [Result(str(number), text, True, "", skipped=reason)]
     accumulator = ng_gradient(equation.sides[0], profile)
-    batch = is_batch(equation, profile)
+    marks = batch_marks(equation, profile)
+    batch = bool(marks)
     evaluator = Evaluator(batch_for(truth) if batch else truth, profile, place, accumulator, definitions)
+    evaluator.counts = counts_of(equation, place)
     claim = classify(equation, evaluator)
     if claim.kind is Kind.NO_CLAIM:
         return [Result(str(number), text, True, "", skipped=claim.reason)]
     if claim.kind is not Kind.GRADIENT:
-        if batch:
+        if batch and claim.kind is not Kind.COST:
             raise EquationError(f"{claim.kind.value} is read for one sample; this equation is about a batch "
                                 "(it mentions m, a batch matrix or a sum over samples)", place)
         return check_claim(evaluator, claim.kind, equation, number, text, qualifier)
     target = target_of(evaluator, equation.sides[0])
+    if batch and target.kind == "delta" and marks == {Mark.COUNT}:
+        return _mean_in_one_sample(truth, profile, equation, number, text, definitions, qualifier)
     if batch and target.kind == "delta":
         delta, batch_delta = profile.generic_node(r"\delta"), profile.generic_node(r"\Delta")
         raise EquationError(f"the left side is one sample's error {delta}, but the equation is about a batch (it "
@@ -234,6 +238,40 @@ def _check_sides(truth: Truth, profile: Notation, number: int, text: str,
     judge = _gradient_judge(evaluator, target)
     return [_check_side(evaluator, judge, found, free, rhs, _label(number, equation, side), text)
             for side, rhs in enumerate(equation.sides[1:], start=1)]
+
+
+#: What a reader says of the batch size m inside one sample's δ.
+MEAN_IN_ONE_SAMPLE = ("the number of samples m inside one sample's error {delta} (as a 1/m of the batch average): one "
+                      "sample's δ does not depend on m; the 1/m belongs in the gradients of the batch cost")
+
+
+def _mean_in_one_sample(truth: Truth, profile: Notation, equation: Equation, number: int, text: str,
+                        definitions: dict[str, Node] | None, qualifier: Qualifier | None) -> list[Result]:
+    """One sample's δ written with m (and no other batch quantity): checked for one sample with m = SIZE
+    and with m = 1; it holds only if both hold, and where it fails the m is named (the other mistakes,
+    those with m = 1, after it)."""
+    place = f"equation {number}"
+    checked = []
+    for count in (SIZE, 1):
+        evaluator = Evaluator(truth, profile, place, definitions=definitions)
+        evaluator.count = count
+        target = target_of(evaluator, equation.sides[0])
+        found, free = instances(evaluator, target, cost_of(equation.sides[0]))
+        found = _within(found, qualifier, truth.spec.depth + profile.layer_offset, place)
+        judge = _gradient_judge(evaluator, target)
+        checked.append([_check_side(evaluator, judge, found, free, rhs, _label(number, equation, side), text)
+                        for side, rhs in enumerate(equation.sides[1:], start=1)])
+    why = MEAN_IN_ONE_SAMPLE.format(delta=profile.generic_node(r"\delta"))
+    results = []
+    for with_m, without in zip(*checked, strict=True):
+        if with_m.correct and without.correct:
+            results.append(with_m)
+            continue
+        wrong = with_m if without.correct else without
+        failure = wrong.failure or Failure(wrong.text, "")
+        extra = () if without.correct else tuple(d for d in without.failure.diagnoses if d != why)
+        results.append(replace(wrong, correct=False, how="", failure=replace(failure, diagnoses=(why, *extra))))
+    return results
 
 
 def _within(found: list[Instance], qualifier: Qualifier | None, last: int, place: str) -> list[Instance]:
@@ -381,8 +419,9 @@ def _written_symbols(kind: Kind, lhs: Node) -> list[Sym]:
 def _true_value(evaluator: Evaluator, kind: Kind, lhs: Node, env: dict[str, int]):
     """The true value of the left side, its layer, its unit (None for a vector) and the letter of the
     quantity it is about (for a step, the one differentiated by)."""
-    if kind is Kind.COST:
-        return evaluator.model.cost_in_outputs(), evaluator.model.L, None, kind.name
+    if kind is Kind.COST:  # a batch's cost is the mean of the samples' costs
+        cost = evaluator.model.cost_in_outputs()
+        return evaluator.batch.mean(cost) if evaluator.batch else cost, evaluator.model.L, None, kind.name
     if kind is Kind.ACTIVATION_GRADIENT:
         return claims.activation_gradient_value(evaluator, lhs, env), evaluator.model.L, None, "a"
     if kind is Kind.STEP and not isinstance(lhs, NodePartial):  # ∂σ(z^l)/∂z^l: the derivative of an expression

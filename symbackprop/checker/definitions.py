@@ -115,13 +115,28 @@ def differences(kind: Kind, evaluator: Evaluator, core: int, unit: int | None, m
                    f"b^{evaluator.notation.weight_layer(core)}, this forward pass leaves it out")
 
 
+#: A batch cost's ratio to the spec's in powers of m: what a reader names for each.
+MEAN_PARTS = {1: "missing the 1/m of the batch average: this cost sums the samples' costs, m times the spec's "
+                 "batch cost (their mean)",
+              -1: "divides by m once too often: the spec's batch cost is the mean of the samples' costs"}
+HALF_PARTS = {1: "this cost has no ½: it is twice the spec's cost ({cost})",
+              -1: "this cost has a ½ the spec's cost lacks: it is half the spec's cost ({cost})"}
+
+
 def _cost_differences(evaluator: Evaluator, mine: list[complex], true: list[complex]) -> Iterator[str]:
+    """A constant ratio m^a 2^b to the spec's cost (a batch's m; a ½ too few or too many), named part by part."""
     cost = evaluator.truth.spec.cost.label()
     ratios = [m / t for m, t in zip(mine, true, strict=True) if abs(t) > 1e-12]
-    if ratios and close(ratios, [2] * len(ratios), 1e-9):
-        yield f"this cost has no ½: it is twice the spec's cost ({cost})"
-    elif ratios and close(ratios, [0.5] * len(ratios), 1e-9):
-        yield f"this cost has a ½ the spec's cost lacks: it is half the spec's cost ({cost})"
+    size = evaluator.batch.size if evaluator.batch else None
+    for mean in (0, 1, -1) if size else (0,):
+        for half in (0, 1, -1):
+            ratio = float(size) ** mean * 2.0 ** half if size else 2.0 ** half
+            if (mean or half) and ratios and close(ratios, [ratio] * len(ratios), 1e-9):
+                if mean:
+                    yield MEAN_PARTS[mean]
+                if half:
+                    yield HALF_PARTS[half].format(cost=cost)
+                return
 
 
 def fallback(kind: Kind, evaluator: Evaluator, core: int, letters: str = "") -> str | None:

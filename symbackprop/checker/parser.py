@@ -50,6 +50,15 @@ PRIME = {"'", r"\prime", "′"}
 #: Letters a cost may have in ∂C/∂w (with a subscript as written: C_x, E_n, C_0).
 COSTS = {"C", "J", "E", "L", "ell", r"\mathcal{L}", r"\mathcal{J}", r"\mathcal{E}", r"\mathcal{C}"}
 COMPARISONS = {"<", ">", "<=", ">=", "!=", "="}
+#: Quantities written as functions of the input they belong to (a^L(x), y(x), δ^{[l]}(x), h_Θ(x)); a weight
+#: or a bias is no function of the input, so w(x) stays a product.
+SAMPLE_QUANTITIES = {"a", "z", "delta", "y", "t", "h"}
+#: A deep-learning course's names for the derivatives of the cost: dW = ∂J/∂W, db, dZ, dz, dA, da.
+GRADIENT_NAMES = {"dW", "dw", "db", "dZ", "dz", "dA", "da"}
+#: What a cost is written as a function of: J(Θ), C(w, b), E(W).
+PARAMETERS = {"theta", "Theta", "w", "W", "b", "B"}
+#: A sample's marker on the input: x^{(i)}, x^{\\{i\\}} (Higham), x^{[i]} is no marker (a layer).
+_SAMPLE_SCRIPT = re.compile(r"^\s*(?:\(\s*([a-z])\s*\)|\\\{\s*([a-z])\s*\\\})\s*$")
 _FONT_IN_SCRIPT = re.compile(r"\\(?:mathsf|mathrm|rm|mathbf|sf|text|mathit|bf|boldsymbol)\b|[{}\s]")
 #: a layer superscript with a transpose inside it: a^{[l-1]^T}, a^{[l-1]T}, a^{(l)\top}
 _TRANSPOSED_LAYER = re.compile(r"^(.*[\])}])\s*(?:\^\s*)?(?:\{\s*)?"
@@ -261,6 +270,7 @@ class Sum(Node):
     var: str
     upper: str | None
     body: Node
+    lower: str | None = None  # "0" or "1" as written (\\sum_{k=0}^{n-1}), None when the text gives none
 
 
 @dataclass(frozen=True)
@@ -604,6 +614,8 @@ class Parser:
         token, following = self.token, self.peek()
         if token.text in ("dC", "dJ") and following.kind == "OP" and following.text == "/":
             return self.plain_partial()
+        if token.text in GRADIENT_NAMES and not self._in_d_fraction():
+            return self.gradient_name()
         if token.text == "e" and following.kind == "SUP" and not transpose_text(following.text):
             self.advance()
             exponent = self.advance()
@@ -720,7 +732,7 @@ class Parser:
             if lower and lower.strip() not in ("1", "0"):
                 raise self.error("a sum starting at 1 (\\sum_{k=1}^{n})")
             upper = self.advance().text if self.at("SUP") else None
-            return Sum(token.column, var.strip(), upper, self.term())
+            return Sum(token.column, var.strip(), upper, self.term(), lower.strip() or None)
         if name == "nabla":
             if not self.at("SUB"):  # ∇C: the list of all the partials (a definition, read as such)
                 self.expect_cost()
@@ -939,6 +951,17 @@ class Parser:
             return self.scripts(symbol)
         return self.symbol()
 
+    def _in_d_fraction(self) -> bool:
+        """Whether a name dX stands in a derivative written with d (\\frac{da}{dz}, da/dz), not alone."""
+        before = self.tokens[self.pos - 1] if self.pos else None
+        return self.peek().text == "/" or before is not None and before.kind == "OP" and before.text in ("{", "/")
+
+    def gradient_name(self) -> Partial:
+        """A deep-learning course's dW^{[l]}, db^{[l]}, dZ^{[l](i)}, da: the cost's derivative by what follows d."""
+        token = self.advance()
+        quantity = self.scripts(Sym(token.column + 1, token.text[1:]))
+        return Partial(token.column, "J", quantity)
+
     def plain_partial(self) -> Node:
         token = self.advance()
         self.expect("OP", "/")
@@ -1001,12 +1024,44 @@ class Parser:
         return self.scripts(Sym(token.column, token.text))
 
     def transposed_symbol(self) -> Node:
-        """A symbol, transposed when its layer superscript says so: a^{[l-1]^T}, a^{[l-1]T}."""
+        """A symbol, transposed when its layer superscript says so: a^{[l-1]^T}, a^{[l-1]T}; a cost's
+        parameters J(Θ), C(w, b) dropped; the input a quantity belongs to, a^L(x), y(x^{(i)}),
+        δ^{[l]}(x^{\\{i\\}}), kept as its sample marker (:func:`with_sample`)."""
         symbol = self.symbol()
+        if symbol.name in COSTS and symbol.sup is None:
+            self.cost_parameters()
+        elif symbol.name in SAMPLE_QUANTITIES:
+            symbol = with_sample(symbol, self.sample_argument())
         match = _TRANSPOSED_LAYER.match(symbol.sup or "")
         if match:
             return Transpose(symbol.column, Sym(symbol.column, symbol.name, match.group(1).strip(), symbol.sub))
         return symbol
+
+    def cost_parameters(self) -> None:
+        """Skip ``(Θ)``, ``(w, b)``, ``(W^{[1]}, b^{[1]})`` after a cost letter: what the cost is a function of."""
+        if not self.at_op("("):
+            return
+        end = self.pos + 1
+        while end < len(self.tokens) and (self.tokens[end].kind in ("SUB", "SUP") or self.tokens[end].text == ","
+                                          or self.tokens[end].kind == "NAME" and self.tokens[end].text in PARAMETERS):
+            end += 1
+        if end > self.pos + 1 and self.tokens[end].kind == "OP" and self.tokens[end].text == ")":
+            self.pos = end + 1
+
+    def sample_argument(self) -> str | None:
+        """After a quantity, ``(x)``, ``(x^{(i)})`` or ``(x^{\\{i\\}})``: the input it is of, as a marker
+        ("x", "(i)"); None (nothing read) for anything else."""
+        tokens = self.tokens[self.pos:self.pos + 4]
+        if len(tokens) < 3 or tokens[0].text != "(" or tokens[1].kind != "NAME" or tokens[1].text != "x":
+            return None
+        if tokens[2].kind == "OP" and tokens[2].text == ")":
+            self.pos += 3
+            return "x"
+        marker = _SAMPLE_SCRIPT.match(tokens[2].text) if tokens[2].kind == "SUP" else None
+        if marker and len(tokens) == 4 and tokens[3].kind == "OP" and tokens[3].text == ")":
+            self.pos += 4
+            return f"({marker.group(1) or marker.group(2)})"
+        return None
 
     def scripts(self, symbol: Sym) -> Sym:
         sup, sub = symbol.sup, symbol.sub
@@ -1080,6 +1135,14 @@ def _substituted(node: Node, variable: Sym, value: Node) -> Node:
                 else item
                 for item in current)
     return replace(node, **changes) if changes else node
+
+
+def with_sample(symbol: Sym, marker: str | None) -> Sym:
+    """``symbol`` with the sample marker of its input added to its superscript, where :mod:`.batch` reads
+    markers: a^L(x) is a^{L,x}, y(x^{(i)}) is y^{(i)}, a^{[L]}(x^{\\{i\\}}) is a^{[L],(i)}."""
+    if marker is None:
+        return symbol
+    return replace(symbol, sup=marker if symbol.sup is None else f"{symbol.sup},{marker}")
 
 
 def parse_left_side(text: str, place: str) -> Node:

@@ -28,7 +28,17 @@ from ..errors import EquationError
 from ..functions import sigmoid
 from ..notation import Notation
 from ..registry import Z
-from .batch import SAMPLE, SAMPLE_LETTERS, SIZE, BatchTruth, is_sample_sum, unmark
+from .batch import (
+    SAMPLE,
+    SAMPLE_LETTERS,
+    SIZE,
+    BatchTruth,
+    cost_sample,
+    is_sample_sum,
+    ng_gradient_entry,
+    sample_cost,
+    unmark,
+)
 from .parser import (
     Bin,
     Component,
@@ -50,6 +60,8 @@ from .structures import HANDLERS, structure_value
 from .truth import Truth
 
 LAYER_VARIABLES = {"l"}
+#: The subscripts of Ng's hypothesis h_Θ(x), h_θ(x), h_{W,b}(x): the network's output.
+HYPOTHESES = {"\\Theta", "\\theta", "W,b", "w,b"}
 _AFFINE = re.compile(r"^\s*([A-Za-z]|\d+)\s*((?:[+-]\s*\d+\s*)*)$")
 _PLAIN = re.compile(r"^([A-Za-z]+?)(\d+)$")
 #: Font commands and braces around a subscript's name ({\rm hid}, \mathrm{out}).
@@ -122,6 +134,10 @@ class Evaluator:
         self._components: Mapping[int, str] = {}
         self._slips: list[str] = []
         self._readings: list[str] = []  # how a side's notation was read where it allows one reading only
+        #: letters besides m that count the samples in this batch equation (N in Σ_{i=1}^{N}, :mod:`.batch`)
+        self.counts: frozenset[str] = frozenset()
+        #: m's value in an equation about one sample that names it (a 1/m in one sample's δ is a mistake)
+        self.count: int | None = None
 
     def error(self, reason: str, column: int, cls: type[EquationError] = EquationError) -> EquationError:
         return cls(reason, f"{self.place}, column {column}")
@@ -174,6 +190,10 @@ class Evaluator:
         if self.batch is None and sup is not None:
             sup = _one_input(sup)
         kind = self.notation.kind_of(name) or ALIASES.get(name)
+        if self.batch is not None and name in self.counts:
+            kind = "m"
+        if name == "h" and sub is not None and _FONT.sub("", sub) in HYPOTHESES:  # Ng's h_Θ(x): the output
+            kind, sub = "out", None
         if kind is None:
             raise self.error(f"unknown symbol '{symbol.name}': expected {self.vocabulary()}", symbol.column)
         if kind == "out":  # the network's output (Bishop's y_k): a^L
@@ -350,14 +370,27 @@ class Evaluator:
         power = self.power_in_script(symbol)
         if power is not None:  # Bishop's z_j^2: the letters tell the layer, so a number above is a power
             return self.symbol_value(replace(symbol, sup=None), env) ** power
+        if self.batch and ng_gradient_entry(symbol, self.notation):
+            return self.ng_gradient_value(symbol, env)
         sample = None
         if self.batch:
             symbol, sample = unmark(symbol, env)
+            if sample is not None and sample_cost(symbol):  # C_x, C_k in a sum over the samples
+                return self.batch.sample(self.model.cost_in_outputs(), sample)
         resolved = self.resolve(symbol)
         if resolved.kind in BATCH_KINDS:
             return self.batch_value(resolved, env)
         value = self._one_sample(symbol, resolved, env)
         return self.per_sample(value, sample, symbol) if resolved.kind in PER_SAMPLE else value
+
+    def ng_gradient_value(self, symbol: Sym, env: dict[str, int]) -> sp.Expr | sp.Matrix:
+        """Ng's D^{(l)}_{ij} on a right side: entry ij of ∂J/∂Θ^{(l)}, the gradient of the batch cost."""
+        from .lhs import true_value
+
+        resolved = self.resolve(replace(symbol, name="Theta"))
+        core = self.core_layer(resolved, env)
+        indices = self.index_values(resolved, core, env) if resolved.indices else ()
+        return true_value(self, resolved.kind, core, indices)
 
     def defined(self, symbol: Sym, env: dict[str, int]) -> sp.Expr | sp.Matrix:
         """A symbol defined elsewhere in the file, as the value of its definition."""
@@ -384,6 +417,8 @@ class Evaluator:
 
     def batch_value(self, resolved: Resolved, env: dict[str, int]) -> sp.Expr | sp.Matrix:
         """m, or a batch matrix with one row per sample: Δ^l, A^l, Z^l, X, Y."""
+        if self.batch is None and resolved.kind == "m" and self.count is not None:
+            return sp.Integer(self.count) ** int(resolved.layer_text or 1)
         if self.batch is None:  # is_batch() makes every equation that names one a batch equation
             raise self.error(f"'{resolved.kind}' belongs to a batch equation", resolved.column)
         model, kind = self.model, resolved.kind
@@ -713,8 +748,18 @@ class Evaluator:
     def partial(self, node: Partial, env: dict[str, int]):
         """A partial derivative on the right side: its true value."""
         wrt, sample = unmark(node.wrt, env) if self.batch else (node.wrt, None)
+        if sample is not None and wrt.name in ("Z", "A"):  # dZ^{[l](i)}: column i of dZ, one sample's ∂C/∂z
+            wrt = replace(wrt, name=wrt.name.lower())
         resolved = self.resolve(wrt)
         core = self.core_layer(resolved, env)
+        own = cost_sample(node.cost, env) if self.batch else None
+        if own is not None and resolved.kind in ("w", "W", "b"):  # ∂C_k/∂w: one sample's gradient
+            from .lhs import true_value
+
+            one = Evaluator(self.batch.truth, self.notation, self.place)
+            indices = self.index_values(resolved, core, env) if resolved.indices else ()
+            return self.batch.sample(true_value(one, resolved.kind, core, indices), own)
+        sample = own if sample is None else sample
         if resolved.kind == "a" and 1 <= core <= self.model.L:  # a hidden layer's: Σ_k w_kj δ_k, as it truly is
             def entry(j: int) -> sp.Expr:
                 return self.truth.output_gradient(j) if core == self.model.L else \
@@ -731,11 +776,13 @@ class Evaluator:
         raise self.error("on the right side only ∂C/∂a^l and ∂C/∂z are understood", node.column)
 
 
-def _one_input(sup: str) -> str:
+def _one_input(sup: str) -> str | None:
     """A layer script without the training input it names, in an equation about one input (δ^{x,l} is the
     δ^l of the input x: Nielsen's per-input cost C_x); a batch equation reads the marker (:mod:`.batch`)."""
     parts = [part.strip() for part in strip_brackets(sup).split(",")]
     kept = [part for part in parts if part not in SAMPLE_LETTERS]
+    if not kept and len(parts) == 1:  # y(x), y^x: the target of the one input
+        return None
     return ",".join(kept) if len(parts) == 2 and len(kept) == 1 else sup
 
 
