@@ -30,7 +30,7 @@ from .compare import POINTS, compare
 from .definitions import at_layer, dummy, representatives, softmax_applied, written_mismatch
 from .explain import explain_claim, explain_failure, explain_shape, printer_for, true_side_text
 from .furniture import Qualifier
-from .infer import infer_notation, inferred_order, mentions_weights, other_readings
+from .infer import equation_notation, infer_notation, inferred_order, mentions_weights, other_readings
 from .lhs import Instance, components, cost_of, instances, shape_of, target_of
 from .parser import Equation, Node, NodePartial, Sym, parse_equation, parse_first_sides, parse_left_side
 from .report import CheckReport, Failure, Result
@@ -68,13 +68,15 @@ def check_equations(spec: Spec, equations: Sequence[Snippet | str], notation: st
         where = {"line": snippet.line, "tag": snippet.tag, "origin": snippet.origin,
                  "qualifier": snippet.qualifier.text if snippet.qualifier else ""}
         text = snippet.text
+        here, letters = equation_notation(profile, text, spec.depth)
         try:
-            found = check_one(truth, profile, number, text, definitions, snippet.qualifier)
-            results += [replace(result, **where) for result in found]
+            found = check_one(truth, here, number, text, definitions, snippet.qualifier)
+            results += [replace(result, **where, notes=result.notes + ((letters,) if letters else ()))
+                        for result in found]
         except EquationError as error:
             if not keep_going:
                 raise
-            reason = _not_a_claim(truth, profile, number, text, definitions, error)
+            reason = _not_a_claim(truth, here, number, text, definitions, error)
             if reason is None:
                 results.append(Result(str(number), text, False, "", unreadable=error.message, **where))
             else:
