@@ -23,9 +23,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 
+from ..errors import EquationError
 from ..notation import PROFILES, Conventions, DeltaSign, IndexOrder, Notation, Vectors
 from . import letters as lettering
-from ..errors import EquationError
 from .parser import Bin, Equation, Func, Neg, Node, Partial, Sum, Sym, Transpose, parse_equation
 
 #: Node kinds as the core reads them (the Nielsen letters; a profile's own letters come first).
@@ -131,7 +131,8 @@ def _layerless_profile(numbered: list[tuple[int, Equation]]) -> tuple[str, str]:
     why = "the index letters name the layers"
     for number, symbol in found:
         if symbol.name in ("o", "net"):
-            return "wikipedia", f"wikipedia ({symbol.latex()} in equation {number}: o a unit's output, net its input; {why})"
+            return "wikipedia", f"wikipedia ({symbol.latex()} in equation {number}: o a unit's output, net its " \
+                f"input; {why})"
     for number, symbol in found:
         pair = lettering.index_letters(symbol.sub, 2) is not None
         if symbol.name == "h" or symbol.name in ("v", "u") and pair or symbol.name == "s" and symbol.sub:

@@ -260,18 +260,25 @@ def weight_bindings(definitions: Iterable[tuple[Facts, Layers]]) -> dict[str, in
     return {letter: next(iter(found)) for letter, found in seen.items()}
 
 
+#: Letters a text may square without a layer script in mind (z_j^2, o_j^2, h_j^2); the others' digits are layers.
+_SQUARED = {"a", "z", "o", "h", "y"}
+
+
 def layerless(profile: Notation, equations: Iterable[Equation]) -> bool:
-    """Whether a text tells layers by index letters only: some unit quantity has a letter subscript and
-    none a layer superscript."""
-    lettered = False
+    """Whether a text tells layers by index letters only: some unit quantity has a letter subscript and no
+    superscript, none has a layer superscript (δ^2_j, w^1_{jk}, a^{(l)}), and a digit above a, z, o, h or y
+    is a power only beside such unscripted quantities (1 − z_j^2 next to w_{kj} δ_k)."""
+    bare = False
     for equation in equations:
         for symbol in _symbols(equation):
             if symbol.name not in UNIT_NAMES:
                 continue
-            if layer_script(symbol.sup):
+            text = (symbol.sup or "").strip("{} ")
+            if layer_script(symbol.sup) or text.isdigit() and symbol.name not in _SQUARED:
                 return False
-            lettered = lettered or index_letters(symbol.sub, 1) is not None or index_letters(symbol.sub, 2) is not None
-    return lettered
+            lettered = index_letters(symbol.sub, 1) is not None or index_letters(symbol.sub, 2) is not None
+            bare = bare or lettered and not text
+    return bare
 
 
 def node_names(node: Node) -> set[str]:
