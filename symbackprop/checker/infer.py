@@ -145,7 +145,8 @@ def _layerless_profile(numbered: list[tuple[int, Equation]]) -> tuple[str, str]:
         if _applied_to(equation, "z"):
             return "nielsen", f"nielsen (equation {number}: z the input sum, a = σ(z) the unit's output; {why})"
     for number, equation in numbered:
-        if _source_first(equation) or any(symbol.name in ("t", "E") for symbol in _symbols(equation)):
+        costs = {node.cost for node in _all(equation) if isinstance(node, Partial)}
+        if _source_first(equation) or "E" in costs or any(symbol.name in ("t", "E") for symbol in _symbols(equation)):
             return "source-first", f"source-first (equation {number}: E, the outputs y and targets t; {why})"
     return "nielsen", f"nielsen (no letters of another profile; {why})"
 
@@ -376,7 +377,7 @@ def _with_letters(inferred: Inferred, numbered: list[tuple[int, Equation]], dept
             if letter not in settled and source in (lettering.Source.EVIDENCE.value, lettering.Source.WEIGHT.value):
                 settled[letter] = layer
                 reasons.append(lettering.describe(letter, layer, depth, layers.why[letter], f"equation {number}"))
-    bound = lettering.weight_bindings(solved)
+    bound = lettering.weight_bindings(solved) or lettering.second_letters(profile, numbered_equations(numbered), depth)
     offset = profile.weight_offset
     reasons += [f"{letter}: the weights into the {lettering.role(layer, depth)} layer (the definitions)"
                 for letter, layer in bound.items()]
@@ -384,6 +385,10 @@ def _with_letters(inferred: Inferred, numbered: list[tuple[int, Equation]], dept
     return replace(inferred, reasons=inferred.reasons + tuple(reasons), letter_roles=roles,
                    weight_letters={letter: layer + offset for letter, layer in bound.items()},
                    unread_names=_open_roles(inferred.profile, numbered))
+
+
+def numbered_equations(numbered: list[tuple[int, Equation]]) -> list[Equation]:
+    return [equation for _, equation in numbered]
 
 
 def equation_notation(profile: Notation, text: str, depth: int) -> tuple[Notation, str | None]:

@@ -264,6 +264,22 @@ def weight_bindings(definitions: Iterable[tuple[Facts, Layers]]) -> dict[str, in
 _SQUARED = {"a", "z", "o", "h", "y"}
 
 
+#: A handout's second weight letters: the weights out of the hidden layer (w_{ij} in, v_{jk} out).
+_SECOND = {"handout": ("v", "u")}
+
+
+def second_letters(profile: Notation, equations: Iterable[Equation], depth: int) -> dict[str, int]:
+    """Where the profile names the weights out of the hidden layer by a second letter (a handout's v_{jk}) and a
+    text with one hidden layer uses it: that letter bound to weight layer 2, and w to weight layer 1."""
+    second = _SECOND.get(profile.name, ())
+    used = {symbol.name for equation in equations for symbol in _symbols(equation)
+            if index_letters(symbol.sub, 2) is not None}
+    letters = [letter for letter in second if letter in used]
+    if depth != 2 or len(letters) != 1:
+        return {}
+    return {letters[0]: 2, "w": 1}
+
+
 def layerless(profile: Notation, equations: Iterable[Equation]) -> bool:
     """Whether a text tells layers by index letters only: some unit quantity has a letter subscript and no
     superscript, none has a layer superscript (δ^2_j, w^1_{jk}, a^{(l)}), and a digit above a, z, o, h or y
