@@ -142,13 +142,18 @@ def _layerless_profile(numbered: list[tuple[int, Equation]]) -> tuple[str, str]:
         if _bishop(equation) or _applied_to(equation, "a"):
             return "bishop", f"bishop (equation {number}: a the input sum, z = h(a) the unit's output; {why})"
     for number, equation in numbered:
+        if _source_first(equation) or _uses_e_or_t(equation):
+            return "source-first", f"source-first (equation {number}: E, the outputs y and targets t; {why})"
+    for number, equation in numbered:
         if _applied_to(equation, "z"):
             return "nielsen", f"nielsen (equation {number}: z the input sum, a = σ(z) the unit's output; {why})"
-    for number, equation in numbered:
-        costs = {node.cost for node in _all(equation) if isinstance(node, Partial)}
-        if _source_first(equation) or "E" in costs or any(symbol.name in ("t", "E") for symbol in _symbols(equation)):
-            return "source-first", f"source-first (equation {number}: E, the outputs y and targets t; {why})"
     return "nielsen", f"nielsen (no letters of another profile; {why})"
+
+
+def _uses_e_or_t(equation: Equation) -> bool:
+    """The cost E (as a symbol or under ∂) or the targets t: the source-first letters, where y is an output."""
+    costs = {node.cost for node in _all(equation) if isinstance(node, Partial)}
+    return "E" in costs or any(symbol.name in ("t", "E") for symbol in _symbols(equation))
 
 
 #: Where a text without layer scripts never says which of a and z is the input sum.

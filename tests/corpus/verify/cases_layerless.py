@@ -8,7 +8,7 @@ the weight from unit i to unit j is W^l[j, i], so a source-first gradient matrix
 """
 
 import numpy as np
-from netlib import case, dsig, over, sig, weights
+from netlib import REGISTRY, case, dsig, over, sig, weights
 
 
 def dtanh(z):
@@ -61,3 +61,45 @@ case("ll-handout-output-weight-input")(lambda N: (N.gW(2).T, np.outer(N.x(), N.d
 case("ll-handout-input-weight")(lambda N: (N.gW(1).T, np.outer(N.x(), N.delta(1))))
 case("ll-handout-hidden-bias")(lambda N: (N.gb(1), N.delta(1)))
 case("ll-handout-output-sum")(lambda N: (N.z(2), N.W(2) @ N.a(1) + N.b(2)))
+
+
+# -- documents/layerless_article.md (quad_232) ------------------------------------------------------
+D = "layerless_article#"
+REUSED = {
+    "unit-hidden": "ll-net-unit",
+    "net-output": "ll-handout-output-sum",
+    "error": "ll-handout-error",
+    "delta-output": "ll-handout-output-delta",
+    "gradient-output-weight": "ll-handout-output-weight",
+    "dE-do-hidden": "ll-net-dE-do",
+    "delta-hidden": "ll-net-hidden-delta",
+    "gradient-hidden-weight": "ll-net-gradient",
+    "gradient-hidden-bias": "ll-handout-hidden-bias",
+    "summary-output": "ll-net-output-delta",
+    "slip-prime-of-output": "ll-handout-output-delta-prime-of-y",
+    "slip-sign": "ll-handout-output-delta-sign",
+    "slip-no-half": "ll-net-error-no-half",
+}
+for claim, source in REUSED.items():
+    case(D + claim)(REGISTRY[source])
+
+case(D + "net-hidden")(lambda N: (N.z(1), N.W(1) @ N.x() + N.b(1)))
+case(D + "input")(lambda N: (N.a(0), N.x()))
+case(D + "logistic")(lambda N: (N.act_at(1, N.zgrid()), 1 / (1 + np.exp(-N.zgrid()))))
+case(D + "logistic-derivative")(lambda N: (N.act_prime_at(1, N.zgrid()), sig(N.zgrid()) * (1 - sig(N.zgrid()))))
+case(D + "unit-output")(lambda N: (N.a(2), sig(N.z(2))))
+case(D + "output-is-y")(lambda N: (N.a(2), N.a(2)))
+# ∂E/∂w_{jk} (source-first: [j, k] = gW(2).T) = ∂E/∂o_k · ∂o_k/∂net_k · ∂net_k/∂w_{jk}
+case(D + "chain-output-weight")(lambda N: (N.gW(2).T, np.outer(N.a(1), N.dCda(2) * dsig(N.z(2)))))
+case(D + "dE-do-output")(lambda N: (N.dCda(2), N.a(2) - N.y()))
+case(D + "do-dnet-output")(lambda N: (np.diag(N.jac_a_z(2)), N.a(2) * (1 - N.a(2))))
+# ∂net_k/∂w_{jk} = o_j for every j, k: the entries of dz/dW of the output layer
+@case(D + "dnet-dw")
+def _(N):
+    own = np.array([[N.dz_dW(2)[k, k, j] for j in range(len(N.a(1)))] for k in range(len(N.a(2)))])
+    return own, np.tile(N.a(1), (len(N.a(2)), 1))
+
+case(D + "gradient-output-bias")(lambda N: (N.gb(2), N.delta(2)))
+case(D + "summary-inner")(lambda N: (N.delta(1), dsig(N.z(1)) * (N.W(2).T @ N.delta(2))))
+# δ_i o_j with i the sending and j the receiving unit of w_{ij}: [i, j] = δ^1_i o^2_j is no such matrix
+case(D + "slip-swapped")(lambda N: (N.gW(1).T, np.outer(N.delta(1), N.a(2))))
