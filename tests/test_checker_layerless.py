@@ -103,7 +103,8 @@ def test_one_weight_letter_for_every_layer_binds_nothing():
 
 def test_an_explicit_profile_keeps_its_fixed_letters():
     profile = notation("bishop")
-    assert equation_notation(profile, r"\delta_j = (o_j - t_j)", 2) == (profile, None)
+    reading = equation_notation(profile, r"\delta_j = (o_j - t_j)", 2)
+    assert reading.notation is profile and reading.note is None and not reading.alternatives
 
 
 # -- verdicts ---------------------------------------------------------------------------------------------
@@ -131,7 +132,7 @@ def test_the_report_states_each_letters_layer_and_why():
 
 
 @pytest.mark.parametrize(("spec", "text", "reason"), [
-    (QUAD_232, r"\text{net}_j = \sum_k w_{kj} o_k", "could name layer 1 or 2"),
+    (QUAD_232, r"\delta_m = o_m \sum_n w_{nm} w_{mn} \delta_n", "no layer fits"),
     (QUAD_232, r"\delta_k = (y_k - t_k) h_k (1 - h_k)", "two layers"),
     (QUAD_2332, r"\delta_j = h_j (1 - h_j) \sum_k v_{jk} \delta_k", "hidden layers"),
     (BISHOP, r"\delta_j = (1 - z_j^2) \sum_k w_{kj} \delta_k", "input sum"),
@@ -146,3 +147,11 @@ def test_a_document_with_a_bound_weight_letter_catches_the_wrong_letter():
             r"\delta_j = h_j (1 - h_j) \sum_k w_{jk} \delta_k", r"\delta_j = h_j (1 - h_j) \sum_k v_{jk} \delta_k"]
     results = check_equations(QUAD_222, text, keep_going=True).results
     assert [result.verdict for result in results] == ["CONSISTENT", "CONSISTENT", "INCORRECT", "CORRECT"]
+
+
+def test_a_definition_that_fits_every_layer_is_judged_for_all_of_them():
+    right = _one(QUAD_232, r"\text{net}_j = \sum_k w_{kj} o_k + b_j")
+    assert right.verdict == "CONSISTENT"
+    assert any(note.startswith("holds alike whichever layers") and "j the output layer" in note for note in right.notes)
+    wrong = _one(QUAD_232, r"\text{net}_j = \sum_k w_{kj} o_k")
+    assert wrong.verdict == "INCONSISTENT" and any(note.startswith("fails whichever") for note in wrong.notes)

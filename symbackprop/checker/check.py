@@ -30,7 +30,7 @@ from .compare import POINTS, compare
 from .definitions import at_layer, dummy, representatives, softmax_applied, written_mismatch
 from .explain import explain_claim, explain_failure, explain_shape, printer_for, true_side_text
 from .furniture import Qualifier
-from .infer import equation_notation, infer_notation, inferred_order, mentions_weights, other_readings
+from .infer import Reading, equation_notation, infer_notation, inferred_order, mentions_weights, other_readings
 from .lhs import Instance, components, cost_of, instances, shape_of, target_of
 from .parser import Equation, Node, NodePartial, Sym, parse_equation, parse_first_sides, parse_left_side
 from .report import CheckReport, Failure, Result
@@ -68,9 +68,11 @@ def check_equations(spec: Spec, equations: Sequence[Snippet | str], notation: st
         where = {"line": snippet.line, "tag": snippet.tag, "origin": snippet.origin,
                  "qualifier": snippet.qualifier.text if snippet.qualifier else ""}
         text = snippet.text
-        here, letters = equation_notation(profile, text, spec.depth)
+        reading = equation_notation(profile, text, spec.depth)
+        here, letters = reading.notation, reading.note
         try:
-            found = check_one(truth, here, number, text, definitions, snippet.qualifier)
+            found = _every_reading(truth, reading, number, text, definitions, snippet.qualifier) or \
+                check_one(truth, here, number, text, definitions, snippet.qualifier)
             results += [replace(result, **where, notes=result.notes + ((letters,) if letters else ()))
                         for result in found]
         except EquationError as error:
@@ -168,6 +170,23 @@ def check_one(truth: Truth, profile: Notation, number: int, text: str, definitio
         results = [replace(mine, notes=mine.notes + (inferred[1],)) if theirs.failure else mine
                    for mine, theirs in zip(results, again, strict=False)] + results[len(again):]
     return results
+
+
+def _every_reading(truth: Truth, reading: Reading, number: int, text: str, definitions: dict[str, Node],
+                   qualifier: Qualifier | None) -> list[Result]:
+    """Where the index letters fit several layers (net_j = Σ_k w_{kj} o_k: j any unit, k the layer before),
+    the verdicts when they are the same under every fitting reading, with a note; none otherwise."""
+    found = []
+    for notation, _ in reading.alternatives:
+        try:
+            found.append(check_one(truth, notation, number, text, definitions, qualifier, readings=False))
+        except EquationError:
+            return []
+    if not found or any([r.verdict for r in results] != [r.verdict for r in found[0]] for results in found):
+        return []
+    note = "holds alike whichever layers the letters name: " if found[0][0].correct else \
+        "fails whichever layers the letters name: "
+    return [_also(result, note + "; ".join(why for _, why in reading.alternatives)) for result in found[0]]
 
 
 def _also(result: Result, note: str) -> Result:

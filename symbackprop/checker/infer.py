@@ -396,22 +396,36 @@ def numbered_equations(numbered: list[tuple[int, Equation]]) -> list[Equation]:
     return [equation for _, equation in numbered]
 
 
-def equation_notation(profile: Notation, text: str, depth: int) -> tuple[Notation, str | None]:
+@dataclass(frozen=True)
+class Reading:
+    """How one equation's index letters are read: the notation, the note that says so, and where the letters
+    fit several layers, the notation under each (a verdict the same under all of them holds for every layer)."""
+
+    notation: Notation
+    note: str | None = None
+    alternatives: tuple[tuple[Notation, str], ...] = ()
+
+
+def equation_notation(profile: Notation, text: str, depth: int) -> Reading:
     """The notation one equation is read in: where the index letters are inferred, the layers its own
     symbols give its letters (t_j: j is the output layer), the text's definitions and the usual i, j, k
     after them; with a note naming the letters the definitions did not settle."""
     if not profile.infers_letters:
-        return profile, None
+        return Reading(profile)
     try:
         equation = parse_equation(text, "")
     except EquationError:
-        return profile, None
+        return Reading(profile)
     known = {letter: _core(role, depth) for letter, role in profile.index_letters.items()}
     layers = lettering.solve(lettering.facts(profile, equation, depth), depth, known)
     notation = replace(profile, index_letters=lettering.roles(layers, depth), unread_letters=layers.unread)
     told = lettering.summary({letter: layer for letter, layer in layers.found.items()
                               if layers.why[letter] != lettering.Source.DOCUMENT.value}, layers.why, depth)
-    return notation, f"index letters: {told}" if told else None
+    alternatives = tuple(
+        (replace(profile, index_letters=lettering.roles(lettering.Layers({**layers.found, **option}, {}, {}), depth)),
+         ", ".join(f"{letter} the {lettering.role(layer, depth)} layer" for letter, layer in option.items()))
+        for option in layers.options)
+    return Reading(notation, f"index letters: {told}" if told else None, alternatives)
 
 
 def _core(role: str, depth: int) -> int:

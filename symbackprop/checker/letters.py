@@ -69,6 +69,9 @@ class Layers:
     found: dict[str, int]
     why: dict[str, str]
     unread: dict[str, str]
+    #: where several assignments of the unread letters fit the equation's weights: each of them (a definition
+    #: net_j = Σ_k w_{kj} o_k holds for every layer j, or for none)
+    options: list[dict[str, int]] = field(default_factory=list)
 
 
 def layer_script(sup: str | None) -> bool:
@@ -180,36 +183,37 @@ def solve(facts_: Facts, depth: int, known: Mapping[str, int] | None = None) -> 
                 found[letter], why[letter] = layer, Source.DOCUMENT.value
                 _propagate(facts_, found, why, depth)
     rest = [letter for letter in _letters_of(facts_) if letter not in found and letter not in unread]
-    _assign_rest(facts_, depth, rest, found, why, unread)
-    return Layers(found, why, unread)
+    options = _assign_rest(facts_, depth, rest, found, why, unread)
+    return Layers(found, why, unread, options)
 
 
 def _assign_rest(facts_: Facts, depth: int, rest: list[str], found: dict[str, int], why: dict[str, str],
-                 unread: dict[str, str]) -> None:
+                 unread: dict[str, str]) -> list[dict[str, int]]:
     """The usual i, j, k where they fit; else the one assignment that fits; else the usual letters, the
-    equation's weights being its mistake; else unread."""
+    equation's weights being its mistake; else unread, with the assignments that fit (returned)."""
     if not rest:
-        return
+        return []
     usual = {letter: USUAL[letter] for letter in rest if letter in USUAL}
     if len(usual) == len(rest) and _fits(facts_, {**found, **usual}, depth):
         found.update(usual)
         why.update(dict.fromkeys(usual, Source.USUAL.value))
-        return
+        return []
     fitting = [dict(zip(rest, layers, strict=True)) for layers in product(range(depth + 1), repeat=len(rest))
                if _fits(facts_, {**found, **dict(zip(rest, layers, strict=True))}, depth)]
     if len(fitting) == 1:
         found.update(fitting[0])
         why.update(dict.fromkeys(rest, Source.ONLY.value))
-        return
+        return []
     if not fitting and len(usual) == len(rest):
         found.update(usual)
         why.update(dict.fromkeys(usual, Source.USUAL.value))
-        return
+        return []
     for letter in rest:
         options = sorted({option[letter] for option in fitting})
         unread[letter] = (f"the index letter {letter} could name layer {' or '.join(map(str, options))}: nothing in "
                           "the equation or the text's definitions says which" if options else
                           f"no layer fits the index letter {letter} with the weights of the equation")
+    return fitting
 
 
 def role(layer: int, depth: int) -> str:
