@@ -155,3 +155,9 @@ def test_a_definition_that_fits_every_layer_is_judged_for_all_of_them():
     assert any(note.startswith("holds alike whichever layers") and "j the output layer" in note for note in right.notes)
     wrong = _one(QUAD_232, r"\text{net}_j = \sum_k w_{kj} o_k")
     assert wrong.verdict == "INCONSISTENT" and any(note.startswith("fails whichever") for note in wrong.notes)
+
+
+def test_a_pattern_index_is_no_layer():
+    assert lettering.layerless(PROFILES["nielsen"], _parsed(r"\delta^p_k = (y^p_k - t^p_k) y^p_k (1 - y^p_k)"))
+    assert _one(QUAD_232, r"\frac{\partial E^p}{\partial w_{jk}} = \delta^p_k\, y^p_j").verdict == "CORRECT"
+    assert _one(QUAD_232, r"\delta^p_k = (t^p_k - y^p_k)\, y^p_k (1 - y^p_k)").verdict == "INCORRECT"

@@ -27,7 +27,7 @@ from enum import Enum
 from itertools import product
 
 from ..notation import Notation
-from .parser import Equation, Node, Sym
+from .parser import PATTERN, Equation, Node, Sym
 
 #: Kinds as the resolver reads a letter without a profile's own meaning (Nielsen's letters).
 _CORE = {"a": "a", "z": "z", "delta": "delta", "b": "b", "w": "w", "theta": "w", "x": "x", "y": "y"}
@@ -77,7 +77,7 @@ class Layers:
 def layer_script(sup: str | None) -> bool:
     """Whether a superscript names a layer (not a power z_j^2, a prime or a transpose)."""
     text = (sup or "").strip("{} ")
-    return bool(text) and not text.isdigit() and text not in _NOT_LAYER
+    return bool(text) and not text.isdigit() and text not in _NOT_LAYER and text.strip("()") != PATTERN
 
 
 def index_letters(sub: str | None, arity: int) -> tuple[str, ...] | None:
@@ -297,7 +297,7 @@ def layerless(profile: Notation, equations: Iterable[Equation]) -> bool:
             if layer_script(symbol.sup) or text.isdigit() and symbol.name not in _SQUARED:
                 return False
             lettered = index_letters(symbol.sub, 1) is not None or index_letters(symbol.sub, 2) is not None
-            bare = bare or lettered and not text
+            bare = bare or lettered and (not text or text.strip("()") == PATTERN)
     return bare
 
 

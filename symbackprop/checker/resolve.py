@@ -30,6 +30,7 @@ from ..notation import Notation
 from ..registry import Z
 from .batch import SAMPLE, SAMPLE_LETTERS, SIZE, BatchTruth, is_sample_sum, unmark
 from .parser import (
+    PATTERN,
     Bin,
     Component,
     Func,
@@ -172,6 +173,8 @@ class Evaluator:
                 sup = digits
         if self.batch is None and sup is not None:
             sup = _one_input(sup)
+        if sup is not None and self.notation.infers_letters and strip_brackets(sup) == PATTERN:
+            sup = None  # y^p_k of a text without layer scripts: the pattern checked, not a layer
         kind = self.notation.kind_of(name) or ALIASES.get(name)
         if name in self.notation.unread_names:
             raise self.error(self.notation.unread_names[name], symbol.column)

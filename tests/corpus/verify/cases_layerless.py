@@ -62,6 +62,11 @@ case("ll-handout-input-weight")(lambda N: (N.gW(1).T, np.outer(N.x(), N.delta(1)
 case("ll-handout-hidden-bias")(lambda N: (N.gb(1), N.delta(1)))
 case("ll-handout-output-sum")(lambda N: (N.z(2), N.W(2) @ N.a(1) + N.b(2)))
 
+# -- a pattern index p (E^p, y^p_j): one training pattern, the sample checked ---------------------------
+case("ll-pattern-gradient")(lambda N: (N.gW(2).T, np.outer(N.a(1), N.delta(2))))
+case("ll-pattern-output-delta")(lambda N: (N.delta(2), (N.a(2) - N.y()) * N.a(2) * (1 - N.a(2))))
+case("ll-pattern-output-delta-sign")(lambda N: (N.delta(2), (N.y() - N.a(2)) * N.a(2) * (1 - N.a(2))))
+
 
 # -- documents/layerless_article.md (quad_232) ------------------------------------------------------
 D = "layerless_article#"
