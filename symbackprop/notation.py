@@ -116,6 +116,16 @@ class Notation:
     index_letters: Mapping[str, str] = field(default_factory=dict)
     #: layers named instead of numbered (``hid``, ``out``): name → "input" | "hidden" | "output"
     layer_names: Mapping[str, str] = field(default_factory=dict)
+    #: weight letters a text binds to one weight layer (w_{ij} into the hidden layer, v_{jk} out of it): letter →
+    #: the profile's weight-layer number; other weight letters take their layer from their index letters
+    weight_letters: Mapping[str, int] = field(default_factory=dict)
+    #: whether each equation refines the index letters from its own symbols (``--notation auto``, :mod:`.checker.infer`)
+    infers_letters: bool = False
+    #: index letters an equation leaves unread under ``--notation auto``: letter → why (ambiguous, two layers)
+    unread_letters: Mapping[str, str] = field(default_factory=dict)
+    #: symbols whose meaning the text leaves open (a and z of a text without layer scripts that never says
+    #: which is the input sum): name → why
+    unread_names: Mapping[str, str] = field(default_factory=dict)
     #: why these conventions were chosen (``--notation auto``: what was inferred, from which equation)
     reasons: tuple[str, ...] = ()
 
@@ -280,6 +290,17 @@ PROFILES: dict[str, Notation] = {
                        "C. M. Bishop, Pattern Recognition and Machine Learning, §5.3",
                        letters={"a": "z", "z": "a", "y": "out", "t": "y"}, activation="h", cost="E_n",
                        index_letters={"i": "input", "j": "hidden", "k": "output"}),
+    "wikipedia": Notation("wikipedia", "net/o", 0, 0, "w", "W", ("(", ")"),
+                          "encyclopaedia-style derivations: o_j = φ(net_j), net_j = Σ_k w_{kj} o_k, E, t, y",
+                          conventions=Conventions(IndexOrder.SOURCE_FIRST),
+                          letters={"o": "a", "net": "z", "y": "out", "t": "y"}, activation=r"\varphi", cost="E",
+                          index_letters={"i": "input", "j": "hidden", "k": "output"}),
+    "handout": Notation("handout", "i-j-k handout", 0, 0, "w", "W", ("(", ")"),
+                        "lecture handouts with inputs x_i, hidden units h_j, outputs y_k and weights w_{ij}, v_{jk}",
+                        conventions=Conventions(IndexOrder.SOURCE_FIRST),
+                        letters={"h": "a", "y": "out", "t": "y", "v": "w", "u": "w", "s": "z", "c": "b",
+                                 "theta": "b"},
+                        cost="E", index_letters={"i": "input", "j": "hidden", "k": "output"}),
 }
 
 

@@ -30,7 +30,7 @@ from .compare import POINTS, compare
 from .definitions import at_layer, dummy, representatives, softmax_applied, written_mismatch
 from .explain import explain_claim, explain_failure, explain_shape, printer_for, true_side_text
 from .furniture import Qualifier
-from .infer import infer_notation, inferred_order, mentions_weights, other_readings
+from .infer import Reading, equation_notation, infer_notation, inferred_order, mentions_weights, other_readings
 from .lhs import Instance, components, cost_of, instances, shape_of, target_of
 from .parser import Equation, Node, NodePartial, Relation, Sym, parse_equation, parse_first_sides, parse_left_side
 from .reading import reading
@@ -68,13 +68,17 @@ def check_equations(spec: Spec, equations: Sequence[Snippet | str], notation: st
     settled = settled_order(truth, profile, texts, definitions) if keep_going else None
     results: list[Result] = []
     for number, snippet in enumerate(snippets, start=1):
+        text = snippet.text
+        letter_reading = equation_notation(profile, text, spec.depth)
+        here, letters = letter_reading.notation, letter_reading.note
         where = {"line": snippet.line, "tag": snippet.tag, "origin": snippet.origin,
                  "qualifier": snippet.qualifier.text if snippet.qualifier else "",
-                 "reading": reading(truth, profile, number, snippet, definitions) if explain else ()}
-        text = snippet.text
+                 "reading": reading(truth, here, number, snippet, definitions) if explain else ()}
         try:
-            found = check_one(truth, profile, number, text, definitions, snippet.qualifier, settled=settled)
-            results += [replace(result, **where) for result in found]
+            found = _every_reading(truth, letter_reading, number, text, definitions, snippet.qualifier) or \
+                check_one(truth, here, number, text, definitions, snippet.qualifier, settled=settled)
+            results += [replace(result, **where, notes=result.notes + ((letters,) if letters else ()))
+                        for result in found]
         except EquationError as error:
             unread = claims.unread_no_claim(text, f"equation {number}")
             if unread:
@@ -82,7 +86,7 @@ def check_equations(spec: Spec, equations: Sequence[Snippet | str], notation: st
                 continue
             if not keep_going:
                 raise
-            reason = _not_a_claim(truth, profile, number, text, definitions, error)
+            reason = _not_a_claim(truth, here, number, text, definitions, error)
             if reason is None:
                 results.append(Result(str(number), text, False, "", unreadable=error.message, **where))
             else:
@@ -198,6 +202,23 @@ def settled_order(truth: Truth, profile: Notation, texts: list[str], definitions
         if not all(result.correct for result in theirs):
             return number
     return None
+
+
+def _every_reading(truth: Truth, reading: Reading, number: int, text: str, definitions: dict[str, Node],
+                   qualifier: Qualifier | None) -> list[Result]:
+    """Where the index letters fit several layers (net_j = Σ_k w_{kj} o_k: j any unit, k the layer before),
+    the verdicts when they are the same under every fitting reading, with a note; none otherwise."""
+    found = []
+    for notation, _ in reading.alternatives:
+        try:
+            found.append(check_one(truth, notation, number, text, definitions, qualifier, readings=False))
+        except EquationError:
+            return []
+    if not found or any([r.verdict for r in results] != [r.verdict for r in found[0]] for results in found):
+        return []
+    note = "holds alike whichever layers the letters name: " if found[0][0].correct else \
+        "fails whichever layers the letters name: "
+    return [_also(result, note + "; ".join(why for _, why in reading.alternatives)) for result in found[0]]
 
 
 def _also(result: Result, note: str) -> Result:

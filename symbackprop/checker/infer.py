@@ -24,8 +24,10 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 
+from ..errors import EquationError
 from ..notation import PROFILES, Conventions, DeltaSign, IndexOrder, Notation, Vectors
-from .parser import Bin, Equation, Func, Neg, Node, Partial, Sum, Sym, Transpose
+from . import letters as lettering
+from .parser import Bin, Equation, Func, Neg, Node, Partial, Sum, Sym, Transpose, parse_equation
 
 #: Node kinds as the core reads them (the Nielsen letters; a profile's own letters come first).
 _VECTOR_KINDS = {"a", "z", "delta", "x", "y", "b"}
@@ -44,6 +46,11 @@ class Inferred:
     activation: str | None
     cost: str | None
     reasons: tuple[str, ...]
+    #: layers told by index letters (``--notation auto`` on a text without layer scripts): the letters the
+    #: definitions settle (letter → input | hidden | output) and the weight letters they bind to one layer
+    letter_roles: dict[str, str] | None = None
+    weight_letters: dict[str, int] | None = None
+    unread_names: dict[str, str] | None = None
 
     def notation(self) -> Notation:
         """The profile with the inferred conventions, numbering, letters and the reasons for them."""
@@ -56,6 +63,9 @@ class Inferred:
             changes["activation"] = self.activation
         if self.cost:
             changes["cost"] = self.cost
+        if self.letter_roles is not None:
+            changes.update(index_letters=self.letter_roles, weight_letters=self.weight_letters or {},
+                           infers_letters=True, unread_names=self.unread_names or {})
         return replace(base, conventions=self.conventions, reasons=self.reasons, **changes)
 
 
@@ -96,6 +106,8 @@ def _ordered(equations: Sequence[Equation]) -> list[tuple[int, Equation]]:
 
 def _profile(numbered: list[tuple[int, Equation]]) -> tuple[str, str]:
     """The profile the letters name, and why."""
+    if lettering.layerless(PROFILES["nielsen"], (equation for _, equation in numbered)):
+        return _layerless_profile(numbered)
     for number, equation in numbered:
         for symbol in _symbols(equation):
             if symbol.name in ("Theta", "theta"):
@@ -111,6 +123,59 @@ def _profile(numbered: list[tuple[int, Equation]]) -> tuple[str, str]:
         if _source_first(equation):
             return "source-first", f"source-first (equation {number}: the cost E with targets t or outputs y^{{(l)}})"
     return "nielsen", "nielsen (no letters of another profile)"
+
+
+def _layerless_profile(numbered: list[tuple[int, Equation]]) -> tuple[str, str]:
+    """The profile of a text that tells layers by index letters only: net/o (an encyclopaedia's), a handout's
+    h_j, v_{jk}, s_k, Bishop's a = input sum, Nielsen's z = input sum, else the source-first E, y, t."""
+    found = [(number, symbol) for number, equation in numbered for symbol in _symbols(equation)]
+    why = "the index letters name the layers"
+    for number, symbol in found:
+        if symbol.name in ("o", "net"):
+            return "wikipedia", f"wikipedia ({symbol.latex()} in equation {number}: o a unit's output, net its " \
+                f"input; {why})"
+    for number, symbol in found:
+        pair = lettering.index_letters(symbol.sub, 2) is not None
+        if symbol.name == "h" or symbol.name in ("v", "u") and pair or symbol.name == "s" and symbol.sub:
+            return "handout", f"handout ({symbol.latex()} in equation {number}: hidden units h_j, weights w_{{ij}}, " \
+                f"v_{{jk}}; {why})"
+    for number, equation in numbered:
+        if _bishop(equation) or _applied_to(equation, "a"):
+            return "bishop", f"bishop (equation {number}: a the input sum, z = h(a) the unit's output; {why})"
+    for number, equation in numbered:
+        if _source_first(equation) or _uses_e_or_t(equation):
+            return "source-first", f"source-first (equation {number}: E, the outputs y and targets t; {why})"
+    for number, equation in numbered:
+        if _applied_to(equation, "z"):
+            return "nielsen", f"nielsen (equation {number}: z the input sum, a = σ(z) the unit's output; {why})"
+    return "nielsen", f"nielsen (no letters of another profile; {why})"
+
+
+def _uses_e_or_t(equation: Equation) -> bool:
+    """The cost E (as a symbol or under ∂) or the targets t: the source-first letters, where y is an output."""
+    costs = {node.cost for node in _all(equation) if isinstance(node, Partial)}
+    return "E" in costs or any(symbol.name in ("t", "E") for symbol in _symbols(equation))
+
+
+#: Where a text without layer scripts never says which of a and z is the input sum.
+_OPEN_ROLES = ("the text does not say whether {name} is a unit's input sum (z = Σ w a, a = σ(z), as Nielsen writes) "
+               "or its output (a = Σ w z, z = h(a), as Bishop writes): pass --notation nielsen or --notation bishop")
+
+
+def _open_roles(name: str, numbered: list[tuple[int, Equation]]) -> dict[str, str]:
+    """a and z, where the profile was not chosen for what they mean and the text uses them as units."""
+    if name not in ("nielsen", "source-first") or any(
+            _bishop(equation) or _applied_to(equation, "a") or _applied_to(equation, "z") for _, equation in numbered):
+        return {}
+    used = {symbol.name for _, equation in numbered for symbol in _symbols(equation)
+            if lettering.index_letters(symbol.sub, 1) is not None}
+    return {letter: _OPEN_ROLES.format(name=letter) for letter in ("a", "z") if letter in used}
+
+
+def _applied_to(equation: Equation, name: str) -> bool:
+    """Whether the activation (or its derivative) is applied to a quantity named ``name``: σ'(z_j), h'(a_j)."""
+    return any(isinstance(node, Func) and node.name in _ACTIVATIONS and isinstance(node.arg, Sym)
+               and node.arg.name == name for node in _all(equation))
 
 
 def _bishop(equation: Equation) -> bool:
@@ -306,7 +371,78 @@ def infer(equations: Sequence[Equation], depth: int | None = None) -> Inferred:
         conventions = replace(conventions, index_order=order[0])
         reasons.append(f"{order[0].value} weights (equation {order[1]})")
     activation, cost, letters = _letters(numbered)
-    return Inferred(name, conventions, offset, activation, cost, tuple(reasons + letters))
+    inferred = Inferred(name, conventions, offset, activation, cost, tuple(reasons + letters))
+    if depth and lettering.layerless(inferred.notation(), (equation for _, equation in numbered)):
+        inferred = _with_letters(inferred, numbered, depth)
+    return inferred
+
+
+def _with_letters(inferred: Inferred, numbered: list[tuple[int, Equation]], depth: int) -> Inferred:
+    """The letters the definitions settle (their own evidence and weights), the weight letters they bind to
+    one layer, and the reasons, with the equation each came from."""
+    profile = inferred.notation()
+    settled: dict[str, int] = {}
+    reasons: list[str] = []
+    solved = []
+    for number, equation in numbered:
+        if not _is_definition(equation):
+            continue
+        facts = lettering.facts(profile, equation, depth)
+        layers = lettering.solve(facts, depth, settled)
+        solved.append((facts, layers))
+        for letter, layer in layers.found.items():
+            source = layers.why[letter].partition(":")[0]
+            if letter not in settled and source in (lettering.Source.EVIDENCE.value, lettering.Source.WEIGHT.value):
+                settled[letter] = layer
+                reasons.append(lettering.describe(letter, layer, depth, layers.why[letter], f"equation {number}"))
+    bound = lettering.weight_bindings(solved) or lettering.second_letters(profile, numbered_equations(numbered), depth)
+    offset = profile.weight_offset
+    reasons += [f"{letter}: the weights into the {lettering.role(layer, depth)} layer (the definitions)"
+                for letter, layer in bound.items()]
+    roles = {letter: lettering.role(layer, depth) for letter, layer in settled.items()}
+    return replace(inferred, reasons=inferred.reasons + tuple(reasons), letter_roles=roles,
+                   weight_letters={letter: layer + offset for letter, layer in bound.items()},
+                   unread_names=_open_roles(inferred.profile, numbered))
+
+
+def numbered_equations(numbered: list[tuple[int, Equation]]) -> list[Equation]:
+    return [equation for _, equation in numbered]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How one equation's index letters are read: the notation, the note that says so, and where the letters
+    fit several layers, the notation under each (a verdict the same under all of them holds for every layer)."""
+
+    notation: Notation
+    note: str | None = None
+    alternatives: tuple[tuple[Notation, str], ...] = ()
+
+
+def equation_notation(profile: Notation, text: str, depth: int) -> Reading:
+    """The notation one equation is read in: where the index letters are inferred, the layers its own
+    symbols give its letters (t_j: j is the output layer), the text's definitions and the usual i, j, k
+    after them; with a note naming the letters the definitions did not settle."""
+    if not profile.infers_letters:
+        return Reading(profile)
+    try:
+        equation = parse_equation(text, "")
+    except EquationError:
+        return Reading(profile)
+    known = {letter: _core(role, depth) for letter, role in profile.index_letters.items()}
+    layers = lettering.solve(lettering.facts(profile, equation, depth), depth, known)
+    notation = replace(profile, index_letters=lettering.roles(layers, depth), unread_letters=layers.unread)
+    told = lettering.summary({letter: layer for letter, layer in layers.found.items()
+                              if layers.why[letter] != lettering.Source.DOCUMENT.value}, layers.why, depth)
+    alternatives = tuple(
+        (replace(profile, index_letters=lettering.roles(lettering.Layers({**layers.found, **option}, {}, {}), depth)),
+         ", ".join(f"{letter} the {lettering.role(layer, depth)} layer" for letter, layer in option.items()))
+        for option in layers.options)
+    return Reading(notation, f"index letters: {told}" if told else None, alternatives)
+
+
+def _core(role: str, depth: int) -> int:
+    return {"input": 0, "output": depth}.get(role, 1)
 
 
 def infer_notation(equations: Sequence[Equation], depth: int | None = None) -> Notation:

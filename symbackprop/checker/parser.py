@@ -48,6 +48,8 @@ FONTS = {"mathrm", "mathbf", "boldsymbol", "bm", "mathsf", "mathit", "mathbb", "
 TRANSPOSE = {"T", r"\top", r"\intercal", "t", "\\mathsf{T}"}
 PRIME = {"'", r"\prime", "′"}
 #: Letters a cost may have in ∂C/∂w (with a subscript as written: C_x, E_n, C_0).
+#: The superscript of a training pattern (E^p, y^p_k, δ^p_k in texts on the generalised delta rule).
+PATTERN = "p"
 COSTS = {"C", "J", "E", "L", "ell", r"\mathcal{L}", r"\mathcal{J}", r"\mathcal{E}", r"\mathcal{C}"}
 COMPARISONS = {"<", ">", "<=", ">=", "!=", "="}
 #: Quantities written as functions of the input they belong to (a^L(x), y(x), δ^{[l]}(x), h_Θ(x)); a weight
@@ -815,7 +817,7 @@ class Parser:
             offset += 1
         following = self.peek(offset)
         if following.kind == "SUP":
-            return False
+            return following.text.strip("{}() ") == PATTERN  # E^p: one training pattern's error
         return not (following.kind == "OP" and following.text == "(" and self.token.text != "J")
 
     def expect_cost(self) -> str:
@@ -825,6 +827,8 @@ class Parser:
         cost = self.advance().text
         if self.at("SUB"):
             cost += f"_{{{self.advance().text.strip()}}}"
+        if self.at("SUP") and self.token.text.strip("{}() ") == PATTERN:
+            self.advance()  # the pattern p of E^p: the equation is about the one pattern checked
         if self.at("OP", "(") and cost == "J":  # J(Θ)
             self.group("(", ")")
         return cost

@@ -40,6 +40,7 @@ from .batch import (
     unmark,
 )
 from .parser import (
+    PATTERN,
     Bin,
     Component,
     Func,
@@ -189,17 +190,23 @@ class Evaluator:
                 sup = digits
         if self.batch is None and sup is not None:
             sup = _one_input(sup)
+        if sup is not None and self.notation.infers_letters and strip_brackets(sup) == PATTERN:
+            sup = None  # y^p_k of a text without layer scripts: the pattern checked, not a layer
         kind = self.notation.kind_of(name) or ALIASES.get(name)
         if self.batch is not None and name in self.counts:
             kind = "m"
         if name == "h" and sub is not None and _FONT.sub("", sub) in HYPOTHESES:  # Ng's h_Θ(x): the output
             kind, sub = "out", None
+        if name in self.notation.unread_names:
+            raise self.error(self.notation.unread_names[name], symbol.column)
         if kind is None:
             raise self.error(f"unknown symbol '{symbol.name}': expected {self.vocabulary()}", symbol.column)
         if kind == "out":  # the network's output (Bishop's y_k): a^L
             kind, sup = "a", "L" if sup is None else sup
         if sup is None and kind in ("a", "z", "delta", "b") and sub is not None and self.named_layer(sub):
             sup, sub = self.named_layer(sub), None
+        if sup is None and kind == "w" and sub is not None and name in self.notation.weight_letters:
+            sup = str(self.notation.weight_letters[name])  # a text's v_{jk}: the weights out of the hidden layer
         if sup is None and kind in ("a", "z", "delta", "b", "w") and sub is not None:
             sup = self.layer_from_letters(kind, sub, symbol.column)
         if kind in BATCH_KINDS:
@@ -256,12 +263,14 @@ class Evaluator:
         None when the profile does not tell layers by letters or the letters say nothing."""
         roles = self.notation.index_letters
         letters = [char for char in strip_brackets(sub) if char.isalpha()]
-        if not roles or not letters:
+        if not (roles or self.notation.unread_letters) or not letters:
             return None
         if kind == "w":
             if len(letters) != 2:
                 return None
             letters = letters[1:] if self.notation.conventions.source_first else letters[:1]  # the destination
+        if letters[0] in self.notation.unread_letters:
+            raise self.error(self.notation.unread_letters[letters[0]], column)
         layer = self._role_layer(roles.get(letters[0]), column)
         if layer is None:
             return None

@@ -31,6 +31,7 @@ MODULES = [
     "cases_ng",
     "cases_higham",
     "cases_source_first",
+    "cases_layerless",
     "cases_documents",
     "cases_realdocs",
 ]
