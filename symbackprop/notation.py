@@ -57,9 +57,18 @@ class DeltaSign(Enum):
     NEGATIVE = "-dE/dz"
 
 
+class Samples(Enum):
+    """How a batch matrix (A, Z, X, Y, Δ) holds its samples: one row each (X W + b, the derivation's Δ^l)
+    or one column each (Z = W A + b, the deep-learning courses' dZ)."""
+
+    ROWS = "rows"
+    COLUMNS = "columns"
+
+
 @dataclass(frozen=True)
 class Conventions:
-    """The conventions a text follows beyond its letters: index order and row/column vectors.
+    """The conventions a text follows beyond its letters: index order, row/column vectors, and how a
+    batch matrix holds its samples.
 
     The weight matrix keeps the orientation the index order gives (W_{jk} at row j, column k):
     destination-first it is (width l) × (width l−1), source-first (width l−1) × (width l).
@@ -68,6 +77,7 @@ class Conventions:
     index_order: IndexOrder = IndexOrder.DESTINATION_FIRST
     vectors: Vectors = Vectors.COLUMN
     delta: DeltaSign = DeltaSign.GRADIENT
+    samples: Samples = Samples.ROWS
 
     @property
     def source_first(self) -> bool:

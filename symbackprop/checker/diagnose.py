@@ -34,7 +34,7 @@ from fractions import Fraction
 import sympy as sp
 
 from .compare import close, values
-from .parser import Bin, Func, Neg, Node, NodePartial, Sym, Transpose
+from .parser import Bin, Func, Neg, Node, NodePartial, Partial, Sym, Transpose
 
 MAX_SUBSET_WIDTH = 4
 _WEIGHT_NAMES = {"w", "theta"}
@@ -82,6 +82,8 @@ def variants(node: Node) -> Iterator[tuple[str, Node]]:
                    replace(node, sup=sup))
     for name in _children(node):
         for text, child in variants(getattr(node, name)):
+            if isinstance(node, Partial | NodePartial) and not isinstance(child, Sym):
+                continue  # what a derivative is taken by stays a quantity (∂C/∂Z, not ∂C/∂Zᵀ)
             yield text, replace(node, **{name: child})
 
 

@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 
 from ..errors import EquationError
-from ..notation import PROFILES, Conventions, DeltaSign, IndexOrder, Notation, Vectors
+from ..notation import PROFILES, Conventions, DeltaSign, IndexOrder, Notation, Samples, Vectors
 from . import letters as lettering
 from .parser import Bin, Equation, Func, Neg, Node, Partial, Sum, Sym, Transpose, parse_equation
 
@@ -291,6 +291,25 @@ def _input_layer(profile: Notation, equation: Equation) -> int | None:
     return None
 
 
+def _course_notation(profile: Notation, numbered: list[tuple[int, Equation]]) -> tuple[int, str] | None:
+    """The first dW^{[l]}, dz^{[l]}, … or g^{[l]}(z^{[l]}), with its layer in [ ]: the notation of the
+    deep-learning courses, which number the layers from the input a^{[0]} = x and stack a batch's samples
+    as columns (Higham's, the other one with [ ], writes neither)."""
+    if profile.layer_offset != 1:
+        return None
+    for number, equation in numbered:
+        for node in _all(equation):
+            if isinstance(node, Partial) and node.written and _bracketed(node.wrt.sup):
+                return number, f"{node.written}^{{{node.wrt.sup.strip('{}')}}}"
+            if isinstance(node, Func) and _bracketed(node.layer):
+                return number, f"{node.name}^{{{node.layer.strip('{}')}}}"
+    return None
+
+
+def _bracketed(script: str | None) -> bool:
+    return (script or "").strip("{} ").startswith("[")
+
+
 def _negative_delta(profile: Notation, equation: Equation) -> bool:
     """``δ_j = −∂E/∂z_j``: the text's δ is minus the gradient (the generalised delta rule)."""
     lhs = equation.sides[0]
@@ -360,6 +379,15 @@ def infer(equations: Sequence[Equation], depth: int | None = None) -> Inferred:
         if layer is not None and offset is None:
             offset = layer
             reasons.append(f"input is layer {layer} (equation {number})")
+    course = _course_notation(profile, numbered)
+    if course is not None:
+        conventions = replace(conventions, samples=Samples.COLUMNS)
+        reasons.append(f"one column per sample in a batch matrix (equation {course[0]}: {course[1]} is a "
+                       "deep-learning course's notation, which stacks the samples as columns)")
+    if course is not None and offset is None:
+        offset = 0
+        reasons.append(f"input is layer 0 (equation {course[0]}: {course[1]}; those courses number the input "
+                       "[0])")
     counted = _numbered_from_one(profile, numbered, depth) if offset is None and depth else None
     if counted is not None:
         offset = 1

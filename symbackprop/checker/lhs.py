@@ -42,6 +42,8 @@ def target_of(evaluator: Evaluator, lhs: Node) -> Resolved:
             return Resolved("delta", None, resolved.indices, resolved.column, resolved.layer_text, derivative=True)
         if resolved.kind in ("w", "W", "b"):
             return resolved
+        if resolved.kind == "Z" and lhs.written == "dZ":  # a deep-learning course's dZ: the batch of δ's
+            return replace(resolved, kind="Delta")
     elif isinstance(lhs, Sym) and evaluator.accumulator:  # Ng's D^{(l)} = ∂J/∂Θ^{(l)}
         return evaluator.resolve(replace(lhs, name="Theta"))
     elif isinstance(lhs, Sym):
@@ -117,7 +119,7 @@ def true_value(evaluator: Evaluator, kind: str, core: int, indices: tuple[int, .
     truth = evaluator.truth
     model = truth.model
     if kind == "Delta":
-        return truth.delta_matrix(core)
+        return evaluator.batch_oriented(truth.delta_matrix(core))
     if kind == "w":
         return truth.parameter(Parameter("w", core, *evaluator.weight_order(indices)))
     if kind == "W":

@@ -120,6 +120,7 @@ class Func(Node):
     name: str
     prime: bool
     arg: Node
+    layer: str | None = None  # the layer written on the function, g^{[l]}(z^{[l]}) (its argument says the layer)
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ class Apply(Node):
 class Partial(Node):
     cost: str
     wrt: Sym
+    written: str = ""  # the name it was written as, where one name stands for it (dW, db, dZ)
 
 
 @dataclass(frozen=True)
@@ -640,6 +642,8 @@ class Parser:
             return True
         if following.kind == "SUP" and (following.text in PRIME or following.text.isdigit()):
             return True
+        if following.kind == "SUP" and name in ACTIVATION_LETTERS and _LAYERED_FUNCTION.match(following.text):
+            return self.peek(2).kind == "OP" and self.peek(2).text == "("
         return name in BARE_ARGUMENT and (following.kind in ("NAME", "CMD", "NUMBER")
                                           or following.kind == "OP" and following.text == "-")
 
@@ -960,11 +964,16 @@ class Parser:
         before = self.tokens[self.pos - 1] if self.pos else None
         return self.peek().text == "/" or before is not None and before.kind == "OP" and before.text in ("{", "/")
 
-    def gradient_name(self) -> Partial:
-        """A deep-learning course's dW^{[l]}, db^{[l]}, dZ^{[l](i)}, da: the cost's derivative by what follows d."""
+    def gradient_name(self) -> Partial | Transpose:
+        """A deep-learning course's dW^{[l]}, db^{[l]}, dZ^{[l](i)}, da: the cost's derivative by what follows d
+        (dZ^{[l]T}: its transpose)."""
         token = self.advance()
         quantity = self.scripts(Sym(token.column + 1, token.text[1:]))
-        return Partial(token.column, "J", quantity)
+        transposed = _TRANSPOSED_LAYER.match(quantity.sup or "")
+        if transposed:
+            quantity = replace(quantity, sup=transposed.group(1).strip())
+            return Transpose(token.column, Partial(token.column, "J", quantity, token.text))
+        return Partial(token.column, "J", quantity, token.text)
 
     def plain_partial(self) -> Node:
         token = self.advance()
@@ -978,10 +987,13 @@ class Parser:
     def function(self) -> Node:
         """σ(z), σ'(z), \\tanh(z), \\tanh^2 z, \\exp -z, \\max(0, z); \\tanh^{2}{(z)} is tanh(z)²."""
         token = self.advance()
-        prime, power = False, None
+        prime, power, layer = False, None, None
         if self.at("OP", "'") or (self.at("SUP") and self.token.text in PRIME):
             self.advance()
             prime = True
+        elif self.at("SUP") and token.text in ACTIVATION_LETTERS and _LAYERED_FUNCTION.match(self.token.text):
+            written = _LAYERED_FUNCTION.match(self.advance().text)
+            prime, layer = bool(written.group(2)), written.group(1)
         elif self.at("SUP") and self.token.text.isdigit():
             power = self.advance()
             if int(power.text) > MAX_EXPONENT:
@@ -989,7 +1001,7 @@ class Parser:
         if token.text in NAMED_FUNCTIONS:
             node: Node = Apply(token.column, token.text, prime, self.function_arguments(token))
         else:
-            node = Func(token.column, token.text, prime, self.function_argument(token))
+            node = Func(token.column, token.text, prime, self.function_argument(token), layer)
         return node if power is None else FunctionPower(power.column, node, int(power.text))
 
     def function_argument(self, token: Token) -> Node:
@@ -1079,6 +1091,9 @@ class Parser:
                 return Sym(symbol.column, symbol.name, sup, sub)
 
 
+#: A layer's own activation function, g^{[l]}(z^{[l]}) or its derivative g^{[l]\prime}(z^{[l]}) (deep-learning
+#: course notes): the layer in [ ] or ( ), then a prime or none.
+_LAYERED_FUNCTION = re.compile(r"\A\s*\{?\s*(\[[^\]]*\]|\([^)]*\))\s*\}?\s*(\\prime|')?\s*\Z")
 _NEGATIVE_POWER = re.compile(r"\A-\s*(\d+)\Z")
 
 

@@ -26,7 +26,7 @@ import sympy as sp
 
 from ..errors import EquationError
 from ..functions import sigmoid
-from ..notation import Notation
+from ..notation import Notation, Samples
 from ..registry import Z
 from .batch import (
     SAMPLE,
@@ -446,7 +446,12 @@ class Evaluator:
             core = self.core_layer(resolved, env)
             symbol = {"Delta": model.delta, "A": model.a, "Z": model.z}[kind]
             row = [symbol(core, j) for j in model.units(core)]
-        return sp.Matrix([[self.batch.sample(entry, n) for entry in row] for n in range(1, SIZE + 1)])
+        return self.batch_oriented(sp.Matrix([[self.batch.sample(entry, n) for entry in row]
+                                              for n in range(1, SIZE + 1)]))
+
+    def batch_oriented(self, matrix: sp.Matrix) -> sp.Matrix:
+        """A batch matrix built with one row per sample, in the text's layout (one column each where it says so)."""
+        return matrix.T if self.notation.conventions.samples is Samples.COLUMNS else matrix
 
     def _one_sample(self, symbol: Sym, resolved: Resolved, env: dict[str, int]) -> sp.Expr | sp.Matrix:
         core = self.core_layer(resolved, env)
@@ -686,16 +691,17 @@ class Evaluator:
             if left.shape != right.shape:
                 raise ShapeMismatchError(f"'⊙' at column {node.column} joins {_shape(left)} and {_shape(right)}")
             return left.multiply_elementwise(right)
+        if node.written == "*" and left.shape == right.shape or \
+                node.written and left.shape == right.shape and left.shape[1] != right.shape[0]:
+            return self.elementwise_product(node, left, right)
         if left.shape[1] != right.shape[0]:
-            if node.written and left.shape == right.shape:
-                return self.elementwise_product(node, left, right)
             raise ShapeMismatchError(f"the product at column {node.column} of {_shape(left)} and {_shape(right)} "
                                 "is undefined")
         return single(left * right)
 
     def elementwise_product(self, node: Bin, left: sp.MatrixBase, right: sp.MatrixBase) -> sp.MatrixBase:
-        """``*`` or ``·`` between two vectors (matrices) of one shape, as code-like texts write ⊙ (NumPy's
-        ``*``): no other product of the two is defined, so the reading is certain and only noted."""
+        """``*`` between two vectors or matrices of one shape (NumPy's ``*``, as code-like texts write ⊙), or
+        ``·`` between two of one shape that no matrix product joins: the reading is noted on the verdict."""
         sign = "*" if node.written == "*" else "·"
         note = f"'{sign}' at column {node.column} between two {_shape(left)} matrices read as the elementwise product"
         if note not in self._readings:
@@ -779,6 +785,8 @@ class Evaluator:
                 return self.per_sample(entry(j), sample, wrt)
             gradient = self.oriented(sp.Matrix([entry(j) for j in self.model.units(core)]))
             return self.per_sample(gradient, sample, wrt)
+        if resolved.kind == "Z" and node.written == "dZ" and self.batch is not None:  # the course's dZ: the δ's
+            return self.batch_value(replace(resolved, kind="Delta"), env)
         if resolved.kind == "z":  # ∂C/∂z, whatever sign the text gives δ
             delta = self.symbol_value(Sym(node.wrt.column, "delta", node.wrt.sup, node.wrt.sub), env)
             return self.notation.conventions.delta_sign * delta
