@@ -213,7 +213,7 @@ def _same_claim(item, claim: dict) -> bool:
         return False
     if line is None:
         return mine[:24] == theirs[:24]
-    return mine.startswith(theirs) or theirs.startswith(mine) or mine[:30] == theirs[:30]
+    return theirs in mine or mine.startswith(theirs) or theirs.startswith(mine) or mine[:30] == theirs[:30]
 
 
 def _squash(text: str) -> str:
