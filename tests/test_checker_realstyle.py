@@ -95,6 +95,8 @@ def test_a_negative_power_is_the_reciprocal():
     node = right(r"\sigma(z) = (1 + e^{-z})^{-1}")
     assert isinstance(node, Bin) and node.op == "/" and node.left == Num(node.left.column, "1")
     assert isinstance(right(r"x = (1 + e^{-z})^{-2}").right, Power)
+    with pytest.raises(EquationError, match="whole-number power"):  # a matrix's inverse is not a reciprocal
+        parse_equation(r"\delta^l = (W^{l+1})^{-1} \delta^{l+1}", "equation 1")
 
 
 def test_a_partial_with_the_quantity_in_its_subscript():

@@ -505,7 +505,8 @@ class Parser:
                     node = Transpose(token.column, node)
                 elif text.isdigit() and int(text) <= MAX_EXPONENT:
                     node = Power(token.column, node, int(text))
-                elif (negative := _NEGATIVE_POWER.match(text)) and int(negative.group(1)) <= MAX_EXPONENT:
+                elif (negative := _NEGATIVE_POWER.match(text)) and int(negative.group(1)) <= MAX_EXPONENT \
+                        and _reciprocal_base(node):
                     power = int(negative.group(1))  # (1 + e^{-z})^{-1}: the reciprocal
                     node = Bin(token.column, "/", Num(token.column, "1"),
                                node if power == 1 else Power(token.column, node, power))
@@ -1095,6 +1096,12 @@ class Parser:
 #: course notes): the layer in [ ] or ( ), then a prime or none.
 _LAYERED_FUNCTION = re.compile(r"\A\s*\{?\s*(\[[^\]]*\]|\([^)]*\))\s*\}?\s*(\\prime|')?\s*\Z")
 _NEGATIVE_POWER = re.compile(r"\A-\s*(\d+)\Z")
+
+
+def _reciprocal_base(node: Node) -> bool:
+    """Whether ``node^{-n}`` is a reciprocal: a sum or a function's value, (1 + e^{-z})^{-1}, σ(z)^{-1}; a
+    symbol or a product may be a matrix, whose ^{-1} is its inverse, which is not read."""
+    return isinstance(node, (Func, Apply, FunctionPower, Num)) or isinstance(node, Bin) and node.op in "+-"
 
 
 def _d_prefixed(text: str, numerator: bool = False) -> bool:
