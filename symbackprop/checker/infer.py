@@ -423,7 +423,8 @@ def _with_letters(inferred: Inferred, numbered: list[tuple[int, Equation]], dept
             if letter not in settled and source in (lettering.Source.EVIDENCE.value, lettering.Source.WEIGHT.value):
                 settled[letter] = layer
                 reasons.append(lettering.describe(letter, layer, depth, layers.why[letter], f"equation {number}"))
-    bound = lettering.weight_bindings(solved) or lettering.second_letters(profile, numbered_equations(numbered), depth)
+    equations = [equation for _, equation in numbered]
+    bound = lettering.weight_bindings(solved) or lettering.second_letters(profile, equations, depth)
     offset = profile.weight_offset
     reasons += [f"{letter}: the weights into the {lettering.role(layer, depth)} layer (the definitions)"
                 for letter, layer in bound.items()]
@@ -431,10 +432,6 @@ def _with_letters(inferred: Inferred, numbered: list[tuple[int, Equation]], dept
     return replace(inferred, reasons=inferred.reasons + tuple(reasons), letter_roles=roles,
                    weight_letters={letter: layer + offset for letter, layer in bound.items()},
                    unread_names=_open_roles(inferred.profile, numbered))
-
-
-def numbered_equations(numbered: list[tuple[int, Equation]]) -> list[Equation]:
-    return [equation for _, equation in numbered]
 
 
 @dataclass(frozen=True)

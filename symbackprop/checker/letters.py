@@ -27,7 +27,7 @@ from enum import Enum
 from itertools import product
 
 from ..notation import Notation
-from .parser import PATTERN, Equation, Node, Sym
+from .parser import PATTERN, Equation, Sym
 
 #: Kinds as the resolver reads a letter without a profile's own meaning (Nielsen's letters).
 _CORE = {"a": "a", "z": "z", "delta": "delta", "b": "b", "w": "w", "theta": "w", "x": "x", "y": "y"}
@@ -299,10 +299,3 @@ def layerless(profile: Notation, equations: Iterable[Equation]) -> bool:
             lettered = index_letters(symbol.sub, 1) is not None or index_letters(symbol.sub, 2) is not None
             bare = bare or lettered and (not text or text.strip("()") == PATTERN)
     return bare
-
-
-def node_names(node: Node) -> set[str]:
-    """The names of the symbols under ``node``."""
-    from .infer import nodes
-
-    return {inner.name for inner in nodes(node) if isinstance(inner, Sym)}
