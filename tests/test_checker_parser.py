@@ -64,7 +64,7 @@ def exit_code(spec: Spec, text: str, notation: str = "nielsen") -> int:
     ("a – b − c", ["a", "-", "b", "-", "c"]),  # en dash and U+2212 are minus signs
     ("a² ᵀ", ["a", "2", "T"]),  # Unicode superscripts: no more ValueError from Fraction
     (r"{\rm b}", ["{", "b", "}"]),
-    (r"\left\{ a \right\} \left. b \right|", [r"\{", "a", r"\}", "b", "|"]),
+    (r"\left\{ a \right\} \left. b \right|", [r"\{", "a", r"\}", "left.", "b", "|"]),  # left.: an evaluation bar
     (r"\bigl( a \Bigr)", ["(", "a", ")"]),
     (r"\|a\|_2 \lVert b \rVert", ["‖", "a", "‖", "2", "‖", "b", "‖"]),
     (r"a \cdot b . c * d \times e .* f", ["a", "cdot", "b", "cdot", "c", "*", "d", "cdot", "e", "hadamard", "f"]),
