@@ -118,7 +118,7 @@ def test_weight_sharing_makes_a_conv_partial_a_sum_over_positions():
 @pytest.mark.parametrize("name", ["strided", "mixed"])
 def test_the_per_weight_proof_holds_for_every_parameter(name):
     spec = spec_of(name)
-    d = derive(spec, proof_budget=60)
+    d = derive(spec, proof_budget=240)
     assert d.per_weight is not None and d.proof.holds, d.proof.first_failure()
     partials = [v for v in d.proof.verdicts if v.equation in ("BP3", "BP4", "BP3-conv", "BP4-conv")]
     assert len(partials) == spec.parameter_count

@@ -23,7 +23,8 @@ from .mathml import to_mathml
 
 #: Pixels per cm of the figures' geometry.
 SCALE = 40.0
-_SYMBOLS = {r"\sigma": "σ", r"\theta": "θ", r"\Theta": "Θ", r"\delta": "δ", r"\vdots": "⋮", "'": "′", "-": "−"}
+_SYMBOLS = {r"\sigma": "σ", r"\theta": "θ", r"\Theta": "Θ", r"\delta": "δ", r"\vdots": "⋮", r"\varphi": "φ",
+            r"\phi": "ϕ", "'": "′", "-": "−"}
 _LABEL = re.compile(r"^(?P<base>(?:\\[A-Za-z]+|[A-Za-z0-9'()\[\]\-.])+)"
                     r"(?:\^\{(?P<sup>[^{}]*)\})?(?:_\{(?P<sub>[^{}]*)\})?$")
 
