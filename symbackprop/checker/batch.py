@@ -43,7 +43,7 @@ from ..errors import EquationError
 from ..model import Parameter
 from ..notation import Notation
 from ..proof import Sampler
-from .parser import Equation, Nabla, Node, Ones, Partial, Sum, Sym
+from .parser import Equation, Nabla, Node, Ones, Partial, Sum, Sym, children
 from .truth import Truth
 
 #: The batch the checker draws: m = SIZE samples (3, so that 1/m cannot pass for the ½ of a cost).
@@ -90,7 +90,7 @@ def sample_counts(node: Node) -> frozenset[str]:
     found = set()
     if isinstance(node, Sum) and is_sample_sum(node) and count_of(node):
         found.add(count_of(node))
-    for child in _children(node):
+    for child in children(node):
         found |= sample_counts(child)
     return frozenset(found)
 
@@ -120,7 +120,7 @@ def counts_of(equation: Equation, place: str) -> frozenset[str]:
 def _sums(node: Node):
     if isinstance(node, Sum):
         yield node
-    for child in _children(node):
+    for child in children(node):
         yield from _sums(child)
 
 
@@ -137,7 +137,7 @@ def marks_sample(node: Node, var: str) -> bool:
         if f"({var})" in parts or var in parts and (len(parts) > 1 or node.name in ("x", "y")):
             return True
         return f"({var})" in "".join((node.sub or "").split())
-    return any(marks_sample(child, var) for child in _children(node))
+    return any(marks_sample(child, var) for child in children(node))
 
 
 def _cost_marker(cost: str, var: str) -> bool:
@@ -153,15 +153,6 @@ def _parts(sup: str | None) -> list[str]:
     """A superscript's parts: ``L,x`` → L, x; ``(l)(i)`` → (l), (i); ``\\{i\\}`` is written ``(i)``."""
     text = _bare(sup).replace("\\{", "(").replace("\\}", ")")
     return [part for part in PARTS.split(text) if part]
-
-
-def _children(node: Node):
-    for item in fields(node):
-        value = getattr(node, item.name)
-        if isinstance(value, Node):
-            yield value
-        elif isinstance(value, tuple):
-            yield from (entry for entry in value if isinstance(entry, Node))
 
 
 def _neuron_index(node: Sum) -> bool:
@@ -220,7 +211,7 @@ def batch_marks(equation: Equation, notation: Notation) -> frozenset[Mark]:
 def _symbols(node: Node):
     if isinstance(node, Sym):
         yield node
-    for child in _children(node):
+    for child in children(node):
         yield from _symbols(child)
 
 
@@ -241,7 +232,7 @@ def _marks(node: Node) -> set[Mark]:
     if isinstance(node, Ones) or isinstance(node, Nabla) and node.wrt.strip() == "A":
         return {Mark.MATRIX}
     found = {Mark.SAMPLES} if isinstance(node, Sum) and is_sample_sum(node) else set()
-    for child in _children(node):
+    for child in children(node):
         found |= _marks(child)
     return found
 

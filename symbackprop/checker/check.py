@@ -66,32 +66,36 @@ def check_equations(spec: Spec, equations: Sequence[Snippet | str], notation: st
     profile = read_notation(notation, texts, spec.depth)
     definitions = _definitions(texts) if keep_going else {}
     settled = settled_order(truth, profile, texts, definitions) if keep_going else None
-    results: list[Result] = []
-    for number, snippet in enumerate(snippets, start=1):
-        text = snippet.text
-        letter_reading = equation_notation(profile, text, spec.depth)
-        here, letters = letter_reading.notation, letter_reading.note
-        where = {"line": snippet.line, "tag": snippet.tag, "origin": snippet.origin,
-                 "qualifier": snippet.qualifier.text if snippet.qualifier else "",
-                 "reading": reading(truth, here, number, snippet, definitions) if explain else ()}
-        try:
-            found = _every_reading(truth, letter_reading, number, text, definitions, snippet.qualifier) or \
-                check_one(truth, here, number, text, definitions, snippet.qualifier, settled=settled)
-            results += [replace(result, **where, notes=result.notes + ((letters,) if letters else ()))
-                        for result in found]
-        except EquationError as error:
-            unread = claims.unread_no_claim(text, f"equation {number}")
-            if unread:
-                results.append(Result(str(number), text, True, "", skipped=unread, **where))
-                continue
-            if not keep_going:
-                raise
-            reason = _not_a_claim(truth, here, number, text, definitions, error)
-            if reason is None:
-                results.append(Result(str(number), text, False, "", unreadable=error.message, **where))
-            else:
-                results.append(Result(str(number), text, True, "", skipped=reason, **where))
+    results = [result for number, snippet in enumerate(snippets, start=1)
+               for result in _check_snippet(truth, profile, number, snippet, definitions, settled, keep_going,
+                                            explain)]
     return CheckReport(spec, profile, tuple(results), bool(truth.closing))
+
+
+def _check_snippet(truth: Truth, profile: Notation, number: int, snippet: Snippet, definitions: dict[str, Node],
+                   settled: int | None, keep_going: bool, explain: bool) -> list[Result]:
+    """The results of one equation, with where it stands; what cannot be read is skipped with the reason
+    when it claims nothing, NOT UNDERSTOOD with ``keep_going``, else an :class:`EquationError`."""
+    text = snippet.text
+    letter_reading = equation_notation(profile, text, truth.spec.depth)
+    here, letters = letter_reading.notation, letter_reading.note
+    where = {"line": snippet.line, "tag": snippet.tag, "origin": snippet.origin,
+             "qualifier": snippet.qualifier.text if snippet.qualifier else "",
+             "reading": reading(truth, here, number, snippet, definitions) if explain else ()}
+    try:
+        found = _every_reading(truth, letter_reading, number, text, definitions, snippet.qualifier) or \
+            check_one(truth, here, number, text, definitions, snippet.qualifier, settled=settled)
+    except EquationError as error:
+        unread = claims.unread_no_claim(text, f"equation {number}")
+        if unread:
+            return [Result(str(number), text, True, "", skipped=unread, **where)]
+        if not keep_going:
+            raise
+        reason = _not_a_claim(truth, here, number, text, definitions, error)
+        if reason is None:
+            return [Result(str(number), text, False, "", unreadable=error.message, **where)]
+        return [Result(str(number), text, True, "", skipped=reason, **where)]
+    return [replace(result, **where, notes=result.notes + ((letters,) if letters else ())) for result in found]
 
 
 def read_notation(name: str, texts: list[str], depth: int | None = None) -> Notation:

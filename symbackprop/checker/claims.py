@@ -42,6 +42,7 @@ from .parser import (
     Sum,
     Sym,
     Transpose,
+    children,
 )
 from .resolve import ALIASES, Evaluator, OutOfRangeError, Resolved
 
@@ -380,17 +381,6 @@ def _defines_diagonal(lhs: Sym, rhs: Node, evaluator: Evaluator) -> bool:
 
 
 # -- the tree --------------------------------------------------------------------------------------
-def children(node: Node) -> list[Node]:
-    found = []
-    for item in fields(node):
-        value = getattr(node, item.name)
-        if isinstance(value, Node):
-            found.append(value)
-        elif isinstance(value, tuple):
-            found += [entry for entry in value if isinstance(entry, Node)]
-    return found
-
-
 def symbols(node: Node):
     """Every symbol in a tree, those inside partials included."""
     if isinstance(node, Sym):

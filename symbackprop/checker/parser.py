@@ -1171,6 +1171,19 @@ def with_sample(symbol: Sym, marker: str | None) -> Sym:
     return replace(symbol, sup=marker if symbol.sup is None else f"{symbol.sup},{marker}")
 
 
+def children(node: Node) -> list[Node]:
+    """A node's direct subtrees: its Node fields and the Nodes of its tuple fields (a matrix's rows,
+    tuples themselves, are not entered)."""
+    found = []
+    for item in fields(node):
+        value = getattr(node, item.name)
+        if isinstance(value, Node):
+            found.append(value)
+        elif isinstance(value, tuple):
+            found += [entry for entry in value if isinstance(entry, Node)]
+    return found
+
+
 def parse_left_side(text: str, place: str) -> Node:
     """The left side of an equation alone, when the rest cannot be parsed (what kind of claim is it?)."""
     parser = Parser(text, place)
