@@ -76,8 +76,10 @@ def variants(node: Node) -> Iterator[tuple[str, Node]]:
     if isinstance(node, Sym) and node.sup and _base(node) == node.name and node.name in _LAYERED:
         text = node.sup.strip()
         open_, close = (text[0], text[-1]) if text[:1] in "([" else ("", "")
+        inner = text.strip("()[]")
         for shift in ("-1", "+1"):
-            sup = f"{open_}{text.strip('()[]')}{shift}{close}"
+            layer = str(int(inner) + int(shift)) if inner.isdigit() else inner + shift  # [1], not [2-1]
+            sup = f"{open_}{layer}{close}"
             yield (f"the wrong layer: {_shown(node)}^{{{node.sup}}} should be {_shown(node)}^{{{sup}}}",
                    replace(node, sup=sup))
     for name in _children(node):
