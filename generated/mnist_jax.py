@@ -429,9 +429,9 @@ def _epoch(update, steps, carry, X, Y, order, batch_size, shardings, hyper):
     stack = _stack_size(full, batch_size * (X[:1].nbytes + Y[:1].nbytes))
     stacked = full - full % stack if stack > 1 else 0
     values = []
+    sharding = shardings["stack" if batch_size % shardings["devices"] == 0 else "whole"]
     for first in range(0, stacked, stack):
         index = order[first * batch_size:(first + stack) * batch_size]
-        sharding = shardings["stack" if batch_size % shardings["devices"] == 0 else "whole"]
         batches = (_place(A[index].reshape((stack, batch_size) + A.shape[1:]), sharding) for A in (X, Y))
         carry, losses = steps(carry, *batches, *hyper)
         values.append(losses)
