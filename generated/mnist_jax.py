@@ -201,12 +201,29 @@ def _scanned(update):
     return steps
 
 
+def _gathered(update):
+    """``update`` over batches gathered where the data set lies: X[rows[k]], Y[rows[k]] for each k (lax.scan).
+
+    With the data on the devices an epoch ships only its permutation; ``batch`` is the batches'
+    sharding (split along the samples for data parallelism).
+    """
+    def steps(carry, X, Y, rows, batch, *hyper):
+        def body(carry, index):
+            data = (jax.lax.with_sharding_constraint(A[index], batch) for A in (X, Y))
+            *carry, value = update(*carry, *data, *hyper)
+            return tuple(carry), value
+        return jax.lax.scan(body, carry, rows)
+    return steps
+
+
 # The whole update is one XLA computation; donating the parameters (and velocities) lets it
 # write the new values into their buffers.
 _sgd_update = jax.jit(_sgd, donate_argnums=(0,))
 _momentum_update = jax.jit(_momentum, donate_argnums=(0, 1))
 _sgd_steps = jax.jit(_scanned(_sgd), donate_argnums=(0,))
 _momentum_steps = jax.jit(_scanned(_momentum), donate_argnums=(0,))
+_sgd_gathered = jax.jit(_gathered(_sgd), donate_argnums=(0,), static_argnums=(4,))
+_momentum_gathered = jax.jit(_gathered(_momentum), donate_argnums=(0,), static_argnums=(4,))
 
 
 def _data(name, array, width, rows=None, finite=False, convert=True):
@@ -408,7 +425,11 @@ def _place(array, sharding):
     return jax.make_array_from_callback(array.shape, sharding, lambda index: array[index])
 
 
-#: Batches per stack that train() hands to one scanned call: at most this many, and at most
+#: A data set of at most RESIDENT_BYTES (X and Y together) is placed on every device once per
+#: train() call and its batches are gathered there; a larger one is streamed to the devices.
+RESIDENT_BYTES = 1 << 30
+
+#: Batches per stack that train() streams to one scanned call: at most this many, and at most
 #: STACK_BYTES of samples, so that a stack's copy stays small beside the data.
 STACK_BATCHES, STACK_BYTES = 256, 1 << 25
 
@@ -420,11 +441,9 @@ def _stack_size(batches, batch_bytes):
     return batches // -(-batches // most) if batches else 1
 
 
-def _epoch(update, steps, carry, X, Y, order, batch_size, shardings, hyper):
-    """One epoch in the order given: full batches in stacks of scanned steps, the rest one by one.
-
-    Returns the carry (parameters, and velocities with momentum) and each batch's loss, in order.
-    """
+def _streamed_epoch(run, carry, X, Y, order, batch_size, shardings):
+    """One epoch of host data in the order given: full batches in stacks of scanned steps, the rest
+    one by one.  Returns the carry (parameters, and velocities with momentum) and the batch losses."""
     n, full = X.shape[0], X.shape[0] // batch_size
     stack = _stack_size(full, batch_size * (X[:1].nbytes + Y[:1].nbytes))
     stacked = full - full % stack if stack > 1 else 0
@@ -433,15 +452,58 @@ def _epoch(update, steps, carry, X, Y, order, batch_size, shardings, hyper):
     for first in range(0, stacked, stack):
         index = order[first * batch_size:(first + stack) * batch_size]
         batches = (_place(A[index].reshape((stack, batch_size) + A.shape[1:]), sharding) for A in (X, Y))
-        carry, losses = steps(carry, *batches, *hyper)
+        carry, losses = run["steps"](carry, *batches, *run["hyper"])
         values.append(losses)
     for start in range(stacked * batch_size, n, batch_size):
         index = order[start:start + batch_size]
         sharding = shardings["batch" if len(index) % shardings["devices"] == 0 else "whole"]
-        *carry, value = update(*carry, *(_place(A[index], sharding) for A in (X, Y)), *hyper)
+        *carry, value = run["update"](*carry, *(_place(A[index], sharding) for A in (X, Y)), *run["hyper"])
         carry = tuple(carry)
         values.append(value[None])
     return carry, _host(jnp.concatenate(values)).astype(np.float64)  # one transfer per epoch, not per step
+
+
+def _resident_epoch(run, carry, order, batch_size, shardings):
+    """One epoch of data on the devices: the full batches as one scanned call, a last shorter batch
+    as another; only the permutation travels.  Returns the carry and the batch losses."""
+    full = len(order) - len(order) % batch_size
+    values = []
+    for rows in (order[:full].reshape(-1, batch_size), order[full:][None]):
+        if rows.size:
+            split = rows.shape[1] % shardings["devices"] == 0
+            placed = _place(rows.astype(np.int32), shardings["stack" if split else "whole"])
+            carry, losses = run["gathered"](carry, *run["data"], placed, shardings["batch" if split else "whole"],
+                                            *run["hyper"])
+            values.append(losses)
+    return carry, _host(jnp.concatenate(values)).astype(np.float64)
+
+
+@jax.jit
+def _hits(params, X, truth):
+    """How many rows of X are predicted as the class ``truth`` holds (accuracy on the devices)."""
+    output = _forward(params, X)[0]
+    predicted = output[:, 0] > 0.5 if output.shape[1] == 1 else jnp.argmax(output, axis=1)
+    return jnp.sum(predicted == truth)
+
+
+def _runner(params, X, Y, lr, momentum, l2, devices):
+    """What train() runs: the mesh's shardings, the compiled steps, the first carry and where the data lies."""
+    mesh = Mesh(np.array(jax.devices() if devices is None else devices), ("data",))
+    whole = NamedSharding(mesh, PartitionSpec())
+    shardings = {"devices": mesh.size, "whole": whole, "batch": NamedSharding(mesh, PartitionSpec("data")),
+                 "stack": NamedSharding(mesh, PartitionSpec(None, "data"))}
+    carry = ({key: _place(_host(value), whole) for key, value in params.items()},)
+    if momentum == 0.0 and l2 == 0.0:
+        run = {"update": _sgd_update, "steps": _sgd_steps, "gathered": _sgd_gathered, "hyper": (lr,)}
+    else:
+        run = {"update": _momentum_update, "steps": _momentum_steps, "gathered": _momentum_gathered,
+               "hyper": (lr, momentum, l2)}
+        carry += ({key: _place(np.zeros(value.shape, DTYPE), whole) for key, value in params.items()},)
+    if X.nbytes + Y.nbytes <= RESIDENT_BYTES:
+        run["data"] = (_place(X, whole), _place(Y, whole))
+        truth = (Y[:, 0] > 0.5) if Y.shape[1] == 1 else Y.argmax(axis=1)
+        run["truth"] = _place(truth.astype(np.int32), whole)
+    return run, shardings, carry
 
 
 def train(params, X, Y, epochs, batch_size, lr, seed=0, X_val=None, Y_val=None, momentum=0.0, l2=0.0,
@@ -449,10 +511,11 @@ def train(params, X, Y, epochs, batch_size, lr, seed=0, X_val=None, Y_val=None, 
     """Mini-batch SGD; returns the history, one dict per epoch (loss, accuracy, ...), and updates params.
 
     Data-parallel over ``devices`` (default: every device of every process): each global batch is
-    sharded along the samples, the parameters are replicated, and XLA sums the gradients.  A
+    sharded along the samples, the parameters are replicated, and XLA sums the gradient.  A
     batch the devices do not divide is computed whole on each.  Every process passes the same
-    data; only process 0 prints.  The steps are the ones sgd_step takes, in the same order; most
-    of them run in stacks of one compiled loop (lax.scan).
+    data; only process 0 prints.  The steps are the ones sgd_step takes, in the same order, run
+    as compiled loops (lax.scan) over batches gathered on the devices (data of at most
+    RESIDENT_BYTES) or streamed to them in stacks.
     """
     _check_params(params)
     X, Y = (_host(array) for array in _inputs(X, Y))
@@ -461,39 +524,40 @@ def train(params, X, Y, epochs, batch_size, lr, seed=0, X_val=None, Y_val=None, 
     if int(batch_size) < 1 or int(epochs) < 0 or not lr > 0:
         raise ValueError("need batch_size >= 1, epochs >= 0 and lr > 0")
     batch_size = int(batch_size)
-    mesh = Mesh(np.array(jax.devices() if devices is None else devices), ("data",))
-    whole = NamedSharding(mesh, PartitionSpec())
-    shardings = {"devices": mesh.size, "whole": whole, "batch": NamedSharding(mesh, PartitionSpec("data")),
-                 "stack": NamedSharding(mesh, PartitionSpec(None, "data"))}
-    carry = ({key: _place(_host(value), whole) for key, value in params.items()},)
-    if momentum == 0.0 and l2 == 0.0:
-        update, steps, hyper = _sgd_update, _sgd_steps, (lr,)
-    else:
-        update, steps, hyper = _momentum_update, _momentum_steps, (lr, momentum, l2)
-        carry += ({key: _place(np.zeros(value.shape, DTYPE), whole) for key, value in params.items()},)
+    run, shardings, carry = _runner(params, X, Y, lr, momentum, l2, devices)
     rng = np.random.default_rng(seed)
     n, history = X.shape[0], []
     for epoch in range(1, int(epochs) + 1):
-        carry, losses = _epoch(update, steps, carry, X, Y, rng.permutation(n), batch_size, shardings, hyper)
-        starts = np.arange(0, n, batch_size)
-        for start, value in zip(starts, losses, strict=True):
-            if not math.isfinite(value):
-                raise FloatingPointError(f"the loss became {value} in epoch {epoch} (batch at sample {start}); "
-                                         "try a smaller learning rate")
-        current = {key: _host(value) for key, value in carry[0].items()}
-        record = {"epoch": epoch, "loss": float(losses @ np.minimum(batch_size, n - starts)) / n}
-        if CLASSIFICATION:
-            record["accuracy"] = accuracy(current, X, Y)
-        if X_val is not None:
-            record["val_loss"] = float(loss(current, X_val, Y_val))
-            if CLASSIFICATION:
-                record["val_accuracy"] = accuracy(current, X_val, Y_val)
+        order = rng.permutation(n)
+        if "data" in run:
+            carry, losses = _resident_epoch(run, carry, order, batch_size, shardings)
+        else:
+            carry, losses = _streamed_epoch(run, carry, X, Y, order, batch_size, shardings)
+        record = _record(epoch, losses, carry[0], run, X, Y, X_val, Y_val, batch_size)
         history.append(record)
         if verbose and jax.process_index() == 0:
             print("  ".join(f"{key} {value:.6g}" if key != "epoch" else f"epoch {value}"
                             for key, value in record.items()), flush=True)
     params.update(carry[0])
     return history
+
+
+def _record(epoch, losses, params, run, X, Y, X_val, Y_val, batch_size):
+    """The epoch's history entry; raises FloatingPointError at the first batch whose loss is not finite."""
+    n = X.shape[0]
+    starts = np.arange(0, n, batch_size)
+    for start, value in zip(starts, losses, strict=True):
+        if not math.isfinite(value):
+            raise FloatingPointError(f"the loss became {value} in epoch {epoch} (batch at sample {start}); "
+                                     "try a smaller learning rate")
+    record = {"epoch": epoch, "loss": float(losses @ np.minimum(batch_size, n - starts)) / n}
+    current = {key: _host(value) for key, value in params.items()}
+    record["accuracy"] = (int(_hits(params, run["data"][0], run["truth"])) / n if "data" in run
+                          else accuracy(current, X, Y))
+    if X_val is not None:
+        record["val_loss"] = float(loss(current, X_val, Y_val))
+        record["val_accuracy"] = accuracy(current, X_val, Y_val)
+    return record
 
 
 class GradientCheckError(ValueError):

@@ -174,15 +174,18 @@ def test_momentum_and_l2_match_the_numpy_module():
     assert abs(results[1][1] - results[0][1]) < 1e-10
 
 
-def test_train_takes_the_steps_of_sgd_step_in_stacks_and_one_by_one(monkeypatch):
-    """train() runs most of an epoch as scanned stacks of steps and the rest one by one; either way
-    its parameters and losses are those of sgd_step on the same batches in the same order.
+@pytest.mark.parametrize("resident", [True, False], ids=["data-on-the-devices", "streamed"])
+def test_train_takes_the_steps_of_sgd_step(monkeypatch, resident):
+    """train() runs an epoch as scanned loops of steps; either way its parameters and losses are
+    those of sgd_step on the same batches in the same order.
 
-    With stacks of at most 4: 45 samples in batches of 4 make 11 full batches, so 3 stacks of 3,
-    2 full batches one by one and a last batch of 1.
+    45 samples in batches of 4 make 11 full batches and a last batch of 1.  On the devices: one
+    loop over the 11 batches gathered there, one over the last.  Streamed with stacks of at most 4:
+    3 stacks of 3, then 2 full batches one by one and the last.
     """
     module = module_for("4-5-3", "sigmoid", "softmax", "cross_entropy")
     monkeypatch.setattr(module, "STACK_BATCHES", 4)
+    monkeypatch.setattr(module, "RESIDENT_BYTES", 1 << 30 if resident else 0)
     assert module._stack_size(11, 1) == 3
     rng = np.random.default_rng(3)
     X, labels = rng.normal(size=(45, 4)), rng.integers(0, 3, 45)
@@ -240,7 +243,8 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
-def test_one_process_two_devices_and_two_processes_train_the_same_parameters(tmp_path):
+@pytest.mark.parametrize("resident", [True, False], ids=["data-on-the-devices", "streamed"])
+def test_one_process_two_devices_and_two_processes_train_the_same_parameters(tmp_path, resident):
     """Same seed, data and global batch size: 1 device, 2 local devices, 2 processes (float64, < 1e-9).
 
     45 samples in batches of 8 leave a last batch of 5 that two devices do not divide.
@@ -249,7 +253,8 @@ def test_one_process_two_devices_and_two_processes_train_the_same_parameters(tmp
     rng = np.random.default_rng(0)
     X = rng.normal(size=(45, 5))
     np.savez(tmp_path / "data.npz", X=X, Y=(X[:, :3].argmax(axis=1)))
-    train = [sys.executable, "net.py", "train", "data.npz", "--epochs", "3", "--batch-size", "8", "--lr", "0.3",
+    script = ["net.py"] if resident else ["-c", "import sys, net; net.RESIDENT_BYTES = 0; sys.exit(net.main())"]
+    train = [sys.executable, *script, "train", "data.npz", "--epochs", "3", "--batch-size", "8", "--lr", "0.3",
              "--momentum", "0.5"]
 
     def start(out, *extra, env=ENV):
@@ -276,26 +281,44 @@ def test_one_process_two_devices_and_two_processes_train_the_same_parameters(tmp
         assert relative_error(other, reference) < 1e-9, name
 
 
-def test_two_local_devices_shard_the_batch(tmp_path):
+SHARDED_BATCHES = textwrap.dedent("""
+    import jax, numpy as np, net
+    seen, shapes = [], []
+    place = net._place
+    net._place = lambda array, sharding: seen.append(place(array, sharding)) or seen[-1]
+
+    def spy(params, X, Y, lr):  # the compiler's sharding of each batch inside the scanned loop
+        jax.debug.inspect_array_sharding(X, callback=lambda found: shapes.append(found.shard_shape(X.shape)))
+        return net._sgd(params, X, Y, lr)
+
+    net._sgd_gathered = jax.jit(net._gathered(spy), donate_argnums=(0,), static_argnums=(4,))
+    net.RESIDENT_BYTES = {resident}
+    X = np.random.default_rng(0).normal(size=(16, 3))
+    net.train(net.init_params(0), X, (X[:, 0] > 0).astype(int), 1, 8, 0.1, verbose=False)
+    print(len(jax.devices()), "placed", sorted(shard.data.shape[-2] for shard in seen[-1].addressable_shards))
+    print("gathered", shapes)
+""")
+
+
+@pytest.mark.parametrize("resident", [True, False], ids=["data-on-the-devices", "streamed"])
+def test_two_local_devices_shard_the_batch(tmp_path, resident):
     """In a process with two devices train() really puts half of each batch on each device.
 
-    The samples are the second-to-last axis of a batch and of a stack of batches alike.
+    With the data on the devices the compiler splits each gathered batch (4 of its 8 samples per
+    device); streamed, each stack of batches is placed split along its samples axis.
     """
     (tmp_path / "net.py").write_text(source_for("3-4-2", "sigmoid", "softmax", "cross_entropy"))
-    code = textwrap.dedent("""
-        import jax, numpy as np, net
-        seen = []
-        place = net._place
-        net._place = lambda array, sharding: seen.append(place(array, sharding)) or seen[-1]
-        X = np.random.default_rng(0).normal(size=(16, 3))
-        net.train(net.init_params(0), X, (X[:, 0] > 0).astype(int), 1, 8, 0.1, verbose=False)
-        batch = seen[-1]
-        print(len(jax.devices()), sorted(shard.data.shape[-2] for shard in batch.addressable_shards))
-    """)
+    code = SHARDED_BATCHES.format(resident=1 << 30 if resident else 0)
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
                           env={**ENV, "XLA_FLAGS": "--xla_force_host_platform_device_count=2"})
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["2", "[4,", "4]"]
+    devices, placed = done.stdout.splitlines()[0].split(" placed ")
+    assert devices == "2"
+    gathered = done.stdout.splitlines()[1]
+    if resident:
+        assert gathered == "gathered [(4, 3)]", done.stdout
+    else:
+        assert placed == "[4, 4]" and gathered == "gathered []", done.stdout
 
 
 def test_gradient_check_steps_around_kinks_and_still_catches_a_wrong_gradient(monkeypatch):
