@@ -200,6 +200,20 @@ def test_train_takes_the_steps_of_sgd_step(monkeypatch, resident):
     sizes = np.minimum(4, 45 - np.arange(0, 45, 4))
     assert [record["loss"] for record in history] == pytest.approx([np.dot(value, sizes) / 45 for value in losses],
                                                                    rel=1e-12)
+    assert history[-1]["accuracy"] == module.accuracy(stepped, X, labels)
+
+
+@pytest.mark.parametrize("resident", [True, False], ids=["data-on-the-devices", "streamed"])
+def test_train_reports_the_accuracy_of_a_single_output_classifier(monkeypatch, resident):
+    """One sigmoid output: a sample is class 1 above 0.5, on the devices as on the host."""
+    module = module_for("3-4-1", "tanh", "sigmoid", "binary_cross_entropy")
+    monkeypatch.setattr(module, "RESIDENT_BYTES", 1 << 30 if resident else 0)
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    labels = (X[:, 0] > 0).astype(int)
+    params = module.init_params(0)
+    history = module.train(params, X, labels, 1, 7, 0.3, verbose=False)
+    assert 0.5 < history[0]["accuracy"] < 1 and history[0]["accuracy"] * 50 == round(history[0]["accuracy"] * 50)
+    assert history[0]["accuracy"] == module.accuracy(params, X, labels)
 
 
 def test_save_load_and_the_command_line(tmp_path):
