@@ -121,6 +121,9 @@ def test_an_explicit_profile_keeps_its_fixed_letters():
     (BISHOP, r"\frac{\partial E_n}{\partial w_{ji}} = \delta_j z_i", "CORRECT"),
     (BISHOP, r"\frac{\partial E_n}{\partial w_{ji}} = \delta_i z_j", "INCORRECT"),
     (QUAD_2332, r"\delta_k = (y_k - t_k) y_k (1 - y_k)", "CORRECT"),
+    (QUAD_232, r"\delta_j = \Big(\sum_{\ell \in L} w_{j\ell}\, \delta_\ell\Big) o_j (1 - o_j)", "CORRECT"),
+    (QUAD_232, r"\delta_j = \Big(\sum_{\ell \in L} w_{j\ell}\, \delta_\ell\Big) (1 - o_j)", "INCORRECT"),
+    (QUAD_232, r"\delta_j = o_j (1 - o_j) \sum_\ell w_{j \ell} \delta_\ell", "CORRECT"),
 ])
 def test_verdicts_under_auto(spec, text, verdict):
     assert _one(spec, text).verdict == verdict
@@ -129,6 +132,12 @@ def test_verdicts_under_auto(spec, text, verdict):
 def test_the_report_states_each_letters_layer_and_why():
     result = _one(QUAD_232, r"\delta_j = (o_j - t_j) o_j (1 - o_j)")
     assert "index letters: j: the output layer (t_{j})" in result.notes
+
+
+def test_a_summed_ell_is_a_neuron_index_and_the_report_names_it_as_written():
+    result = _one(QUAD_232, r"\delta_j = \Big(\sum_{\ell \in L} w_{j\ell}\, \delta_\ell\Big) o_j (1 - o_j)")
+    assert "the sum over ℓ ∈ L at column 17 read as over every unit ℓ runs over" in result.notes
+    assert any(note.startswith("index letters: j: the hidden layer, ℓ: the output layer") for note in result.notes)
 
 
 @pytest.mark.parametrize(("spec", "text", "reason"), [

@@ -90,6 +90,13 @@ def test_a_double_bar_is_a_norm_and_a_mathrm_d_is_the_letter_d():
     assert texts(r"\mathrm{dz}") != ["d", "z"]
 
 
+def test_a_script_ell_is_the_layer_letter_l_unless_the_equation_also_writes_l():
+    assert parse_equation(r"\delta^{(\ell)} = 0", "equation 1").sides[0] == Sym(1, "delta", "(l)")
+    assert parse_equation("δ^ℓ_j = 0", "equation 1").sides[0] == Sym(1, "delta", "l", "j")
+    summed = right(r"\delta^l_j = \sum_{\ell} w^{l+1}_{\ell j} \delta^{l+1}_{\ell}")  # ℓ a neuron, l a layer
+    assert summed.var not in ("l", r"\ell") and summed.body.left.sub == summed.var + "j"
+
+
 # -- parser -----------------------------------------------------------------------------------------
 def test_a_negative_power_is_the_reciprocal():
     node = right(r"\sigma(z) = (1 + e^{-z})^{-1}")
@@ -171,6 +178,16 @@ def test_the_new_spellings_give_the_verdicts_of_the_mathematics():
                     r" = \left.\frac{\mathrm{d}\sigma}{\mathrm{d}z}\right|_{z = a^L_j}",
                     r"\frac{\mathrm{d}C}{\mathrm{d}w^l_{jk}} = a^{l}_k \delta^l_j",
                     r"\partial_{b^l_j} C = \delta^l_j") == ["CORRECT", "INCORRECT", "INCORRECT", "CORRECT"]
+
+
+def test_ell_layers_and_ell_neuron_indices_give_the_verdicts_of_the_mathematics():
+    net = Spec.parse("3-4-4-2", activation="sigmoid", cost="quadratic")
+    assert verdicts(r"\delta^{\ell} = ((W^{\ell+1})^T \delta^{\ell+1}) \odot \sigma'(z^{\ell})",
+                    r"\frac{\partial C}{\partial W^{\ell}} = \delta^{\ell} (a^{\ell-1})^T",
+                    r"\delta^l_j = \sigma'(z^l_j) \sum_{\ell} w^{l+1}_{\ell j} \delta^{l+1}_{\ell}",
+                    r"\delta^l_j = \sigma'(z^l_j) \sum_{\ell} w^{l}_{\ell j} \delta^{l+1}_{\ell}",
+                    r"\delta^{\ell} = ((W^{\ell})^T \delta^{\ell+1}) \odot \sigma'(z^{\ell})",
+                    spec=net) == ["CORRECT", "CORRECT", "CORRECT", "INCORRECT", "INCORRECT"]
 
 
 def test_a_long_product_or_sum_is_refused_with_its_place_not_a_traceback():

@@ -31,6 +31,7 @@ from .definitions import at_layer, dummy, representatives, softmax_applied, writ
 from .explain import explain_claim, explain_failure, explain_shape, printer_for, true_side_text
 from .furniture import Qualifier
 from .infer import Reading, equation_notation, infer_notation, inferred_order, mentions_weights, other_readings
+from .lexer import ell_as_written
 from .lhs import Instance, components, cost_of, instances, shape_of, target_of
 from .parser import Equation, Node, NodePartial, Relation, Sym, parse_equation, parse_first_sides, parse_left_side
 from .reading import reading
@@ -76,6 +77,22 @@ def _check_snippet(truth: Truth, profile: Notation, number: int, snippet: Snippe
                    settled: int | None, keep_going: bool, explain: bool) -> list[Result]:
     """The results of one equation, with where it stands; what cannot be read is skipped with the reason
     when it claims nothing, NOT UNDERSTOOD with ``keep_going``, else an :class:`EquationError`."""
+    results = _snippet_results(truth, profile, number, snippet, definitions, settled, keep_going, explain)
+    rewrite = ell_as_written(snippet.text)
+    return results if rewrite is None else [_rewritten(result, rewrite) for result in results]
+
+
+def _rewritten(result: Result, rewrite: Callable[[str], str]) -> Result:
+    """``result`` with ``rewrite`` applied to every message it carries (not to the equation's text)."""
+    failure = result.failure and replace(result.failure, instance=rewrite(result.failure.instance),
+                                         diagnoses=tuple(map(rewrite, result.failure.diagnoses)))
+    return replace(result, how=rewrite(result.how), unreadable=rewrite(result.unreadable),
+                   skipped=rewrite(result.skipped), notes=tuple(map(rewrite, result.notes)), failure=failure,
+                   reading=tuple(map(rewrite, result.reading)))
+
+
+def _snippet_results(truth: Truth, profile: Notation, number: int, snippet: Snippet, definitions: dict[str, Node],
+                     settled: int | None, keep_going: bool, explain: bool) -> list[Result]:
     text = snippet.text
     letter_reading = equation_notation(profile, text, truth.spec.depth)
     here, letters = letter_reading.notation, letter_reading.note

@@ -21,6 +21,7 @@ token keeps its column (1-based) for error messages.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import EquationError
@@ -130,6 +131,7 @@ class Lexer:
         #: closing braces after which a label script is dropped (\underbrace{…}_{label}), with its marker
         self.labelled: dict[int, str] = {}
         self.environments: list[str] = []
+        self.ell = ell_letter(text)
 
     def error(self, reason: str, column: int) -> EquationError:
         return EquationError(reason, f"{self.place}, column {column}")
@@ -488,7 +490,13 @@ class Lexer:
 
     def _script(self, column: int, marker: str) -> tuple[int, str]:
         """A sub/superscript and the column where its text starts: a braced group, a command
-        (\\top, \\prime), or an unbraced run."""
+        (\\top, \\prime), or an unbraced run; a script ℓ (\\ell) is the letter l there, as in
+        W^{[\\ell]} and \\sum_{\\ell} (see ell_letter)."""
+        start, body = self._script_text(column, marker)
+        return start, _SCRIPT_ELL.sub(self.ell, body).replace("ℓ", self.ell)
+
+    def _script_text(self, column: int, marker: str) -> tuple[int, str]:
+        """The script as written (see _script)."""
         text = self.text
         self._skip_space()
         if self.pos >= len(text):
@@ -532,6 +540,30 @@ def _minus_signs(script: str) -> str:
     return script.replace("−", "-").replace("–", "-")
 
 
+_SCRIPT_ELL = re.compile(r"\s*\\ell(?![A-Za-z])\s*")  # with the spaces math mode drops
+_COMMAND = re.compile(r"\\[A-Za-z]+")
+_ANY_ELL = re.compile(r"\\ell(?![A-Za-z])|ℓ")
+_SUMMED_ELL = re.compile(r"(?:\\sum|∑|Σ)\s*_\s*\{?\s*(?:\\ell(?![A-Za-z])|ℓ)")
+_LETTER = re.compile(r"(?<![A-Za-z])[A-Za-z](?![A-Za-z])")
+
+
+def ell_letter(text: str) -> str:
+    """The letter a script ℓ stands for: the layer letter l, as in W^{[\\ell]}; where the equation
+    sums over ℓ or writes a plain l as well, ℓ is a neuron index (\\sum_\\ell w_{j\\ell} \\delta_\\ell),
+    and a letter the equation does not use stands for it."""
+    used = set(_LETTER.findall(_COMMAND.sub(" ", text)))
+    if "l" not in used and not _SUMMED_ELL.search(text):
+        return "l"
+    return next((letter for letter in "qrsuvpgh" if letter not in used), "l")
+
+
+def ell_as_written(text: str) -> Callable[[str], str] | None:
+    """Where a letter stands for a summed ℓ of ``text`` (ell_letter), what names it ℓ again in a message."""
+    letter = ell_letter(text)
+    if letter == "l" or not _ANY_ELL.search(text):
+        return None
+    stand_in = re.compile(rf"(?<![A-Za-z\\]){letter}(?![A-Za-z])")
+    return lambda message: stand_in.sub("ℓ", message)
 _SCRIPT_SPACING = re.compile(r"\\[,;:!](?![A-Za-z])")
 
 

@@ -275,6 +275,7 @@ class Sum(Node):
     upper: str | None
     body: Node
     lower: str | None = None  # "0" or "1" as written (\\sum_{k=0}^{n-1}), None when the text gives none
+    within: str | None = None  # the set after \\in (\\sum_{k \\in K}), None when the text names none
 
 
 @dataclass(frozen=True)
@@ -738,8 +739,9 @@ class Parser:
             var, _, lower = sub.partition("=")
             if lower and lower.strip() not in ("1", "0"):
                 raise self.error("a sum starting at 1 (\\sum_{k=1}^{n})")
+            var, _, within = re.sub(r"\\in(?![A-Za-z])", "∈", var).partition("∈")  # \sum_{k \in K}
             upper = self.advance().text if self.at("SUP") else None
-            return Sum(token.column, var.strip(), upper, self.term(), lower.strip() or None)
+            return Sum(token.column, var.strip(), upper, self.term(), lower.strip() or None, within.strip() or None)
         if name == "nabla":
             if not self.at("SUB"):  # ∇C: the list of all the partials (a definition, read as such)
                 self.expect_cost()

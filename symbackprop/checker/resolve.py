@@ -703,15 +703,22 @@ class Evaluator:
         """``*`` between two vectors or matrices of one shape (NumPy's ``*``, as code-like texts write ⊙), or
         ``·`` between two of one shape that no matrix product joins: the reading is noted on the verdict."""
         sign = "*" if node.written == "*" else "·"
-        note = f"'{sign}' at column {node.column} between two {_shape(left)} matrices read as the elementwise product"
-        if note not in self._readings:
-            self._readings.append(note)
+        self._note(f"'{sign}' at column {node.column} between two {_shape(left)} matrices read as the elementwise "
+                   "product")
         return left.multiply_elementwise(right)
+
+    def _note(self, reading: str) -> None:
+        """A reading the verdict rests on, said once with it."""
+        if reading not in self._readings:
+            self._readings.append(reading)
 
     def sum(self, node: Sum, env: dict[str, int]):
         if node.var in env or SAMPLE + node.var in env or node.var in LAYER_VARIABLES \
                 or not re.fullmatch(r"[a-zA-Z]", node.var):
             raise self.error(f"summation index '{node.var}' must be a fresh letter", node.column)
+        if node.within:
+            self._note(f"the sum over {node.var} ∈ {node.within} at column {node.column} read as over every unit "
+                       f"{node.var} runs over")
         key = node.var
         if self.batch and is_sample_sum(node):
             key, values = SAMPLE + node.var, range(1, SIZE + 1)

@@ -108,3 +108,7 @@ case(D + "gradient-output-bias")(lambda N: (N.gb(2), N.delta(2)))
 case(D + "summary-inner")(lambda N: (N.delta(1), dsig(N.z(1)) * (N.W(2).T @ N.delta(2))))
 # δ_i o_j with i the sending and j the receiving unit of w_{ij}: [i, j] = δ^1_i o^2_j is no such matrix
 case(D + "slip-swapped")(lambda N: (N.gW(1).T, np.outer(N.delta(1), N.a(2))))
+
+# -- ℓ ∈ L, the units a hidden unit j feeds (quad_232: the output units; w_{jℓ} from j to ℓ) -------------
+case("ll-ell-in-set")(lambda N: (N.delta(1), (N.W(2).T @ N.delta(2)) * N.a(1) * (1 - N.a(1))))
+case("ll-ell-in-set-no-o")(lambda N: (N.delta(1), (N.W(2).T @ N.delta(2)) * (1 - N.a(1))))

@@ -100,3 +100,12 @@ def softmax_rhs(N):
 
 case("vocab-softmax-def-exp")(lambda N: (N.a(N.L), softmax_rhs(N)))
 case("vocab-softmax-def-e")(lambda N: (N.a(N.L), softmax_rhs(N)))
+
+# ℓ for the layer (f is the logistic here), and ℓ for the neuron summed over beside the layer l
+case("vocab-ell-layer-bp2")(lambda N: (bp2_true(N), bp2_rhs(N, dsig)))
+case("vocab-ell-layer-bp2-same-layer")(
+    lambda N: (bp2_true(N), over(hidden(N), lambda ell: (N.W(ell).T @ N.delta(ell + 1)) * dsig(N.z(ell)))))
+case("vocab-ell-layer-bp4")(lambda N: (bp4_true(N), bp4_rhs(N)))
+case("vocab-ell-neuron-sum")(lambda N: (bp2_true(N), bp2_rhs(N, dsig)))
+case("vocab-ell-neuron-sum-same-layer")(
+    lambda N: (bp2_true(N), over(hidden(N), lambda ell: dsig(N.z(ell)) * (N.W(ell).T @ N.delta(ell + 1)))))
