@@ -180,6 +180,13 @@ def test_the_new_spellings_give_the_verdicts_of_the_mathematics():
                     r"\partial_{b^l_j} C = \delta^l_j") == ["CORRECT", "INCORRECT", "INCORRECT", "CORRECT"]
 
 
+def test_indices_a_space_apart_are_two_indices():
+    assert verdicts(r"\frac{\partial C}{\partial w^l_{j k}} = a^{l-1}_k \delta^l_j",
+                    r"\frac{\partial C}{\partial w^l_{j k}} = a^{l-1}_j \delta^l_k",
+                    r"\delta^l_j = \sum_k w^{l+1}_{k\, j} \delta^{l+1}_k \sigma'(z^l_j)") == \
+        ["CORRECT", "INCORRECT", "CORRECT"]
+
+
 def test_ell_layers_and_ell_neuron_indices_give_the_verdicts_of_the_mathematics():
     net = Spec.parse("3-4-4-2", activation="sigmoid", cost="quadratic")
     assert verdicts(r"\delta^{\ell} = ((W^{\ell+1})^T \delta^{\ell+1}) \odot \sigma'(z^{\ell})",

@@ -171,6 +171,8 @@ class Evaluator:
             parts = (text,)
         elif len(text) == arity and all(char.isalnum() for char in text):
             parts = tuple(text)
+        elif len(text.split()) == arity:  # w_{j k}, w_{l+1\, j}: spaces between the indices
+            parts = tuple(text.split())
         else:
             raise self.error(f"cannot split subscript '{text}' into {arity} indices: write them as "
                              "{jk}, {11} or {10,3}", column)
