@@ -501,21 +501,24 @@ def _momentum_step(params, X, Y, lr, momentum, l2, velocity):
     return value
 
 
+def _classes(rows):
+    """Each row's class: its largest entry's index, or for a single column whether it is above 0.5
+    (outputs and one-hot or 0/1 targets alike, host or device arrays)."""
+    return (rows[:, 0] > 0.5).astype(np.int32) if rows.shape[1] == 1 else rows.argmax(axis=1)
+
+
 def predict(params, X):
     """Class indices for classification (threshold 0.5 for a single output), else the outputs."""
     output = forward(params, X)
     if not CLASSIFICATION:
         return output
-    if output.shape[1] == 1:
-        return (output[:, 0] > 0.5).astype(np.int64)
-    return output.argmax(axis=1)
+    return _classes(output).astype(np.int64)
 
 
 def accuracy(params, X, Y):
     """The fraction of samples whose predicted class is the target's."""
     X, Y = _inputs(X, Y)
-    truth = (Y[:, 0] > 0.5).astype(np.int64) if Y.shape[1] == 1 else Y.argmax(axis=1)
-    return float((predict(params, X) == truth).mean())
+    return float((predict(params, X) == _classes(Y)).mean())
 
 
 def _dataset(X, Y):

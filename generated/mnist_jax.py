@@ -402,22 +402,25 @@ def sgd_step(params, X, Y, lr):
     return value
 
 
+def _classes(rows):
+    """Each row's class: its largest entry's index, or for a single column whether it is above 0.5
+    (outputs and one-hot or 0/1 targets alike, host or device arrays)."""
+    return (rows[:, 0] > 0.5).astype(np.int32) if rows.shape[1] == 1 else rows.argmax(axis=1)
+
+
 def predict(params, X):
     """Class indices for classification (threshold 0.5 for a single output), else the outputs."""
     output = _host(forward(params, X))
     if not CLASSIFICATION:
         return output
-    if output.shape[1] == 1:
-        return (output[:, 0] > 0.5).astype(np.int64)
-    return output.argmax(axis=1)
+    return _classes(output).astype(np.int64)
 
 
 def accuracy(params, X, Y):
     """The fraction of samples whose predicted class is the target's."""
     X, Y = _inputs(X, Y)
     Y = _host(Y)
-    truth = (Y[:, 0] > 0.5).astype(np.int64) if Y.shape[1] == 1 else Y.argmax(axis=1)
-    return float((predict(params, X) == truth).mean())
+    return float((predict(params, X) == _classes(Y)).mean())
 
 
 def _place(array, sharding):
@@ -481,9 +484,7 @@ def _resident_epoch(run, carry, order, batch_size, shardings):
 @jax.jit
 def _hits(params, X, truth):
     """How many rows of X are predicted as the class ``truth`` holds (accuracy on the devices)."""
-    output = _forward(params, X)[0]
-    predicted = output[:, 0] > 0.5 if output.shape[1] == 1 else jnp.argmax(output, axis=1)
-    return jnp.sum(predicted == truth)
+    return jnp.sum(_classes(_forward(params, X)[0]) == truth)
 
 
 def _runner(params, X, Y, lr, momentum, l2, devices):
@@ -501,8 +502,7 @@ def _runner(params, X, Y, lr, momentum, l2, devices):
         carry += ({key: _place(np.zeros(value.shape, DTYPE), whole) for key, value in params.items()},)
     if X.nbytes + Y.nbytes <= RESIDENT_BYTES:
         run["data"] = (_place(X, whole), _place(Y, whole))
-        truth = (Y[:, 0] > 0.5) if Y.shape[1] == 1 else Y.argmax(axis=1)
-        run["truth"] = _place(truth.astype(np.int32), whole)
+        run["truth"] = _place(_classes(Y).astype(np.int32), whole)
     return run, shardings, carry
 
 

@@ -564,6 +564,8 @@ def ell_as_written(text: str) -> Callable[[str], str] | None:
         return None
     stand_in = re.compile(rf"(?<![A-Za-z\\]){letter}(?![A-Za-z])")
     return lambda message: stand_in.sub("ℓ", message)
+
+
 _SCRIPT_SPACING = re.compile(r"\\[,;:!](?![A-Za-z])")
 
 
