@@ -73,6 +73,28 @@ def test_input_layer_numbering_from_its_definition():
     assert any("input is layer 1" in reason for reason in found.reasons)
 
 
+def test_weights_numbered_by_the_layer_they_leave_from_the_forward_definition():
+    """UFLDL-style notes: W^{(l)} joins layer l to l+1 (as Ng's Θ^{(l)}), with the input layer 1."""
+    forward = [r"a^{(1)} = x", r"z^{(l+1)} = W^{(l)} a^{(l)} + b^{(l)}", r"a^{(l+1)} = f(z^{(l+1)})"]
+    found = _inferred(*forward)
+    assert found.weights_by_source and found.notation().weight_offset == 0
+    assert any("weights numbered by the layer they leave (equation 2)" in reason for reason in found.reasons)
+    results = check_equations(Spec.parse("3-4-4-2", activation="sigmoid", cost="quadratic"), [*forward,
+        r"\delta^{(l)} = ((W^{(l)})^T \delta^{(l+1)}) \odot f'(z^{(l)})",
+        r"\nabla_{W^{(l)}} J = \delta^{(l+1)} (a^{(l)})^T", r"\nabla_{b^{(l)}} J = \delta^{(l+1)}",
+        r"\nabla_{W^{(l)}} J = \delta^{(l)} (a^{(l)})^T",
+        r"\delta^{(l)} = ((W^{(l+1)})^T \delta^{(l+1)}) \odot f'(z^{(l)})"],
+        keep_going=True).results
+    assert [result.verdict for result in results] == ["CONSISTENT"] * 3 + ["CORRECT"] * 3 + ["INCORRECT"] * 2
+
+
+def test_weights_numbered_by_the_layer_they_enter_keep_the_profile():
+    assert _inferred(r"z^{[l]} = W^{[l]} a^{[l-1]} + b^{[l]}").weights_by_source is False
+    higham = _inferred(r"z^{[l]} = W^{[l]} a^{[l-1]} + b^{[l]}").notation()
+    assert higham.weight_offset == PROFILES["higham"].weight_offset
+    assert _inferred(r"z^{(l+1)} = \Theta^{(l)} a^{(l)}").notation().weight_offset == PROFILES["ng"].weight_offset
+
+
 def test_other_readings_flip_one_convention_each():
     (order, _), (vectors, why) = other_readings(PROFILES["nielsen"])
     assert order.conventions.source_first and not order.conventions.rows

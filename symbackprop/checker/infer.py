@@ -51,6 +51,9 @@ class Inferred:
     letter_roles: dict[str, str] | None = None
     weight_letters: dict[str, int] | None = None
     unread_names: dict[str, str] | None = None
+    #: whether a forward definition numbers the weights by the layer they leave (z^{(l+1)} = W^{(l)} a^{(l)},
+    #: as Ng's Θ^{(l)}) or by the one they enter (z^l = W^l a^{l-1}); None where none says
+    weights_by_source: bool | None = None
 
     def notation(self) -> Notation:
         """The profile with the inferred conventions, numbering, letters and the reasons for them."""
@@ -59,6 +62,9 @@ class Inferred:
         if self.layer_offset is not None and self.layer_offset != base.layer_offset:
             shift = self.layer_offset - base.layer_offset
             changes.update(layer_offset=self.layer_offset, weight_offset=base.weight_offset + shift)
+        if self.weights_by_source is not None:
+            layer_offset = changes.get("layer_offset", base.layer_offset)
+            changes["weight_offset"] = layer_offset - 1 if self.weights_by_source else layer_offset
         if self.activation:
             changes["activation"] = self.activation
         if self.cost:
@@ -291,6 +297,33 @@ def _input_layer(profile: Notation, equation: Equation) -> int | None:
     return None
 
 
+def _weights_by_source(profile: Notation, equation: Equation) -> bool | None:
+    """Whether the forward definition ``equation`` numbers its weights by the layer they leave: True for
+    z^{(l+1)} = W^{(l)} a^{(l)} + b^{(l)}, False for z^l = W^l a^{l-1} + b^l, None where it is neither."""
+    lhs = equation.sides[0]
+    if len(equation.sides) != 2 or not isinstance(lhs, Sym) or _kind(profile, lhs) != "z" or lhs.sup is None:
+        return None
+    weights = (profile.weight_letter, profile.weight_matrix_letter, *profile.typed_weight_letters)
+    for node in nodes(equation.sides[1]):
+        if not (isinstance(node, Bin) and node.op == "*"):
+            continue
+        factors = [factor.arg if isinstance(factor, Transpose) else factor for factor in (node.left, node.right)]
+        weight = next((f for f in factors if isinstance(f, Sym) and f.name in weights and f.sup), None)
+        value = next((f for f in factors if isinstance(f, Sym) and _kind(profile, f) in ("a", "x")), None)
+        if weight is None or value is None or value.sup is None:
+            continue
+        layer, source = (_layer_text(symbol.sup) for symbol in (weight, value))
+        if layer == _layer_text(lhs.sup) != source:
+            return False
+        if layer == source != _layer_text(lhs.sup):
+            return True
+    return None
+
+
+def _layer_text(script: str) -> str:
+    return script.strip("{}()[] ").replace(" ", "")
+
+
 def _course_notation(profile: Notation, numbered: list[tuple[int, Equation]]) -> tuple[int, str] | None:
     """The first dW^{[l]}, dz^{[l]}, … or g^{[l]}(z^{[l]}), with its layer in [ ]: the notation of the
     deep-learning courses, which number the layers from the input a^{[0]} = x and stack a batch's samples
@@ -362,7 +395,7 @@ def infer(equations: Sequence[Equation], depth: int | None = None) -> Inferred:
     profile = PROFILES[name]
     reasons = [why]
     conventions, offset = profile.conventions, None
-    vectors = order = None
+    vectors = order = by_source = None
     for number, equation in numbered:
         seen = _orientation(profile, equation)
         if seen and vectors is None:
@@ -379,6 +412,9 @@ def infer(equations: Sequence[Equation], depth: int | None = None) -> Inferred:
         if layer is not None and offset is None:
             offset = layer
             reasons.append(f"input is layer {layer} (equation {number})")
+        numbering = _weights_by_source(profile, equation)
+        if numbering is not None and by_source is None:
+            by_source = numbering, number
     course = _course_notation(profile, numbered)
     if course is not None:
         conventions = replace(conventions, samples=Samples.COLUMNS)
@@ -398,8 +434,13 @@ def infer(equations: Sequence[Equation], depth: int | None = None) -> Inferred:
     if order is not None and order[0] is not conventions.index_order:
         conventions = replace(conventions, index_order=order[0])
         reasons.append(f"{order[0].value} weights (equation {order[1]})")
+    source_first_numbers = profile.weight_offset == profile.layer_offset - 1
+    if by_source is not None and by_source[0] != source_first_numbers:
+        reasons.append(f"weights numbered by the layer they {'leave' if by_source[0] else 'enter'} "
+                       f"(equation {by_source[1]})")
     activation, cost, letters = _letters(numbered)
-    inferred = Inferred(name, conventions, offset, activation, cost, tuple(reasons + letters))
+    inferred = Inferred(name, conventions, offset, activation, cost, tuple(reasons + letters),
+                        weights_by_source=by_source[0] if by_source else None)
     if depth and lettering.layerless(inferred.notation(), (equation for _, equation in numbered)):
         inferred = _with_letters(inferred, numbered, depth)
     return inferred
